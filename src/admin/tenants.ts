@@ -1,0 +1,138 @@
+/** Operator API for tenants: create, list, read, rename and suspend/reactivate. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { desc, eq } from "drizzle-orm";
+import { newRouter, errors, isoTime } from "../http/openapi-app";
+import { jsonBody } from "../http/json-body";
+import { AppError } from "../errors";
+import { tenants, tenantStatuses, type Tenant } from "../db/schema";
+import type { Database } from "../db/client";
+import { newId } from "../auth/crypto";
+import { TENANT_SLUG_PATTERN } from "../tenancy/tenant-slug";
+
+export const tenantView = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    status: z.enum(tenantStatuses),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Tenant");
+
+const toView = (tenant: Tenant): z.infer<typeof tenantView> => ({
+  id: tenant.id,
+  slug: tenant.slug,
+  name: tenant.name,
+  status: tenant.status,
+  createdAt: isoTime(tenant.createdAt),
+  updatedAt: isoTime(tenant.updatedAt),
+});
+
+const slugParam = z.object({ slug: z.string() });
+
+export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant> {
+  const tenant = await db.select().from(tenants).where(eq(tenants.slug, slug)).get();
+  if (!tenant) throw new AppError("TENANT_NOT_FOUND", `Tenant '${slug}' does not exist`);
+  return tenant;
+}
+
+const createTenant = createRoute({
+  method: "post",
+  path: "/tenants",
+  middleware: [jsonBody()] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z.object({
+            slug: z.string().regex(TENANT_SLUG_PATTERN, "must be a lowercase DNS label of 3-63 characters"),
+            name: z.string().trim().min(1).max(200),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: { description: "Created", content: { "application/json": { schema: tenantView } } },
+    ...errors,
+  },
+});
+
+const listTenants = createRoute({
+  method: "get",
+  path: "/tenants",
+  responses: {
+    200: { description: "All tenants", content: { "application/json": { schema: z.object({ items: z.array(tenantView) }) } } },
+    401: errors[401],
+  },
+});
+
+const getTenant = createRoute({
+  method: "get",
+  path: "/tenants/{slug}",
+  request: { params: slugParam },
+  responses: {
+    200: { description: "The tenant", content: { "application/json": { schema: tenantView } } },
+    401: errors[401],
+    404: errors[404],
+  },
+});
+
+const patchTenant = createRoute({
+  method: "patch",
+  path: "/tenants/{slug}",
+  middleware: [jsonBody()] as const,
+  request: {
+    params: slugParam,
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z
+            .object({ name: z.string().trim().min(1).max(200).optional(), status: z.enum(tenantStatuses).optional() })
+            .strict()
+            .refine((body) => body.name !== undefined || body.status !== undefined, "name or status is required"),
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: "Updated", content: { "application/json": { schema: tenantView } } },
+    ...errors,
+  },
+});
+
+export const tenantRoutes = newRouter()
+  .openapi(createTenant, async (c) => {
+    const body = c.req.valid("json");
+    const db = c.get("db");
+    const now = Date.now();
+    const inserted = await db
+      .insert(tenants)
+      .values({ id: newId("ten"), slug: body.slug, name: body.name, status: "active", createdAt: now, updatedAt: now })
+      .onConflictDoNothing()
+      .returning();
+    const tenant = inserted[0];
+    if (!tenant) throw new AppError("CONFLICT", `Tenant '${body.slug}' already exists`);
+    return c.json(toView(tenant), 201);
+  })
+  .openapi(listTenants, async (c) => {
+    const rows = await c.get("db").select().from(tenants).orderBy(desc(tenants.createdAt)).all();
+    return c.json({ items: rows.map(toView) }, 200);
+  })
+  .openapi(getTenant, async (c) => {
+    return c.json(toView(await findTenantBySlug(c.get("db"), c.req.valid("param").slug)), 200);
+  })
+  .openapi(patchTenant, async (c) => {
+    const db = c.get("db");
+    const tenant = await findTenantBySlug(db, c.req.valid("param").slug);
+    const body = c.req.valid("json");
+    const [updated] = await db
+      .update(tenants)
+      .set({ ...body, updatedAt: Date.now() })
+      .where(eq(tenants.id, tenant.id))
+      .returning();
+    return c.json(toView(updated!), 200);
+  });

@@ -1,0 +1,34 @@
+/**
+ * Builds the Hono app. Middleware order: request context (request id, config, db) -> routes.
+ * Admin routes answer on any host; tenant routes resolve their tenant from the Host or a /t/{tenant}/ prefix.
+ */
+import { newRouter } from "./http/openapi-app";
+import { requestContext } from "./http/request-context";
+import { renderError, renderNotFound } from "./http/render-error";
+import { adminToken } from "./auth/admin-token";
+import { tenantRoutes } from "./admin/tenants";
+import { apiKeyRoutes } from "./admin/api-keys";
+import { serviceAccountRoutes } from "./admin/service-accounts";
+import { buildTenantApi } from "./tenant-api";
+
+export function buildApp() {
+  const app = newRouter();
+  app.use("*", requestContext());
+  app.onError(renderError);
+  app.notFound(renderNotFound);
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }, 200));
+
+  const admin = newRouter();
+  admin.use("*", adminToken());
+  admin.route("/", tenantRoutes).route("/", apiKeyRoutes).route("/", serviceAccountRoutes);
+  app.route("/admin/v1", admin);
+
+  const tenantApi = buildTenantApi();
+  app.route("/t/:tenant", tenantApi);
+  app.route("/", tenantApi);
+  return app;
+}
+
+export const app = buildApp();
+export type App = typeof app;

@@ -1,0 +1,91 @@
+/**
+ * Tenant authentication middleware factory. Routes declare the scope they need; the middleware accepts an
+ * API key (bare or Bearer) or a service account (Basic), checks it belongs to the resolved tenant and is not
+ * revoked, and sets `principal`. Any failure is 401 UNAUTHORIZED with a WWW-Authenticate challenge: the
+ * response never says whether a key exists for another tenant.
+ */
+import { createMiddleware } from "hono/factory";
+import { and, eq, isNull } from "drizzle-orm";
+import type { AppEnv } from "../http/app-env";
+import { AppError } from "../errors";
+import { apiKeys, serviceAccounts } from "../db/schema";
+import type { Database } from "../db/client";
+import { parseAuthorization, type Credential } from "./authorization-header";
+import { findApiKeyLookup } from "./api-keys";
+import { verifyPassword } from "./passwords";
+import { hasScope, type Principal, type Scope } from "./principal";
+
+const CHALLENGE = 'Bearer realm="hookgate", Basic realm="hookgate"';
+/** last_used_at is advisory: refresh it at most this often, off the response path. */
+const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
+
+const unauthorized = (message: string) =>
+  new AppError("UNAUTHORIZED", message, undefined, { "WWW-Authenticate": CHALLENGE });
+
+async function apiKeyPrincipal(
+  env: AppEnv["Bindings"],
+  db: Database,
+  tenantId: string,
+  key: string,
+  now: number,
+  defer: (work: Promise<unknown>) => void,
+): Promise<Principal> {
+  const lookup = await findApiKeyLookup(env.SECRETS, key);
+  if (!lookup || lookup.tenantId !== tenantId) throw unauthorized("API key is not valid for this tenant");
+  // KV is eventually consistent; D1 is the authority on revocation, so a revoked key fails on the next request.
+  const row = await db
+    .select({ revokedAt: apiKeys.revokedAt, lastUsedAt: apiKeys.lastUsedAt })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, lookup.keyId), eq(apiKeys.tenantId, tenantId)))
+    .get();
+  if (!row || row.revokedAt !== null) throw unauthorized("API key is revoked");
+  if (row.lastUsedAt === null || now - row.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+    defer(db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, lookup.keyId)).run());
+  }
+  return { kind: "api_key", id: lookup.keyId, tenantId, scopes: lookup.scopes };
+}
+
+async function serviceAccountPrincipal(
+  db: Database,
+  tenantId: string,
+  credential: Extract<Credential, { kind: "service_account" }>,
+): Promise<Principal> {
+  const account = await db
+    .select()
+    .from(serviceAccounts)
+    .where(
+      and(
+        eq(serviceAccounts.tenantId, tenantId),
+        eq(serviceAccounts.email, credential.email),
+        isNull(serviceAccounts.revokedAt),
+      ),
+    )
+    .get();
+  if (!account || !(await verifyPassword(credential.password, { hash: account.passwordHash, salt: account.salt, iterations: account.iterations }))) {
+    throw unauthorized("Service account email or password is wrong");
+  }
+  return { kind: "service_account", id: account.id, tenantId, scopes: account.scopes };
+}
+
+export interface AuthenticateOptions {
+  /** The scope a credential must carry to call the route. */
+  scope: Scope;
+}
+
+export const authenticate = (options: AuthenticateOptions) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const credential = parseAuthorization(c.req.header("authorization"));
+    if (!credential) throw unauthorized("Missing or malformed Authorization header");
+    const tenant = c.get("tenant");
+    const db = c.get("db");
+    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(() => undefined));
+    const principal =
+      credential.kind === "api_key"
+        ? await apiKeyPrincipal(c.env, db, tenant.id, credential.key, Date.now(), defer)
+        : await serviceAccountPrincipal(db, tenant.id, credential);
+    if (!hasScope(principal, options.scope)) {
+      throw new AppError("FORBIDDEN", `This credential is not allowed the '${options.scope}' scope`);
+    }
+    c.set("principal", principal);
+    await next();
+  });

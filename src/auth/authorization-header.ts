@@ -1,0 +1,35 @@
+/**
+ * Parses the inbound Authorization header as seed 000 describes it ("passed in the Authorization Header"):
+ * `<api key>`, `Bearer <api key>`, or `Basic base64(email:password)` for a service account. Pure.
+ */
+export type Credential =
+  | { kind: "api_key"; key: string }
+  | { kind: "service_account"; email: string; password: string };
+
+export function parseAuthorization(header: string | undefined): Credential | null {
+  const value = header?.trim();
+  if (!value) return null;
+  const [scheme = "", ...rest] = value.split(/\s+/);
+  const token = rest.join(" ");
+  switch (scheme.toLowerCase()) {
+    case "bearer":
+      return token ? { kind: "api_key", key: token } : null;
+    case "basic":
+      return parseBasic(token);
+    default:
+      // A bare key, as the seed's vendors send it.
+      return rest.length === 0 ? { kind: "api_key", key: value } : null;
+  }
+}
+
+function parseBasic(token: string): Credential | null {
+  let decoded: string;
+  try {
+    decoded = new TextDecoder().decode(Uint8Array.from(atob(token), (char) => char.charCodeAt(0)));
+  } catch {
+    return null;
+  }
+  const colon = decoded.indexOf(":");
+  if (colon <= 0) return null;
+  return { kind: "service_account", email: decoded.slice(0, colon).toLowerCase(), password: decoded.slice(colon + 1) };
+}

@@ -1,0 +1,44 @@
+/**
+ * Tenant credentials: API keys (stored as SHA-256 hashes; the plaintext is shown once) and
+ * service accounts (PBKDF2-SHA256 password hashes). Scopes restrict which inbound families a credential may call.
+ */
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { tenants } from "./tenants";
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    hash: text("hash").notNull().unique(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (table) => [index("api_keys_tenant").on(table.tenantId)],
+);
+
+export const serviceAccounts = sqliteTable(
+  "service_accounts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    email: text("email").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    salt: text("salt").notNull(),
+    iterations: integer("iterations").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  // Unique among live accounts only: a deleted account stays for audit and its email can be reused.
+  (table) => [uniqueIndex("service_accounts_tenant_email").on(table.tenantId, table.email).where(sql`revoked_at IS NULL`)],
+);
+
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type ServiceAccount = typeof serviceAccounts.$inferSelect;

@@ -1,0 +1,22 @@
+/** The inbound request log: every vendor request, accepted or rejected, with its outcome (never credentials or bodies). */
+import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+
+export const inboundRequests = sqliteTable(
+  "inbound_requests",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    source: text("source").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    status: integer("status").notNull(),
+    code: text("code"),
+    error: text("error"),
+    recordId: text("record_id"),
+    durationMs: integer("duration_ms").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (table) => [index("inbound_requests_tenant_time").on(table.tenantId, table.receivedAt)],
+);
+
+export type InboundRequest = typeof inboundRequests.$inferSelect;

@@ -1,0 +1,66 @@
+/**
+ * The record store (DESIGN.md "One model"): records on forms, the per-tenant id sequences that name them,
+ * and the events outbox every change appends to, ordered by seq.
+ */
+import { sqliteTable, text, integer, primaryKey, index } from "drizzle-orm/sqlite-core";
+
+export type RecordData = Record<string, unknown>;
+
+export const records = sqliteTable(
+  "records",
+  {
+    tenantId: text("tenant_id").notNull(),
+    form: text("form").notNull(),
+    id: text("id").notNull(),
+    data: text("data", { mode: "json" }).$type<RecordData>().notNull(),
+    version: integer("version").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deletedAt: integer("deleted_at"),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.form, table.id] })],
+);
+
+/** Per-tenant counters behind sequential ids (TKT000000000042, WBH000000000101, ...). */
+export const sequences = sqliteTable(
+  "sequences",
+  {
+    tenantId: text("tenant_id").notNull(),
+    name: text("name").notNull(),
+    value: integer("value").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.name] })],
+);
+
+export const eventTypes = ["create", "update", "merge", "delete", "archive"] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export const events = sqliteTable(
+  "events",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    tenantId: text("tenant_id").notNull(),
+    form: text("form").notNull(),
+    recordId: text("record_id").notNull(),
+    type: text("type", { enum: eventTypes }).notNull(),
+    changedFields: text("changed_fields", { mode: "json" }).$type<string[]>().notNull(),
+    data: text("data", { mode: "json" }).$type<RecordData>().notNull(),
+    version: integer("version").notNull(),
+    source: text("source").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("events_tenant_seq").on(table.tenantId, table.seq)],
+);
+
+export type StoredRecord = typeof records.$inferSelect;
+export type StoredEvent = typeof events.$inferSelect;
+
+/**
+ * A mirror of each TenantDelivery object's cursor, written by the object after it advances.
+ * The sweeper compares it with the newest event seq to find tenants whose delivery lags.
+ */
+export const deliveryCursors = sqliteTable("delivery_cursors", {
+  tenantId: text("tenant_id").primaryKey(),
+  seq: integer("seq").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -1,0 +1,57 @@
+/**
+ * The Worker's bindings and configuration. Vars and secrets are parsed once per env object with zod,
+ * so code below the edge receives typed, validated values.
+ */
+import { z } from "zod";
+import type { TenantDelivery } from "./delivery/tenant-delivery";
+import type { DeliveryNudge } from "./delivery/nudge";
+
+export interface Bindings {
+  DB: D1Database;
+  SECRETS: KVNamespace;
+  DELIVERY_QUEUE: Queue<DeliveryNudge>;
+  TENANT_DELIVERY: DurableObjectNamespace<TenantDelivery>;
+  BASE_DOMAIN: string;
+  ENVIRONMENT: string;
+  ADMIN_TOKEN: string;
+  MASTER_KEY: string;
+  MAX_BODY_BYTES?: string;
+}
+
+const base64Key32 = z
+  .string()
+  .refine((value) => {
+    try {
+      return atob(value).length === 32;
+    } catch {
+      return false;
+    }
+  }, "must be 32 bytes encoded as base64");
+
+export const configSchema = z.object({
+  BASE_DOMAIN: z.string().min(1),
+  ENVIRONMENT: z.enum(["development", "test", "production"]),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
+  MASTER_KEY: base64Key32,
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+const parsed = new WeakMap<object, Config>();
+
+/** Validated configuration; throws a readable error naming every bad variable. */
+export function readConfig(env: Bindings): Config {
+  const cached = parsed.get(env);
+  if (cached) return cached;
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  parsed.set(env, result.data);
+  return result.data;
+}
+
+/** Development relaxes transport rules (http, loopback callbacks); production never does. */
+export const isDevelopment = (config: Config): boolean => config.ENVIRONMENT !== "production";

@@ -1,0 +1,61 @@
+/**
+ * Typed errors and the one JSON envelope every failure is rendered in:
+ * {"error":{"code","message","details"?},"requestId"}. Routes throw AppError; nothing else builds error bodies.
+ */
+
+/** The closed set of machine-readable codes and the HTTP status each one maps to. */
+export const errorStatus = {
+  INVALID_JSON: 400,
+  VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  TENANT_SUSPENDED: 403,
+  NOT_FOUND: 404,
+  TENANT_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+export type ErrorStatus = (typeof errorStatus)[ErrorCode];
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: ErrorStatus;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "AppError";
+    this.status = errorStatus[code];
+  }
+}
+
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; details?: ErrorDetail[] };
+  requestId: string;
+}
+
+export function errorEnvelope(error: AppError, requestId: string): ErrorEnvelope {
+  const body: ErrorEnvelope["error"] = { code: error.code, message: error.message };
+  if (error.details && error.details.length > 0) body.details = error.details;
+  return { error: body, requestId };
+}
+
+/** Anything that is not an AppError becomes INTERNAL with a fixed message: internals never leak. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError("INTERNAL", "Internal error; the request id identifies it in the logs");
+}

@@ -1,0 +1,22 @@
+/** The Hono environment shared by every route: bindings plus what middleware puts on the context. */
+import type { Bindings, Config } from "../env";
+import type { Database } from "../db/client";
+import type { Tenant } from "../db/schema";
+import type { Principal } from "../auth/principal";
+
+export interface AppVariables {
+  requestId: string;
+  config: Config;
+  db: Database;
+  /** Set by resolveTenant on tenant routes. */
+  tenant: Tenant;
+  /** Set by authenticate on tenant routes. */
+  principal: Principal;
+  /** Set by a route that committed a record, so the inbound log can link to it. */
+  recordId: string;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: AppVariables;
+}

@@ -1,0 +1,67 @@
+/**
+ * Reads a JSON request body under the configured size limit before any route validation runs:
+ * wrong media type -> 415, too large -> 413, not JSON -> 400 INVALID_JSON (with the parser's position).
+ * The text is left in Hono's body cache so the route's zod validator reads it without a second stream read.
+ */
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "./app-env";
+import { AppError } from "../errors";
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+async function readLimited(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+}
+
+const tooLarge = (limit: number) =>
+  new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds the limit of ${limit} bytes`);
+
+export const jsonBody = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim();
+    if (!JSON_MEDIA_TYPE.test(mediaType)) {
+      throw new AppError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        `Content-Type must be application/json (got ${mediaType === "" ? "none" : `'${mediaType}'`})`,
+      );
+    }
+    let text: string;
+    try {
+      text = await readLimited(c.req.raw, c.get("config").MAX_BODY_BYTES);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError("INVALID_JSON", "Request body is not valid UTF-8");
+    }
+    if (text.trim() === "") throw new AppError("INVALID_JSON", "Request body is empty; a JSON object is required");
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      const reason = error instanceof SyntaxError ? error.message : "unparseable";
+      throw new AppError("INVALID_JSON", `Request body is not valid JSON: ${reason}`);
+    }
+    // Hono caches body reads as promises at runtime although its BodyCache type says `string`.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
+    await next();
+  });

@@ -1,0 +1,72 @@
+/** Tenant API: the inbound request log, newest first (never the Authorization header or the body). */
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, desc, eq, lt } from "drizzle-orm";
+import { newRouter, errors, isoTime } from "../http/openapi-app";
+import { authenticate } from "../auth/authenticate";
+import { inboundRequests, type InboundRequest } from "../db/schema";
+
+const inboundRequestView = z
+  .object({
+    id: z.string(),
+    source: z.string(),
+    method: z.string(),
+    path: z.string(),
+    status: z.number().int(),
+    code: z.string().nullable(),
+    error: z.string().nullable(),
+    recordId: z.string().nullable(),
+    durationMs: z.number().int(),
+    receivedAt: z.string(),
+  })
+  .openapi("InboundRequest");
+
+const toView = (row: InboundRequest): z.infer<typeof inboundRequestView> => ({
+  id: row.id,
+  source: row.source,
+  method: row.method,
+  path: row.path,
+  status: row.status,
+  code: row.code,
+  error: row.error,
+  recordId: row.recordId,
+  durationMs: row.durationMs,
+  receivedAt: isoTime(row.receivedAt),
+});
+
+const listInbound = createRoute({
+  method: "get",
+  path: "/api/v1/inbound-requests",
+  middleware: [authenticate({ scope: "api" })] as const,
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(500).default(50),
+      before: z.coerce.number().int().positive().optional().openapi({ description: "receivedAt in ms: page to older entries" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "Inbound requests, newest first",
+      content: {
+        "application/json": { schema: z.object({ items: z.array(inboundRequestView), nextBefore: z.number().int().nullable() }) },
+      },
+    },
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+  },
+});
+
+export const inboundRequestRoutes = newRouter().openapi(listInbound, async (c) => {
+  const { limit, before } = c.req.valid("query");
+  const tenantId = c.get("tenant").id;
+  const rows = await c
+    .get("db")
+    .select()
+    .from(inboundRequests)
+    .where(and(eq(inboundRequests.tenantId, tenantId), before === undefined ? undefined : lt(inboundRequests.receivedAt, before)))
+    .orderBy(desc(inboundRequests.receivedAt), desc(inboundRequests.id))
+    .limit(limit)
+    .all();
+  const last = rows[rows.length - 1];
+  return c.json({ items: rows.map(toView), nextBefore: rows.length === limit && last ? last.receivedAt : null }, 200);
+});

@@ -1,0 +1,21 @@
+/** Worker entry: HTTP (the Hono app), the delivery queue consumer, and the cron sweeper. */
+import type { Bindings } from "./env";
+import { app } from "./app";
+import type { DeliveryNudge } from "./delivery/nudge";
+import { consumeDeliveryNudges } from "./delivery/queue-consumer";
+import { sweep } from "./delivery/sweeper";
+import { logLine } from "./log";
+
+export { TenantDelivery } from "./delivery/tenant-delivery";
+
+export default {
+  fetch: app.fetch,
+  queue: (batch, env) => consumeDeliveryNudges(batch, env),
+  scheduled: async (_controller, env, ctx) => {
+    ctx.waitUntil(
+      sweep(env).then((nudged) => {
+        if (nudged > 0) logLine("info", "sweeper_nudged", { tenants: nudged });
+      }),
+    );
+  },
+} satisfies ExportedHandler<Bindings, DeliveryNudge>;

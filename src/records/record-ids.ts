@@ -1,0 +1,22 @@
+/**
+ * Record ids: sequential per tenant and form, zero-padded to 15 characters like AR System entry ids.
+ * Forms with a known prefix read as `TKT000000000042`; any other form gets 15 digits.
+ */
+const FORM_PREFIXES: Record<string, string> = { Ticket: "TKT", User: "USR" };
+const ID_LENGTH = 15;
+
+export function recordIdFormat(form: string): { prefix: string; digits: number } {
+  const prefix = FORM_PREFIXES[form] ?? "";
+  return { prefix, digits: ID_LENGTH - prefix.length };
+}
+
+export function formatRecordId(form: string, sequence: number): string {
+  const { prefix, digits } = recordIdFormat(form);
+  return prefix + String(sequence).padStart(digits, "0");
+}
+
+/** The name of a tenant's sequence for a form's record ids. */
+export const recordSequenceName = (form: string): string => `record:${form}`;
+
+/** Form names: AR-style, letters, digits, spaces, `_`, `-`, `:`, 1–80 characters. */
+export const FORM_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9 _:-]{0,79}$/;

@@ -1,0 +1,18 @@
+/** Middleware that loads the request's tenant: unknown -> 404 TENANT_NOT_FOUND, suspended -> 403 TENANT_SUSPENDED. */
+import { createMiddleware } from "hono/factory";
+import { eq } from "drizzle-orm";
+import type { AppEnv } from "../http/app-env";
+import { AppError } from "../errors";
+import { tenants } from "../db/schema";
+import { resolveTenantSlug } from "./tenant-slug";
+
+export const resolveTenant = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const resolution = resolveTenantSlug(c.req.param("tenant"), c.req.header("host"), c.get("config").BASE_DOMAIN);
+    if ("error" in resolution) throw new AppError("TENANT_NOT_FOUND", resolution.error);
+    const tenant = await c.get("db").select().from(tenants).where(eq(tenants.slug, resolution.slug)).get();
+    if (!tenant) throw new AppError("TENANT_NOT_FOUND", `Tenant '${resolution.slug}' does not exist`);
+    if (tenant.status === "suspended") throw new AppError("TENANT_SUSPENDED", `Tenant '${tenant.slug}' is suspended`);
+    c.set("tenant", tenant);
+    await next();
+  });

@@ -1,0 +1,17 @@
+/**
+ * Every tenant-scoped route, in one router that app.ts mounts twice: at `/` (tenant from the Host) and at
+ * `/t/:tenant` (tenant from the path). resolveTenant runs before any route's own middleware.
+ */
+import { newRouter } from "./http/openapi-app";
+import { resolveTenant } from "./tenancy/resolve-tenant";
+import { createTicketRoutes } from "./inbound/optimalcloud/create-ticket";
+import { recordRoutes } from "./records/routes";
+import { inboundRequestRoutes } from "./inbound/inbound-requests-route";
+
+export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*"] as const;
+
+export function buildTenantApi() {
+  const router = newRouter();
+  for (const prefix of TENANT_PATH_PREFIXES) router.use(prefix, resolveTenant());
+  return router.route("/", createTicketRoutes).route("/", recordRoutes).route("/", inboundRequestRoutes);
+}

@@ -24,5 +24,7 @@ export default defineConfig({
     setupFiles: ["./test/setup.ts"],
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
+    // Structured request logs are noise when a test passes; they print for failing tests.
+    silent: "passed-only",
   },
 });

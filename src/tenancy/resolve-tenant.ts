@@ -8,7 +8,9 @@ import { resolveTenantSlug } from "./tenant-slug";
 
 export const resolveTenant = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const resolution = resolveTenantSlug(c.req.param("tenant"), c.req.header("host"), c.get("config").BASE_DOMAIN);
+    // The URL's host is the Host header the client sent (workerd builds request.url from it).
+    const host = new URL(c.req.url).host;
+    const resolution = resolveTenantSlug(c.req.param("tenant"), host, c.get("config").BASE_DOMAIN);
     if ("error" in resolution) throw new AppError("TENANT_NOT_FOUND", resolution.error);
     const tenant = await c.get("db").select().from(tenants).where(eq(tenants.slug, resolution.slug)).get();
     if (!tenant) throw new AppError("TENANT_NOT_FOUND", `Tenant '${resolution.slug}' does not exist`);

@@ -107,18 +107,34 @@ async function writeVersion(
     const changed = changedFields(current.data, data);
     if (changed.length === 0 && !deleted) return { record: current, event: null };
     const version = current.version + 1;
-    const eventData = JSON.stringify(data);
     const [updated, appended] = await db.batch([
       db
         .update(records)
         .set({ data, version, updatedAt: now, deletedAt: deleted ? now : null })
         .where(and(eq(records.tenantId, tenantId), eq(records.form, form), eq(records.id, id), eq(records.version, current.version)))
         .returning(),
-      db.all<{ seq: number }>(sql`
-        INSERT INTO ${events} (tenant_id, form, record_id, type, changed_fields, data, version, source, created_at)
-        SELECT ${tenantId}, ${form}, ${id}, ${context.type}, ${JSON.stringify(changed)}, ${eventData}, ${version}, ${context.source}, ${now}
-        WHERE changes() = 1
-        RETURNING seq`),
+      // The event is copied from the row just written, and only if that UPDATE changed it (changes() = 1).
+      db
+        .insert(events)
+        .select(
+          db
+            .select({
+              // Columns in table order, as drizzle's INSERT ... SELECT requires; NULL lets SQLite assign seq.
+              seq: sql<number>`NULL`.as("seq"),
+              tenantId: records.tenantId,
+              form: records.form,
+              recordId: records.id,
+              type: sql`${context.type}`.as("type"),
+              changedFields: sql`${JSON.stringify(changed)}`.as("changed_fields"),
+              data: records.data,
+              version: records.version,
+              source: sql`${context.source}`.as("source"),
+              createdAt: records.updatedAt,
+            })
+            .from(records)
+            .where(and(eq(records.tenantId, tenantId), eq(records.form, form), eq(records.id, id), sql`changes() = 1`)),
+        )
+        .returning({ seq: events.seq }),
       ...extra(sql`${id}`),
     ]);
     const record = updated[0];

@@ -26,5 +26,7 @@ export default defineConfig({
     testTimeout: 20_000,
     // Structured request logs are noise when a test passes; they print for failing tests.
     silent: "passed-only",
+    // The JSON report is what .ci/run counts; the default reporter is what people read.
+    reporters: ["default", ["json", { outputFile: "test/artifacts/vitest.json" }]],
   },
 });

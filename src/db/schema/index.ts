@@ -2,3 +2,5 @@ export * from "./tenants";
 export * from "./credentials";
 export * from "./records";
 export * from "./inbound-requests";
+export * from "./external-keys";
+export * from "./provisioning-destinations";

@@ -1,14 +1,17 @@
 /**
  * Seed 000 generic TICKETS webhook: POST /v5.0/mgmt/api/v1.0/webhooks/helpdesk/createticket.
  * Required requester_email, title, description; every other field goes into the ticket's first comment.
- * Success is 201 with the new Ticket record; bad input 400, bad credentials 401.
+ * Success is 201 with the new Ticket record; bad input 400, bad credentials 401. An `Idempotency-Key`
+ * header makes retries safe for 24 h (same key + body: the same ticket, `Idempotent-Replayed: true`).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { logInbound } from "../inbound-log";
-import { createRecord } from "../../records/store";
+import { createRecord, findRecord, type RecordChange } from "../../records/store";
+import { isUniqueViolation } from "../../records/record-keys";
+import { findIdempotentRecord, idempotencyRequest, rememberIdempotencyKey } from "../idempotency";
 import { nudgeDelivery } from "../../delivery/nudge";
 import { firstComment } from "./first-comment";
 import { ticketCreatedSchema, ticketCreatedBody } from "./ticket-response";
@@ -34,22 +37,52 @@ const createTicket = createRoute({
   path: "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/createticket",
   summary: "Generic TICKETS webhook (seed 000)",
   middleware: [logInbound("helpdesk.createticket"), authenticate({ scope: "tickets" }), jsonBody()] as const,
-  request: { body: { required: true, content: { "application/json": { schema: createTicketBody } } } },
+  request: {
+    headers: z.object({ "idempotency-key": z.string().optional() }),
+    body: { required: true, content: { "application/json": { schema: createTicketBody } } },
+  },
   responses: {
     201: { description: "Ticket created", content: { "application/json": { schema: ticketCreatedSchema } } },
     ...errors,
   },
 });
 
+const SOURCE = "helpdesk.createticket";
+
 export const createTicketRoutes = newRouter().openapi(createTicket, async (c) => {
   const { requester_email, title, description, ...others } = c.req.valid("json");
   const tenant = c.get("tenant");
-  const change = await createRecord(c.get("db"), {
-    tenantId: tenant.id,
-    form: TICKET_FORM,
-    source: "helpdesk.createticket",
-    data: { requester_email, title, description, status: "New", first_comment: firstComment(others), fields: others },
-  });
+  const db = c.get("db");
+  const idempotency = await idempotencyRequest(c.req.header("idempotency-key"), tenant.id, SOURCE, await c.req.text());
+
+  const replay = async () => {
+    const earlier = idempotency && (await findIdempotentRecord(db, idempotency));
+    const record = earlier && (await findRecord(db, tenant.id, earlier.form, earlier.recordId));
+    if (!record) return null;
+    c.set("recordId", record.id);
+    return c.json(ticketCreatedBody(c, { record, event: null }), 201, { "Idempotent-Replayed": "true" });
+  };
+
+  const replayed = await replay();
+  if (replayed) return replayed;
+  let change: RecordChange;
+  try {
+    change = await createRecord(
+      db,
+      {
+        tenantId: tenant.id,
+        form: TICKET_FORM,
+        source: SOURCE,
+        data: { requester_email, title, description, status: "New", first_comment: firstComment(others), fields: others },
+      },
+      (recordId) => (idempotency ? [...rememberIdempotencyKey(db, idempotency, TICKET_FORM, recordId)] : []),
+    );
+  } catch (error) {
+    // A concurrent request with the same key won the race: answer as its replay.
+    const racedReplay = isUniqueViolation(error) ? await replay() : null;
+    if (racedReplay) return racedReplay;
+    throw error;
+  }
   c.set("recordId", change.record.id);
   c.executionCtx.waitUntil(nudgeDelivery(c.env, tenant.id));
   return c.json(ticketCreatedBody(c, change), 201);

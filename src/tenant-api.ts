@@ -7,11 +7,13 @@ import { resolveTenant } from "./tenancy/resolve-tenant";
 import { createTicketRoutes } from "./inbound/optimalcloud/create-ticket";
 import { recordRoutes } from "./records/routes";
 import { inboundRequestRoutes } from "./inbound/inbound-requests-route";
+import { provisioningDestinationRoutes } from "./inbound/optimalcloud/provisioning-destinations";
 
 export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*"] as const;
 
 export function buildTenantApi() {
   const router = newRouter();
   for (const prefix of TENANT_PATH_PREFIXES) router.use(prefix, resolveTenant());
-  return router.route("/", createTicketRoutes).route("/", recordRoutes).route("/", inboundRequestRoutes);
+  return router.route("/", createTicketRoutes).route("/", recordRoutes).route("/", inboundRequestRoutes)
+    .route("/", provisioningDestinationRoutes);
 }

@@ -8,6 +8,9 @@ import { createTicketRoutes } from "./inbound/optimalcloud/create-ticket";
 import { recordRoutes } from "./records/routes";
 import { inboundRequestRoutes } from "./inbound/inbound-requests-route";
 import { provisioningDestinationRoutes } from "./inbound/optimalcloud/provisioning-destinations";
+import { jwtRoutes } from "./arsys/jwt-routes";
+import { webhookRoutes } from "./arsys/webhook-routes";
+import { entryRoutes } from "./arsys/entry-routes";
 
 export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*"] as const;
 
@@ -15,5 +18,8 @@ export function buildTenantApi() {
   const router = newRouter();
   for (const prefix of TENANT_PATH_PREFIXES) router.use(prefix, resolveTenant());
   return router.route("/", createTicketRoutes).route("/", recordRoutes).route("/", inboundRequestRoutes)
-    .route("/", provisioningDestinationRoutes);
+    .route("/", provisioningDestinationRoutes)
+    .route("/", jwtRoutes)
+    .route("/", webhookRoutes)
+    .route("/", entryRoutes);
 }

@@ -8,18 +8,19 @@ import { createMiddleware } from "hono/factory";
 import { and, eq, isNull } from "drizzle-orm";
 import type { AppEnv } from "../http/app-env";
 import { AppError } from "../errors";
-import { apiKeys, serviceAccounts } from "../db/schema";
+import { apiKeys, revokedTokens, serviceAccounts } from "../db/schema";
 import type { Database } from "../db/client";
-import { parseAuthorization, type Credential } from "./authorization-header";
+import { parseAuthorization } from "./authorization-header";
 import { findApiKeyLookup } from "./api-keys";
 import { verifyPassword } from "./passwords";
+import { verifyArJwt } from "./ar-jwt";
 import { hasScope, type Principal, type Scope } from "./principal";
 
 const CHALLENGE = 'Bearer realm="hookgate", Basic realm="hookgate"';
 /** last_used_at is advisory: refresh it at most this often, off the response path. */
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
 
-const unauthorized = (message: string) =>
+export const unauthorized = (message: string) =>
   new AppError("UNAUTHORIZED", message, undefined, { "WWW-Authenticate": CHALLENGE });
 
 async function apiKeyPrincipal(
@@ -45,10 +46,10 @@ async function apiKeyPrincipal(
   return { kind: "api_key", id: lookup.keyId, tenantId, scopes: lookup.scopes };
 }
 
-async function serviceAccountPrincipal(
+export async function serviceAccountPrincipal(
   db: Database,
   tenantId: string,
-  credential: Extract<Credential, { kind: "service_account" }>,
+  credential: { email: string; password: string },
 ): Promise<Principal> {
   const account = await db
     .select()
@@ -67,6 +68,22 @@ async function serviceAccountPrincipal(
   return { kind: "service_account", id: account.id, tenantId, scopes: account.scopes };
 }
 
+/** An AR-JWT from /api/jwt/login: signed for this tenant, unexpired, not logged out, its account still live. */
+async function arJwtPrincipal(db: Database, masterKey: string, tenantId: string, token: string): Promise<Principal> {
+  const claims = await verifyArJwt(masterKey, tenantId, token);
+  if (!claims) throw unauthorized("AR-JWT token is invalid or expired");
+  const [revoked, account] = await db.batch([
+    db.select({ jti: revokedTokens.jti }).from(revokedTokens).where(eq(revokedTokens.jti, claims.jti)),
+    db
+      .select({ id: serviceAccounts.id })
+      .from(serviceAccounts)
+      .where(and(eq(serviceAccounts.id, claims.sub), eq(serviceAccounts.tenantId, tenantId), isNull(serviceAccounts.revokedAt))),
+  ]);
+  if (revoked.length > 0) throw unauthorized("AR-JWT token was logged out");
+  if (account.length === 0) throw unauthorized("The token's service account no longer exists");
+  return { kind: "service_account", id: claims.sub, tenantId, scopes: claims.scp, tokenId: claims.jti, tokenExpiresAt: claims.exp };
+}
+
 export interface AuthenticateOptions {
   /** The scope a credential must carry to call the route. */
   scope: Scope;
@@ -82,7 +99,9 @@ export const authenticate = (options: AuthenticateOptions) =>
     const principal =
       credential.kind === "api_key"
         ? await apiKeyPrincipal(c.env, db, tenant.id, credential.key, Date.now(), defer)
-        : await serviceAccountPrincipal(db, tenant.id, credential);
+        : credential.kind === "ar_jwt"
+          ? await arJwtPrincipal(db, c.get("config").MASTER_KEY, tenant.id, credential.token)
+          : await serviceAccountPrincipal(db, tenant.id, credential);
     if (!hasScope(principal, options.scope)) {
       throw new AppError("FORBIDDEN", `This credential is not allowed the '${options.scope}' scope`);
     }

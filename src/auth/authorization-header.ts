@@ -1,10 +1,12 @@
 /**
  * Parses the inbound Authorization header as seed 000 describes it ("passed in the Authorization Header"):
- * `<api key>`, `Bearer <api key>`, or `Basic base64(email:password)` for a service account. Pure.
+ * `<api key>`, `Bearer <api key>`, or `Basic base64(email:password)` for a service account; AR System
+ * clients send `AR-JWT <token>` from /api/jwt/login. Pure.
  */
 export type Credential =
   | { kind: "api_key"; key: string }
-  | { kind: "service_account"; email: string; password: string };
+  | { kind: "service_account"; email: string; password: string }
+  | { kind: "ar_jwt"; token: string };
 
 export function parseAuthorization(header: string | undefined): Credential | null {
   const value = header?.trim();
@@ -16,6 +18,8 @@ export function parseAuthorization(header: string | undefined): Credential | nul
       return token ? { kind: "api_key", key: token } : null;
     case "basic":
       return parseBasic(token);
+    case "ar-jwt":
+      return token ? { kind: "ar_jwt", token } : null;
     default:
       // A bare key, as the seed's vendors send it.
       return rest.length === 0 ? { kind: "api_key", key: value } : null;

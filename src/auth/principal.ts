@@ -7,6 +7,9 @@ export interface Principal {
   id: string;
   tenantId: string;
   scopes: readonly string[];
+  /** Set when the request authenticated with an AR-JWT (logout revokes this id). */
+  tokenId?: string;
+  tokenExpiresAt?: number;
 }
 
 export const hasScope = (principal: Principal, scope: Scope): boolean => principal.scopes.includes(scope);

@@ -4,10 +4,12 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
 import { AppError, errorEnvelope, toAppError } from "../errors";
 import { logLine } from "../log";
+import { arErrorBody, isArSystemPath } from "../arsys/ar-errors";
 
 function fromHttpException(error: HTTPException): AppError {
   if (error.status === 400) return new AppError("INVALID_JSON", error.message || "Malformed request body");
   if (error.status === 413) return new AppError("PAYLOAD_TOO_LARGE", "Request body is too large");
+  if (error.status === 415) return new AppError("UNSUPPORTED_MEDIA_TYPE", "Unsupported Content-Type for this route");
   return new AppError("INTERNAL", "Internal error; the request id identifies it in the logs");
 }
 
@@ -15,6 +17,7 @@ export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
   // requestId is unset only when the very first middleware failed.
   const requestId = c.get("requestId") ?? crypto.randomUUID();
   const headers: Record<string, string> = { "X-Request-Id": requestId, ...error.headers };
+  if (isArSystemPath(new URL(c.req.url).pathname)) return c.json(arErrorBody(error), error.status, headers);
   return c.json(errorEnvelope(error, requestId), error.status, headers);
 }
 

@@ -6,9 +6,10 @@
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
-import { events, records, sequences, type EventType, type RecordData, type StoredRecord } from "../db/schema";
+import { events, records, type EventType, type RecordData, type StoredRecord } from "../db/schema";
 import { applyPatch, changedFields } from "./diff";
 import { recordIdFormat, recordSequenceName } from "./record-ids";
+import { bumpSequence, sequenceIdExpression } from "./sequences";
 import { AppError } from "../errors";
 
 export interface CommittedEvent {
@@ -39,23 +40,19 @@ const MAX_WRITE_ATTEMPTS = 3;
 
 function nextIdExpression(tenantId: string, form: string) {
   const { prefix, digits } = recordIdFormat(form);
-  const format = `%0${digits}d`;
-  return sql`(SELECT ${prefix} || printf(${format}, ${sequences.value}) FROM ${sequences} WHERE ${sequences.tenantId} = ${tenantId} AND ${sequences.name} = ${recordSequenceName(form)})`;
+  return sequenceIdExpression(tenantId, recordSequenceName(form), prefix, digits);
 }
 
 export async function createRecord(
   db: Database,
-  context: WriteContext & { data: RecordData },
+  context: WriteContext & { data: RecordData; type?: "create" | "merge" },
   extra: ExtraStatements = () => [],
 ): Promise<RecordChange> {
   const now = context.now ?? Date.now();
   const { tenantId, form, data } = context;
   const newId = nextIdExpression(tenantId, form);
   const [, inserted, appended] = await db.batch([
-    db
-      .insert(sequences)
-      .values({ tenantId, name: recordSequenceName(form), value: 1 })
-      .onConflictDoUpdate({ target: [sequences.tenantId, sequences.name], set: { value: sql`${sequences.value} + 1` } }),
+    bumpSequence(db, tenantId, recordSequenceName(form)),
     db.insert(records).values({ tenantId, form, id: newId, data, version: 1, createdAt: now, updatedAt: now }).returning(),
     db
       .insert(events)
@@ -63,7 +60,7 @@ export async function createRecord(
         tenantId,
         form,
         recordId: newId,
-        type: "create",
+        type: context.type ?? "create",
         changedFields: Object.keys(data).sort(),
         data,
         version: 1,
@@ -75,7 +72,7 @@ export async function createRecord(
   ]);
   const record = inserted[0]!;
   const event = appended[0]!;
-  return { record, event: { seq: event.seq, type: "create", changedFields: event.changedFields } };
+  return { record, event: { seq: event.seq, type: context.type ?? "create", changedFields: event.changedFields } };
 }
 
 export async function findRecord(db: Database, tenantId: string, form: string, id: string): Promise<StoredRecord | null> {
@@ -180,7 +177,7 @@ export async function listRecords(
   db: Database,
   tenantId: string,
   form: string,
-  options: { limit: number; after?: string; includeDeleted?: boolean },
+  options: { limit: number; after?: string; offset?: number; includeDeleted?: boolean },
 ): Promise<Page<StoredRecord>> {
   const rows = await db
     .select()
@@ -195,6 +192,7 @@ export async function listRecords(
     )
     .orderBy(asc(records.id))
     .limit(options.limit + 1)
+    .offset(options.offset ?? 0)
     .all();
   const items = rows.slice(0, options.limit);
   return { items, nextCursor: rows.length > options.limit ? items[items.length - 1]!.id : null };

@@ -1,0 +1,44 @@
+/**
+ * AR System style errors for `/api/arsys/*` and `/api/jwt/*`: AR REST clients parse a JSON array of
+ * messages, not Hookgate's envelope. The HTTP status is the same as everywhere; the AR message number says
+ * the same thing in AR's terms (302 entry not found, 382 unique index violated, 623 authentication failed).
+ */
+import type { AppError, ErrorCode } from "../errors";
+
+export interface ArMessage {
+  messageType: "ERROR";
+  messageText: string;
+  messageAppendedText: string;
+  messageNumber: number;
+}
+
+const AR_MESSAGE: Partial<Record<ErrorCode, { number: number; text: string }>> = {
+  INVALID_JSON: { number: 8790, text: "The request body is not valid JSON" },
+  VALIDATION_FAILED: { number: 326, text: "Required field cannot be blank or has an invalid value" },
+  UNAUTHORIZED: { number: 623, text: "Authentication failed" },
+  FORBIDDEN: { number: 9352, text: "You do not have access to this operation" },
+  TENANT_SUSPENDED: { number: 9352, text: "You do not have access to this operation" },
+  NOT_FOUND: { number: 302, text: "Entry does not exist in database" },
+  TENANT_NOT_FOUND: { number: 302, text: "Entry does not exist in database" },
+  CONFLICT: { number: 382, text: "The value(s) for this entry violate a unique index that has been defined for this form" },
+  PAYLOAD_TOO_LARGE: { number: 8791, text: "The request body is too large" },
+  UNSUPPORTED_MEDIA_TYPE: { number: 8792, text: "Unsupported content type" },
+};
+
+const INTERNAL_MESSAGE = { number: 8760, text: "Internal server error" };
+
+/** Paths whose clients expect AR's error array (with or without the /t/{tenant} prefix). */
+export const isArSystemPath = (pathname: string): boolean => /^(\/t\/[^/]+)?\/api\/(arsys|jwt)(\/|$)/.test(pathname);
+
+export function arErrorBody(error: AppError): ArMessage[] {
+  const message = AR_MESSAGE[error.code] ?? INTERNAL_MESSAGE;
+  const details = error.details?.map((detail) => `${detail.path}: ${detail.message}`).join("; ");
+  return [
+    {
+      messageType: "ERROR",
+      messageText: message.text,
+      messageAppendedText: details ? `${error.message} (${details})` : error.message,
+      messageNumber: message.number,
+    },
+  ];
+}

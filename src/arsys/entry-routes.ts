@@ -1,0 +1,161 @@
+/**
+ * AR System entry API (seed 003), so AR clients can drive events: create, read, list, update, delete and
+ * merge entries on any form. Entries are records; each write appends the event that webhooks on the form fire
+ * for. Records written by the inbound connectors (forms Ticket, User) are readable here too.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { newRouter, errors } from "../http/openapi-app";
+import { jsonBody } from "../http/json-body";
+import { authenticate } from "../auth/authenticate";
+import { AppError } from "../errors";
+import type { AppEnv } from "../http/app-env";
+import type { StoredRecord } from "../db/schema";
+import { FORM_NAME_PATTERN } from "../records/record-ids";
+import { createRecord, deleteRecord, findRecord, listRecords, updateRecord, type RecordChange } from "../records/store";
+import { nudgeDelivery } from "../delivery/nudge";
+import { tenantPathPrefix } from "../tenancy/tenant-url";
+
+const SOURCE = "arsys.entry";
+/** AR's field 1: on mergeEntry it names the entry to merge into. */
+const REQUEST_ID_FIELD = "Request ID";
+
+const auth = () => [authenticate({ scope: "api" })];
+const formParam = z.object({ formName: z.string().regex(FORM_NAME_PATTERN, "is not a form name") });
+const entryParams = formParam.extend({ entryId: z.string().min(1).max(64) });
+const valuesBody = z.object({ values: z.record(z.string(), z.unknown(), { error: "must be an object of field values" }) }).loose();
+
+const linkTo = (href: string) => ({ self: [{ href }] });
+const entryView = z.object({
+  entryId: z.string(),
+  values: z.record(z.string(), z.unknown()),
+  _links: z.object({ self: z.array(z.object({ href: z.string() })) }),
+});
+
+function entryHref(c: Context<AppEnv>, form: string, entryId?: string): string {
+  const base = `${new URL(c.req.url).origin}${tenantPathPrefix(c)}/api/arsys/v1.0/entry/${encodeURIComponent(form)}`;
+  return entryId === undefined ? base : `${base}/${encodeURIComponent(entryId)}`;
+}
+
+const toEntryView = (c: Context<AppEnv>, record: StoredRecord) => ({
+  entryId: record.id,
+  values: record.data,
+  _links: linkTo(entryHref(c, record.form, record.id)),
+});
+
+async function liveEntry(c: Context<AppEnv>, form: string, entryId: string): Promise<StoredRecord> {
+  const record = await findRecord(c.get("db"), c.get("tenant").id, form, entryId);
+  if (!record || record.deletedAt !== null) throw new AppError("NOT_FOUND", `No entry '${entryId}' on form '${form}'`);
+  return record;
+}
+
+function committed(c: Context<AppEnv>, change: RecordChange): void {
+  if (change.event) c.executionCtx.waitUntil(nudgeDelivery(c.env, c.get("tenant").id));
+}
+
+const create = createRoute({
+  method: "post",
+  path: "/api/arsys/v1.0/entry/{formName}",
+  middleware: [...auth(), jsonBody()],
+  request: { params: formParam, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
+  responses: { 201: { description: "Created; Location names the entry", headers: z.object({ Location: z.string() }) }, ...errors },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/api/arsys/v1.0/entry/{formName}",
+  middleware: auth(),
+  request: {
+    params: formParam,
+    query: z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+  },
+  responses: {
+    200: {
+      description: "Live entries of the form",
+      content: { "application/json": { schema: z.object({ entries: z.array(entryView), _links: z.object({ self: z.array(z.object({ href: z.string() })) }) }) } },
+    },
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+  },
+});
+
+const read = createRoute({
+  method: "get",
+  path: "/api/arsys/v1.0/entry/{formName}/{entryId}",
+  middleware: auth(),
+  request: { params: entryParams },
+  responses: { 200: { description: "The entry", content: { "application/json": { schema: entryView } } }, 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+});
+
+const replace = createRoute({
+  method: "put",
+  path: "/api/arsys/v1.0/entry/{formName}/{entryId}",
+  middleware: [...auth(), jsonBody()],
+  request: { params: entryParams, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
+  responses: { 204: { description: "Updated (an update event lists only the changed fields)" }, ...errors },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/api/arsys/v1.0/entry/{formName}/{entryId}",
+  middleware: auth(),
+  request: { params: entryParams },
+  responses: { 204: { description: "Deleted" }, 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+});
+
+const merge = createRoute({
+  method: "post",
+  path: "/api/arsys/v1.0/mergeEntry/{formName}",
+  middleware: [...auth(), jsonBody()],
+  request: { params: formParam, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
+  responses: { 201: { description: "Merged; Location names the entry", headers: z.object({ Location: z.string() }) }, ...errors },
+});
+
+export const entryRoutes = newRouter()
+  .openapi(create, async (c) => {
+    const { formName } = c.req.valid("param");
+    const change = await createRecord(c.get("db"), { tenantId: c.get("tenant").id, form: formName, source: SOURCE, data: c.req.valid("json").values });
+    committed(c, change);
+    return c.body(null, 201, { Location: entryHref(c, formName, change.record.id) });
+  })
+  .openapi(list, async (c) => {
+    const { formName } = c.req.valid("param");
+    const { offset, limit } = c.req.valid("query");
+    const page = await listRecords(c.get("db"), c.get("tenant").id, formName, { limit, offset });
+    return c.json({ entries: page.items.map((record) => toEntryView(c, record)), _links: linkTo(entryHref(c, formName)) }, 200);
+  })
+  .openapi(read, async (c) => {
+    const { formName, entryId } = c.req.valid("param");
+    return c.json(toEntryView(c, await liveEntry(c, formName, entryId)), 200);
+  })
+  .openapi(replace, async (c) => {
+    const { formName, entryId } = c.req.valid("param");
+    const change = await updateRecord(c.get("db"), {
+      tenantId: c.get("tenant").id,
+      form: formName,
+      id: entryId,
+      source: SOURCE,
+      patch: c.req.valid("json").values,
+    });
+    committed(c, change);
+    return c.body(null, 204);
+  })
+  .openapi(remove, async (c) => {
+    const { formName, entryId } = c.req.valid("param");
+    committed(c, await deleteRecord(c.get("db"), { tenantId: c.get("tenant").id, form: formName, id: entryId, source: SOURCE }));
+    return c.body(null, 204);
+  })
+  .openapi(merge, async (c) => {
+    const { formName } = c.req.valid("param");
+    const { [REQUEST_ID_FIELD]: requestId, ...values } = c.req.valid("json").values;
+    const tenantId = c.get("tenant").id;
+    const db = c.get("db");
+    const target = typeof requestId === "string" ? await findRecord(db, tenantId, formName, requestId) : null;
+    const change =
+      target && target.deletedAt === null
+        ? await updateRecord(db, { tenantId, form: formName, id: target.id, source: SOURCE, patch: values, type: "merge" })
+        : await createRecord(db, { tenantId, form: formName, source: SOURCE, data: values, type: "merge" });
+    committed(c, change);
+    return c.body(null, 201, { Location: entryHref(c, formName, change.record.id) });
+  });

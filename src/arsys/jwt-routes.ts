@@ -1,0 +1,75 @@
+/**
+ * AR System REST authentication: `POST /api/jwt/login` (form-encoded username = service-account email,
+ * password) answers 200 text/plain with an AR-JWT; `POST /api/jwt/logout` with `Authorization: AR-JWT <token>`
+ * invalidates it. Errors are AR's JSON message array (see ar-errors.ts).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { newRouter, errors } from "../http/openapi-app";
+import { AppError } from "../errors";
+import { authenticate, serviceAccountPrincipal } from "../auth/authenticate";
+import { issueArJwt } from "../auth/ar-jwt";
+import { revokedTokens } from "../db/schema";
+
+const FORM_MEDIA_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
+
+const login = createRoute({
+  method: "post",
+  path: "/api/jwt/login",
+  summary: "AR System login: returns an AR-JWT (text/plain) valid for one hour",
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/x-www-form-urlencoded": { schema: z.object({ username: z.string(), password: z.string() }) },
+      },
+    },
+  },
+  responses: {
+    200: { description: "The token", content: { "text/plain": { schema: z.string() } } },
+    400: errors[400],
+    401: errors[401],
+    415: errors[415],
+  },
+});
+
+const logout = createRoute({
+  method: "post",
+  path: "/api/jwt/logout",
+  middleware: [authenticate({ scope: "api" })],
+  responses: { 204: { description: "Logged out" }, 400: errors[400], 401: errors[401] },
+});
+
+export const jwtRoutes = newRouter()
+  .openapi(login, async (c) => {
+    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (!FORM_MEDIA_TYPES.includes(mediaType)) {
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send username and password form-encoded (application/x-www-form-urlencoded)");
+    }
+    const form = await c.req.parseBody();
+    const username = typeof form.username === "string" ? form.username.trim().toLowerCase() : "";
+    const password = typeof form.password === "string" ? form.password : "";
+    const missing = [!username && "username", !password && "password"].filter((field): field is string => Boolean(field));
+    if (missing.length > 0) {
+      throw new AppError("VALIDATION_FAILED", `Missing ${missing.join(" and ")}`, missing.map((path) => ({ path, message: "is required" })));
+    }
+    const tenant = c.get("tenant");
+    const principal = await serviceAccountPrincipal(c.get("db"), tenant.id, { email: username, password });
+    const { token } = await issueArJwt(c.get("config").MASTER_KEY, {
+      tenantId: tenant.id,
+      accountId: principal.id,
+      scopes: [...principal.scopes],
+    });
+    return c.text(token, 200);
+  })
+  .openapi(logout, async (c) => {
+    const principal = c.get("principal");
+    if (!principal.tokenId || principal.tokenExpiresAt === undefined) {
+      throw new AppError("VALIDATION_FAILED", "Logout needs the AR-JWT to invalidate: Authorization: AR-JWT <token>");
+    }
+    await c
+      .get("db")
+      .insert(revokedTokens)
+      .values({ jti: principal.tokenId, tenantId: principal.tenantId, expiresAt: principal.tokenExpiresAt * 1000 })
+      .onConflictDoNothing();
+    return c.body(null, 204);
+  });

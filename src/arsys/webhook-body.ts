@@ -1,0 +1,138 @@
+/**
+ * The AR System webhook registration body (seed 003), validated with zod. Accepts the seed's variants
+ * (`basic` and `BASIC`, null IMS fields under NO_AUTH, `_links`/`webhook_id` echoed back on PUT) and
+ * normalises them. The condition is checked by the qualification parser, with the error position.
+ */
+import { z } from "@hono/zod-openapi";
+import { callbackAuthTypes, entryEvents, orderings, payloadFormats } from "../db/schema";
+import { FORM_NAME_PATTERN } from "../records/record-ids";
+import { parseQualification } from "../subscriptions/qualification";
+import { MASKED_SECRET } from "../secrets/seal";
+
+const optionalText = z.string().trim().max(2048).nullish();
+
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((value) => {
+    try {
+      return ["http:", "https:"].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, "must be an absolute http(s) URL");
+
+export const callbackAuthenticationSchema = z
+  .object({
+    type: z
+      .string()
+      .transform((value) => value.trim().toUpperCase())
+      .pipe(z.enum(callbackAuthTypes, { error: "must be NO_AUTH, BASIC or IMS" })),
+    username: optionalText,
+    password: optionalText,
+    accessKey: optionalText,
+    accessSecretKey: optionalText,
+    tenantId: optionalText,
+    authBaseUrl: optionalText,
+    authAccessTokenPath: optionalText,
+    authRefreshTokenPath: optionalText,
+    authHeaderTokenName: optionalText,
+  })
+  .superRefine((auth, ctx) => {
+    const required: Record<string, readonly (keyof typeof auth)[]> = {
+      NO_AUTH: [],
+      BASIC: ["username", "password"],
+      IMS: ["accessKey", "accessSecretKey", "tenantId", "authBaseUrl", "authAccessTokenPath"],
+    };
+    for (const field of required[auth.type] ?? []) {
+      if (!auth[field]) ctx.addIssue({ code: "custom", path: [field], message: `is required for ${auth.type} authentication` });
+    }
+    if (auth.type === "IMS" && auth.authBaseUrl && !httpUrl.safeParse(auth.authBaseUrl).success) {
+      ctx.addIssue({ code: "custom", path: ["authBaseUrl"], message: "must be an absolute http(s) URL" });
+    }
+  });
+
+const customJsonSchema = z
+  .union([
+    z.record(z.string(), z.unknown()),
+    z.string().transform((text, ctx) => {
+      try {
+        const value: unknown = JSON.parse(text);
+        if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: "custom", message: "must be a JSON object" });
+      return z.NEVER;
+    }),
+  ])
+  .nullish();
+
+export const webhookRegistrationSchema = z
+  .looseObject({
+    description: z.string().max(255).nullish(),
+    form_name: z.string({ error: "is required" }).trim().regex(FORM_NAME_PATTERN, "is not a valid form name"),
+    condition: z
+      .string()
+      .nullish()
+      .superRefine((condition, ctx) => {
+        if (!condition) return;
+        const parsed = parseQualification(condition);
+        if (!parsed.ok) ctx.addIssue({ code: "custom", message: `${parsed.error.message} (position ${parsed.error.position})` });
+      }),
+    entry_events: z
+      .array(
+        z
+          .string()
+          .transform((value) => value.trim().toLowerCase())
+          .pipe(z.enum(entryEvents, { error: "must be create, update, merge or delete" })),
+        { error: "is required" },
+      )
+      .min(1, "needs at least one event")
+      .transform((events) => [...new Set(events)]),
+    callback: z.object(
+      { url: httpUrl, authentication: callbackAuthenticationSchema.optional() },
+      { error: "is required" },
+    ),
+    payload_fields: z.array(z.string().trim().min(1)).max(500).nullish(),
+    enabled: z.boolean().default(true),
+    send_unchanged_fields: z.boolean().default(false),
+    send_attachment_as_reference: z.boolean().default(false),
+    custom_json: customJsonSchema,
+    format: z.enum(payloadFormats).default("ar"),
+    ordering: z.enum(orderings).default("subscription"),
+  })
+  .openapi("ArWebhookRegistration", {
+    example: {
+      description: "testWebhook",
+      form_name: "HPD:Help Desk",
+      condition: "'Status' !=\"Closed\"",
+      entry_events: ["create", "update", "merge", "delete"],
+      callback: { url: "https://receiver.example/webhook", authentication: { type: "basic", username: "Demo", password: "Demo123" } },
+      payload_fields: ["Description", "Impact", "Urgency", "Status"],
+    },
+  });
+
+export type WebhookRegistration = z.infer<typeof webhookRegistrationSchema>;
+
+/** Callback secrets as sent: a masked value means "keep what is stored". */
+export interface CallbackSecrets {
+  password?: string;
+  accessSecretKey?: string;
+}
+
+export function secretsFrom(registration: WebhookRegistration): { secrets: CallbackSecrets; keep: (keyof CallbackSecrets)[] } {
+  const auth = registration.callback.authentication;
+  const secrets: CallbackSecrets = {};
+  const keep: (keyof CallbackSecrets)[] = [];
+  for (const field of ["password", "accessSecretKey"] as const) {
+    const value = auth?.[field];
+    if (value === MASKED_SECRET) keep.push(field);
+    else if (value) secrets[field] = value;
+  }
+  return { secrets, keep };
+}
+
+/** entry_events as a set: the uniqueness key (form, events, URL) ignores order and repeats. */
+export const entryEventsKey = (events: readonly string[]): string => [...new Set(events)].sort().join(",");

@@ -1,0 +1,119 @@
+/**
+ * AR System compatible webhook registration API (seed 003): `/api/arsys/v1.0/webhook`.
+ * POST → 201 with `Location` and an empty body; GET one / list; PUT → 204; DELETE → 204.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { newRouter, errors } from "../http/openapi-app";
+import { jsonBody } from "../http/json-body";
+import { authenticate } from "../auth/authenticate";
+import type { AppEnv } from "../http/app-env";
+import { secretStore } from "../secrets/secret-store";
+import { tenantPathPrefix } from "../tenancy/tenant-url";
+import { webhookRegistrationSchema } from "./webhook-body";
+import { createWebhook, deleteWebhook, findWebhook, listWebhooks, updateWebhook } from "./webhook-store";
+import { toWebhookView, webhookView } from "./webhook-view";
+
+const BASE = "/api/arsys/v1.0/webhook";
+const auth = () => [authenticate({ scope: "api" })];
+const idParam = z.object({ id: z.string().regex(/^WBH\d{12}$/, "is not a webhook id") });
+
+export const webhookHref = (c: Context<AppEnv>, id: string): string =>
+  `${new URL(c.req.url).origin}${tenantPathPrefix(c)}${BASE}/${id}`;
+
+const create = createRoute({
+  method: "post",
+  path: BASE,
+  summary: "Register a webhook (AR System)",
+  middleware: [...auth(), jsonBody()],
+  request: { body: { required: true, content: { "application/json": { schema: webhookRegistrationSchema } } } },
+  responses: {
+    201: { description: "Registered; the id is in the Location header", headers: z.object({ Location: z.string() }) },
+    ...errors,
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: BASE,
+  middleware: auth(),
+  request: {
+    query: z.object({
+      offset: z.coerce.number().int().min(0).default(0),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The tenant's webhooks",
+      content: {
+        "application/json": {
+          schema: z.object({
+            entries: z.array(webhookView),
+            _links: z.object({ self: z.array(z.object({ href: z.string() })), next: z.array(z.object({ href: z.string() })).optional() }),
+          }),
+        },
+      },
+    },
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+  },
+});
+
+const read = createRoute({
+  method: "get",
+  path: `${BASE}/{id}`,
+  middleware: auth(),
+  request: { params: idParam },
+  responses: {
+    200: { description: "The webhook, secrets masked", content: { "application/json": { schema: webhookView } } },
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+  },
+});
+
+const replace = createRoute({
+  method: "put",
+  path: `${BASE}/{id}`,
+  middleware: [...auth(), jsonBody()],
+  request: { params: idParam, body: { required: true, content: { "application/json": { schema: webhookRegistrationSchema } } } },
+  responses: { 204: { description: "Updated" }, ...errors },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: `${BASE}/{id}`,
+  middleware: auth(),
+  request: { params: idParam },
+  responses: { 204: { description: "Deleted" }, 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+});
+
+export const webhookRoutes = newRouter()
+  .openapi(create, async (c) => {
+    const subscription = await createWebhook(c.get("db"), secretStore(c.env), c.get("tenant").id, c.req.valid("json"));
+    return c.body(null, 201, { Location: webhookHref(c, subscription.id) });
+  })
+  .openapi(list, async (c) => {
+    const { offset, limit } = c.req.valid("query");
+    const rows = await listWebhooks(c.get("db"), c.get("tenant").id, offset, limit + 1);
+    const page = rows.slice(0, limit);
+    const self = `${new URL(c.req.url).origin}${tenantPathPrefix(c)}${BASE}`;
+    const links: { self: { href: string }[]; next?: { href: string }[] } = { self: [{ href: `${self}?offset=${offset}&limit=${limit}` }] };
+    if (rows.length > limit) links.next = [{ href: `${self}?offset=${offset + limit}&limit=${limit}` }];
+    return c.json({ entries: page.map((row) => toWebhookView(row, webhookHref(c, row.id))), _links: links }, 200);
+  })
+  .openapi(read, async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(toWebhookView(await findWebhook(c.get("db"), c.get("tenant").id, id), webhookHref(c, id)), 200);
+  })
+  .openapi(replace, async (c) => {
+    await updateWebhook(c.get("db"), secretStore(c.env), c.get("tenant").id, c.req.valid("param").id, c.req.valid("json"));
+    return c.body(null, 204);
+  })
+  .openapi(remove, async (c) => {
+    await deleteWebhook(c.get("db"), secretStore(c.env), c.get("tenant").id, c.req.valid("param").id);
+    return c.body(null, 204);
+  });

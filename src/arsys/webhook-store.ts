@@ -1,0 +1,143 @@
+/**
+ * Storage of AR webhook registrations (the `subscriptions` table) and their sealed callback secrets.
+ * Ids are `WBH` + 12 digits, sequential per tenant. A registration that collides with another on
+ * (form, events as a set, callback URL) is a CONFLICT; its freshly sealed secret is removed again.
+ */
+import { and, asc, eq } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { subscriptions, type CallbackAuthSettings, type Subscription } from "../db/schema";
+import { AppError } from "../errors";
+import { isUniqueViolation } from "../records/record-keys";
+import { bumpSequence, sequenceIdExpression } from "../records/sequences";
+import type { SecretStore } from "../secrets/secret-store";
+import { entryEventsKey, secretsFrom, type CallbackSecrets, type WebhookRegistration } from "./webhook-body";
+
+const WEBHOOK_SEQUENCE = "webhook";
+const SECRET_PURPOSE = "callback-auth";
+
+function columnsFrom(registration: WebhookRegistration) {
+  const auth = registration.callback.authentication;
+  const settings: CallbackAuthSettings = {
+    username: auth?.username ?? null,
+    accessKey: auth?.accessKey ?? null,
+    tenantId: auth?.tenantId ?? null,
+    authBaseUrl: auth?.authBaseUrl ?? null,
+    authAccessTokenPath: auth?.authAccessTokenPath ?? null,
+    authRefreshTokenPath: auth?.authRefreshTokenPath ?? null,
+    authHeaderTokenName: auth?.authHeaderTokenName ?? null,
+  };
+  return {
+    description: registration.description ?? null,
+    formName: registration.form_name,
+    condition: registration.condition ?? "",
+    entryEvents: registration.entry_events,
+    entryEventsKey: entryEventsKey(registration.entry_events),
+    payloadFields: registration.payload_fields ?? [],
+    enabled: registration.enabled,
+    sendUnchangedFields: registration.send_unchanged_fields,
+    sendAttachmentAsReference: registration.send_attachment_as_reference,
+    customJson: registration.custom_json ?? null,
+    callbackUrl: registration.callback.url,
+    authType: auth?.type ?? "NO_AUTH",
+    authSettings: settings,
+    format: registration.format,
+    ordering: registration.ordering,
+  };
+}
+
+const conflict = () =>
+  new AppError("CONFLICT", "A webhook with the same form_name, entry_events and callback URL already exists");
+
+async function sealSecrets(store: SecretStore, tenantId: string, secrets: CallbackSecrets): Promise<string | null> {
+  return Object.keys(secrets).length === 0 ? null : store.put({ tenantId, purpose: SECRET_PURPOSE }, JSON.stringify(secrets));
+}
+
+export async function callbackSecrets(store: SecretStore, subscription: Subscription): Promise<CallbackSecrets> {
+  if (!subscription.secretRef) return {};
+  const sealed = await store.get(subscription.tenantId, subscription.secretRef);
+  return sealed ? (JSON.parse(sealed) as CallbackSecrets) : {};
+}
+
+function requireSecrets(registration: WebhookRegistration, secrets: CallbackSecrets): void {
+  const type = registration.callback.authentication?.type;
+  const missing = type === "BASIC" && !secrets.password ? "password" : type === "IMS" && !secrets.accessSecretKey ? "accessSecretKey" : null;
+  if (missing) {
+    throw new AppError("VALIDATION_FAILED", `callback.authentication.${missing} is required`, [
+      { path: `callback.authentication.${missing}`, message: "is required (no stored value to keep)" },
+    ]);
+  }
+}
+
+export async function createWebhook(db: Database, store: SecretStore, tenantId: string, registration: WebhookRegistration): Promise<Subscription> {
+  const { secrets } = secretsFrom(registration);
+  requireSecrets(registration, secrets);
+  const secretRef = await sealSecrets(store, tenantId, secrets);
+  const now = Date.now();
+  try {
+    const [, inserted] = await db.batch([
+      bumpSequence(db, tenantId, WEBHOOK_SEQUENCE),
+      db
+        .insert(subscriptions)
+        .values({
+          tenantId,
+          id: sequenceIdExpression(tenantId, WEBHOOK_SEQUENCE, "WBH", 12),
+          ...columnsFrom(registration),
+          secretRef,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning(),
+    ]);
+    return inserted[0]!;
+  } catch (error) {
+    if (secretRef) await store.delete(tenantId, secretRef);
+    if (isUniqueViolation(error)) throw conflict();
+    throw error;
+  }
+}
+
+export async function findWebhook(db: Database, tenantId: string, id: string): Promise<Subscription> {
+  const row = await db.select().from(subscriptions).where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id))).get();
+  if (!row) throw new AppError("NOT_FOUND", `No webhook '${id}'`);
+  return row;
+}
+
+export async function listWebhooks(db: Database, tenantId: string, offset: number, limit: number): Promise<Subscription[]> {
+  return db.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).orderBy(asc(subscriptions.id)).limit(limit).offset(offset).all();
+}
+
+/** Replaces a registration. Secrets sent masked (`********`) keep their stored value. */
+export async function updateWebhook(
+  db: Database,
+  store: SecretStore,
+  tenantId: string,
+  id: string,
+  registration: WebhookRegistration,
+): Promise<void> {
+  const existing = await findWebhook(db, tenantId, id);
+  const { secrets, keep } = secretsFrom(registration);
+  const stored = await callbackSecrets(store, existing);
+  for (const field of keep) if (stored[field]) secrets[field] = stored[field];
+  requireSecrets(registration, secrets);
+  const secretRef = await sealSecrets(store, tenantId, secrets);
+  try {
+    await db
+      .update(subscriptions)
+      .set({ ...columnsFrom(registration), secretRef, updatedAt: Date.now() })
+      .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)));
+  } catch (error) {
+    if (secretRef) await store.delete(tenantId, secretRef);
+    if (isUniqueViolation(error)) throw conflict();
+    throw error;
+  }
+  if (existing.secretRef) await store.delete(tenantId, existing.secretRef);
+}
+
+export async function deleteWebhook(db: Database, store: SecretStore, tenantId: string, id: string): Promise<void> {
+  const [deleted] = await db
+    .delete(subscriptions)
+    .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)))
+    .returning();
+  if (!deleted) throw new AppError("NOT_FOUND", `No webhook '${id}'`);
+  if (deleted.secretRef) await store.delete(tenantId, deleted.secretRef);
+}

@@ -1,0 +1,8 @@
+/** AR-JWT token ids invalidated by logout, kept until the token would have expired anyway. */
+import { sqliteTable, text, integer } from "drizzle-orm/sqlite-core";
+
+export const revokedTokens = sqliteTable("revoked_tokens", {
+  jti: text("jti").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});

@@ -1,0 +1,64 @@
+/**
+ * Subscriptions: a tenant's registered callbacks. AR System webhooks (seed 003) are the first kind; the
+ * delivery engine fans each committed event out to the enabled subscriptions whose form, entry_events and
+ * condition match. Callback credentials live sealed in KV: D1 keeps only `secretRef`.
+ */
+import { sqliteTable, text, integer, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+
+export const entryEvents = ["create", "update", "merge", "delete"] as const;
+export type EntryEvent = (typeof entryEvents)[number];
+
+export const callbackAuthTypes = ["NO_AUTH", "BASIC", "IMS"] as const;
+export type CallbackAuthType = (typeof callbackAuthTypes)[number];
+
+export const payloadFormats = ["ar", "thin"] as const;
+export type PayloadFormat = (typeof payloadFormats)[number];
+
+export const orderings = ["subscription", "record"] as const;
+export type Ordering = (typeof orderings)[number];
+
+/** The non-secret part of a callback's authentication (IMS endpoints, user names). */
+export interface CallbackAuthSettings {
+  username?: string | null;
+  accessKey?: string | null;
+  tenantId?: string | null;
+  authBaseUrl?: string | null;
+  authAccessTokenPath?: string | null;
+  authRefreshTokenPath?: string | null;
+  authHeaderTokenName?: string | null;
+}
+
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    description: text("description"),
+    formName: text("form_name").notNull(),
+    condition: text("condition").notNull().default(""),
+    entryEvents: text("entry_events", { mode: "json" }).$type<EntryEvent[]>().notNull(),
+    /** entry_events sorted and joined: the uniqueness key treats the events as a set. */
+    entryEventsKey: text("entry_events_key").notNull(),
+    payloadFields: text("payload_fields", { mode: "json" }).$type<string[]>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    sendUnchangedFields: integer("send_unchanged_fields", { mode: "boolean" }).notNull(),
+    sendAttachmentAsReference: integer("send_attachment_as_reference", { mode: "boolean" }).notNull(),
+    customJson: text("custom_json", { mode: "json" }).$type<Record<string, unknown> | null>(),
+    callbackUrl: text("callback_url").notNull(),
+    authType: text("auth_type", { enum: callbackAuthTypes }).notNull(),
+    authSettings: text("auth_settings", { mode: "json" }).$type<CallbackAuthSettings>().notNull(),
+    /** KV reference of the sealed callback secrets (password, accessSecretKey); null when there are none. */
+    secretRef: text("secret_ref"),
+    format: text("format", { enum: payloadFormats }).notNull().default("ar"),
+    ordering: text("ordering", { enum: orderings }).notNull().default("subscription"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("subscriptions_tenant_id").on(table.tenantId, table.id),
+    uniqueIndex("subscriptions_unique_registration").on(table.tenantId, table.formName, table.entryEventsKey, table.callbackUrl),
+    index("subscriptions_tenant_form").on(table.tenantId, table.formName),
+  ],
+);
+
+export type Subscription = typeof subscriptions.$inferSelect;

@@ -1,0 +1,209 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { BASE_DOMAIN, call, createApiKey, createTenant, type TestTenant } from "../helpers";
+
+const BASE = "/api/arsys/v1.0/webhook";
+
+/** Seed 003's first registration example, verbatim apart from the placeholder URL. */
+const SEED_BASIC = {
+  description: "testWebhook",
+  form_name: "HPD:Help Desk",
+  condition: "'Status' !=\"Closed\"",
+  entry_events: ["create", "update", "merge", "delete"],
+  callback: { url: "http://receiver.example:8080/webhook", authentication: { type: "basic", username: "Demo", password: "Demo123" } },
+  payload_fields: ["Description", "Impact", "Urgency", "Status"],
+};
+
+/** Seed 003's IMS example. */
+const SEED_IMS = {
+  description: "Test Webhook For IMS",
+  form_name: "User",
+  entry_events: ["create", "update", "merge", "delete"],
+  callback: {
+    url: "http://clm-pun-swhrm3:9090/create",
+    authentication: {
+      type: "IMS",
+      accessKey: "SCLTZ1UG33RA9LTXLGVMR0SWBQI0VY",
+      accessSecretKey: "tfMaboPDU9TEfQrCTKYi2xDeAOzLkv8ZtZbVdxHAJuKiN3DRjI",
+      tenantId: "1697761359",
+      authBaseUrl: "https://bmcitsm-adeintqa1-trial.qa.sps.secops.bmc.com",
+      authAccessTokenPath: "/ims/api/v1/access_keys/login",
+      authRefreshTokenPath: "/ims/api/v1/auth/tokens",
+      authHeaderTokenName: "IMS-JWT",
+    },
+  },
+};
+
+interface ArMessage {
+  messageType: string;
+  messageText: string;
+  messageAppendedText: string;
+  messageNumber: number;
+}
+
+async function register(tenant: TestTenant, json: unknown = SEED_BASIC): Promise<{ response: Response; id: string }> {
+  const response = await call(tenant.slug, BASE, { key: tenant.key, json });
+  const location = response.headers.get("location") ?? "";
+  return { response, id: location.split("/").pop() ?? "" };
+}
+
+const read = async (tenant: TestTenant, id: string) => (await call(tenant.slug, `${BASE}/${id}`, { key: tenant.key })).json<Record<string, unknown> & { callback: { authentication: Record<string, unknown> } }>();
+
+describe("AR webhook registration API", () => {
+  it("registers the seed's webhook: 201, empty body, absolute Location with a sequential WBH id", async () => {
+    const tenant = await createTenant("ar");
+    const { response, id } = await register(tenant);
+    expect(response.status).toBe(201);
+    expect(await response.text()).toBe("");
+    expect(response.headers.get("location")).toBe(`http://${tenant.slug}.${BASE_DOMAIN}${BASE}/WBH000000000001`);
+    expect(id).toBe("WBH000000000001");
+    const second = await register(tenant, { ...SEED_BASIC, callback: { ...SEED_BASIC.callback, url: "https://other.example/hook" } });
+    expect(second.id).toBe("WBH000000000002");
+  });
+
+  it("reads it back in the seed's shape with the password masked", async () => {
+    const tenant = await createTenant("ar");
+    const { id } = await register(tenant);
+    const webhook = await read(tenant, id);
+    expect(webhook).toMatchObject({
+      webhook_id: id,
+      description: "testWebhook",
+      form_name: "HPD:Help Desk",
+      condition: "'Status' !=\"Closed\"",
+      entry_events: ["create", "update", "merge", "delete"],
+      payload_fields: ["Description", "Impact", "Urgency", "Status"],
+      enabled: true,
+      send_unchanged_fields: false,
+      send_attachment_as_reference: false,
+      callback: { url: SEED_BASIC.callback.url, authentication: { type: "BASIC", username: "Demo", password: "********" } },
+      _links: { self: [{ href: `http://${tenant.slug}.${BASE_DOMAIN}${BASE}/${id}` }] },
+    });
+    expect(JSON.stringify(webhook)).not.toContain("Demo123");
+  });
+
+  it("stores secrets sealed in KV and only a reference in D1 (invariant 4)", async () => {
+    const tenant = await createTenant("ar");
+    const { id } = await register(tenant, SEED_IMS);
+    const row = await env.DB.prepare("SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?").bind(tenant.id, id).first<Record<string, unknown>>();
+    expect(JSON.stringify(row)).not.toContain(SEED_IMS.callback.authentication.accessSecretKey);
+    expect(String(row?.secret_ref)).toMatch(/^secret:/);
+    const sealed = await env.SECRETS.get(String(row?.secret_ref));
+    expect(sealed).not.toContain(SEED_IMS.callback.authentication.accessSecretKey);
+    const webhook = await read(tenant, id);
+    expect(webhook.callback.authentication).toMatchObject({ type: "IMS", accessSecretKey: "********", accessKey: SEED_IMS.callback.authentication.accessKey, authHeaderTokenName: "IMS-JWT" });
+  });
+
+  it("updates with PUT (204); a masked secret sent back keeps the stored one, a new one replaces it", async () => {
+    const tenant = await createTenant("ar");
+    const { id } = await register(tenant);
+    const before = await env.DB.prepare("SELECT secret_ref FROM subscriptions WHERE id = ? AND tenant_id = ?").bind(id, tenant.id).first<{ secret_ref: string }>();
+    const current = await read(tenant, id);
+    const put = await call(tenant.slug, `${BASE}/${id}`, { key: tenant.key, method: "PUT", json: { ...current, description: "AllFieldsWebhook_Updated", enabled: false } });
+    expect(put.status).toBe(204);
+    const updated = await read(tenant, id);
+    expect(updated).toMatchObject({ description: "AllFieldsWebhook_Updated", enabled: false });
+    const after = await env.DB.prepare("SELECT secret_ref FROM subscriptions WHERE id = ? AND tenant_id = ?").bind(id, tenant.id).first<{ secret_ref: string }>();
+    const kept = await env.SECRETS.get(after!.secret_ref);
+    expect(kept).not.toBeNull();
+    expect(await env.SECRETS.get(before!.secret_ref)).toBeNull();
+    const { secretStore } = await import("../../src/secrets/secret-store");
+    expect(JSON.parse((await secretStore(env).get(tenant.id, after!.secret_ref))!)).toEqual({ password: "Demo123" });
+  });
+
+  it("lists the tenant's webhooks with paging links", async () => {
+    const tenant = await createTenant("ar");
+    for (const url of ["https://a.example/1", "https://a.example/2", "https://a.example/3"]) {
+      await register(tenant, { ...SEED_BASIC, callback: { ...SEED_BASIC.callback, url } });
+    }
+    const page = await (await call(tenant.slug, `${BASE}?limit=2`, { key: tenant.key })).json<{ entries: { webhook_id: string }[]; _links: { next?: { href: string }[] } }>();
+    expect(page.entries.map((entry) => entry.webhook_id)).toEqual(["WBH000000000001", "WBH000000000002"]);
+    expect(page._links.next?.[0]?.href).toContain("offset=2");
+    const rest = await (await call(tenant.slug, `${BASE}?offset=2&limit=2`, { key: tenant.key })).json<{ entries: unknown[]; _links: { next?: unknown } }>();
+    expect(rest.entries).toHaveLength(1);
+    expect(rest._links.next).toBeUndefined();
+  });
+
+  it("deletes (204); the id is then 404 with AR's error array; its sealed secret is gone", async () => {
+    const tenant = await createTenant("ar");
+    const { id } = await register(tenant);
+    const row = await env.DB.prepare("SELECT secret_ref FROM subscriptions WHERE id = ? AND tenant_id = ?").bind(id, tenant.id).first<{ secret_ref: string }>();
+    expect((await call(tenant.slug, `${BASE}/${id}`, { key: tenant.key, method: "DELETE" })).status).toBe(204);
+    const gone = await call(tenant.slug, `${BASE}/${id}`, { key: tenant.key });
+    expect(gone.status).toBe(404);
+    expect(await gone.json<ArMessage[]>()).toEqual([expect.objectContaining({ messageType: "ERROR", messageNumber: 302 })]);
+    expect((await call(tenant.slug, `${BASE}/${id}`, { key: tenant.key, method: "DELETE" })).status).toBe(404);
+    expect(await env.SECRETS.get(row!.secret_ref)).toBeNull();
+  });
+
+  it("refuses a duplicate (form, events as a set, URL) with 409 on create and on update", async () => {
+    const tenant = await createTenant("ar");
+    await register(tenant);
+    const reordered = { ...SEED_BASIC, entry_events: ["delete", "merge", "update", "create", "create"] };
+    const duplicate = await register(tenant, reordered);
+    expect(duplicate.response.status).toBe(409);
+    expect((await duplicate.response.json<ArMessage[]>())[0]?.messageNumber).toBe(382);
+    const other = await register(tenant, { ...SEED_BASIC, entry_events: ["create"] });
+    expect(other.response.status).toBe(201);
+    const update = await call(tenant.slug, `${BASE}/${other.id}`, { key: tenant.key, method: "PUT", json: SEED_BASIC });
+    expect(update.status).toBe(409);
+    expect((await read(tenant, other.id)).entry_events).toEqual(["create"]);
+  });
+
+  describe("validation: 400 naming the field, AR error array, nothing stored", () => {
+    const cases: [string, unknown, string][] = [
+      ["missing form_name", { ...SEED_BASIC, form_name: undefined }, "form_name"],
+      ["missing callback url", { ...SEED_BASIC, callback: { authentication: { type: "NO_AUTH" } } }, "callback.url"],
+      ["empty entry_events", { ...SEED_BASIC, entry_events: [] }, "entry_events"],
+      ["unknown entry event", { ...SEED_BASIC, entry_events: ["create", "archive"] }, "entry_events.1"],
+      ["IMS without its keys", { ...SEED_IMS, callback: { url: "https://x.example", authentication: { type: "IMS", accessKey: "k" } } }, "callback.authentication.accessSecretKey"],
+      ["BASIC without a password", { ...SEED_BASIC, callback: { url: "https://x.example", authentication: { type: "BASIC", username: "u" } } }, "callback.authentication.password"],
+      ["an unknown auth type", { ...SEED_BASIC, callback: { url: "https://x.example", authentication: { type: "OAUTH9" } } }, "callback.authentication.type"],
+      ["a non-http(s) URL", { ...SEED_BASIC, callback: { url: "ftp://x.example/hook" } }, "callback.url"],
+      ["a condition that does not parse", { ...SEED_BASIC, condition: "'Status' = " }, "condition"],
+    ];
+    it.each(cases)("%s", async (_label, json, field) => {
+      const tenant = await createTenant("ar");
+      const { response } = await register(tenant, json);
+      expect(response.status).toBe(400);
+      const [message] = await response.json<ArMessage[]>();
+      expect(message?.messageType).toBe("ERROR");
+      expect(message?.messageAppendedText).toContain(field);
+      const list = await (await call(tenant.slug, BASE, { key: tenant.key })).json<{ entries: unknown[] }>();
+      expect(list.entries).toEqual([]);
+    });
+
+    it("gives the position of a condition parse error", async () => {
+      const tenant = await createTenant("ar");
+      const { response } = await register(tenant, { ...SEED_BASIC, condition: "'Status' = \"Closed\" AND )" });
+      const [message] = await response.json<ArMessage[]>();
+      expect(message?.messageAppendedText).toMatch(/position \d+/);
+    });
+
+    it("malformed JSON is 400 INVALID_JSON as an AR array", async () => {
+      const tenant = await createTenant("ar");
+      const response = await call(tenant.slug, BASE, { key: tenant.key, body: "{\"form_name\":" });
+      expect(response.status).toBe(400);
+      expect((await response.json<ArMessage[]>())[0]?.messageNumber).toBe(8790);
+    });
+  });
+
+  describe("security", () => {
+    it("no key or a wrong key is 401; another tenant's key is 401 and never reveals its webhooks", async () => {
+      const a = await createTenant("a");
+      const b = await createTenant("b");
+      const { id } = await register(a);
+      expect((await call(a.slug, BASE, { json: SEED_BASIC })).status).toBe(401);
+      expect((await call(a.slug, BASE, { key: "hg_wrong_000000000000000000000000000", json: SEED_BASIC })).status).toBe(401);
+      expect((await call(a.slug, `${BASE}/${id}`, { key: b.key })).status).toBe(401);
+      expect((await call(b.slug, `${BASE}/${id}`, { key: b.key })).status).toBe(404);
+      expect((await call(b.slug, `${BASE}/${id}`, { key: b.key, method: "DELETE" })).status).toBe(404);
+      expect((await call(a.slug, `${BASE}/${id}`, { key: a.key })).status).toBe(200);
+    });
+
+    it("a key without the api scope is 403", async () => {
+      const tenant = await createTenant("ar");
+      const ticketsOnly = await createApiKey(tenant.slug, ["tickets"]);
+      expect((await call(tenant.slug, BASE, { key: ticketsOnly.key, json: SEED_BASIC })).status).toBe(403);
+    });
+  });
+});

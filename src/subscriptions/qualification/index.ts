@@ -1,0 +1,9 @@
+/**
+ * AR System qualifications, the `condition` of a webhook registration: parse once when a subscription is
+ * registered or loaded, then evaluate against each event's field values. Pure; no bindings, no eval.
+ */
+export type { ComparisonOperator, Operand, Qualification } from "./ast";
+export { evaluate, matchesLike } from "./evaluate";
+export { MAX_NESTING, parse, parseQualification, type ParseQualificationResult } from "./parser";
+export { QualificationError } from "./qualification-error";
+export { tokenize, type Token } from "./tokenizer";

@@ -11,6 +11,7 @@ import { provisioningDestinationRoutes } from "./inbound/optimalcloud/provisioni
 import { jwtRoutes } from "./arsys/jwt-routes";
 import { webhookRoutes } from "./arsys/webhook-routes";
 import { entryRoutes } from "./arsys/entry-routes";
+import { deliveryRoutes } from "./delivery/routes";
 
 export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*"] as const;
 
@@ -21,5 +22,6 @@ export function buildTenantApi() {
     .route("/", provisioningDestinationRoutes)
     .route("/", jwtRoutes)
     .route("/", webhookRoutes)
-    .route("/", entryRoutes);
+    .route("/", entryRoutes)
+    .route("/", deliveryRoutes);
 }

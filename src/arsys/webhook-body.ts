@@ -4,7 +4,8 @@
  * normalises them. The condition is checked by the qualification parser, with the error position.
  */
 import { z } from "@hono/zod-openapi";
-import { callbackAuthTypes, entryEvents, orderings, payloadFormats } from "../db/schema";
+import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadFormats } from "../db/schema";
+import { retryPolicyOverrideSchema } from "../delivery/retry-policy";
 import { FORM_NAME_PATTERN } from "../records/record-ids";
 import { parseQualification } from "../subscriptions/qualification";
 import { MASKED_SECRET } from "../secrets/seal";
@@ -79,7 +80,7 @@ export const webhookRegistrationSchema = z
       .superRefine((condition, ctx) => {
         if (!condition) return;
         const parsed = parseQualification(condition);
-        if (!parsed.ok) ctx.addIssue({ code: "custom", message: `${parsed.error.message} (position ${parsed.error.position})` });
+        if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error.message });
       }),
     entry_events: z
       .array(
@@ -100,8 +101,11 @@ export const webhookRegistrationSchema = z
     send_unchanged_fields: z.boolean().default(false),
     send_attachment_as_reference: z.boolean().default(false),
     custom_json: customJsonSchema,
+    // Hookgate extensions (not in AR): payload format, stream ordering, retry schedule, dead-letter policy.
     format: z.enum(payloadFormats).default("ar"),
     ordering: z.enum(orderings).default("subscription"),
+    retry_policy: retryPolicyOverrideSchema.nullish(),
+    dead_letter_policy: z.enum(deadLetterPolicies).default("skip"),
   })
   .openapi("ArWebhookRegistration", {
     example: {

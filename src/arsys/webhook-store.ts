@@ -10,6 +10,8 @@ import { AppError } from "../errors";
 import { isUniqueViolation } from "../records/record-keys";
 import { bumpSequence, sequenceIdExpression } from "../records/sequences";
 import type { SecretStore } from "../secrets/secret-store";
+import { generateSigningSecret } from "../delivery/signing";
+import { SIGNING_PURPOSE } from "../delivery/signing-secrets";
 import { entryEventsKey, secretsFrom, type CallbackSecrets, type WebhookRegistration } from "./webhook-body";
 
 const WEBHOOK_SEQUENCE = "webhook";
@@ -42,6 +44,10 @@ function columnsFrom(registration: WebhookRegistration) {
     authSettings: settings,
     format: registration.format,
     ordering: registration.ordering,
+    retryPolicy: registration.retry_policy ?? null,
+    deadLetterPolicy: registration.dead_letter_policy,
+    // Saving a registration again re-enables a subscription a 410 Gone disabled.
+    disabledReason: null,
   };
 }
 
@@ -72,6 +78,7 @@ export async function createWebhook(db: Database, store: SecretStore, tenantId: 
   const { secrets } = secretsFrom(registration);
   requireSecrets(registration, secrets);
   const secretRef = await sealSecrets(store, tenantId, secrets);
+  const signingSecretRef = await store.put({ tenantId, purpose: SIGNING_PURPOSE }, generateSigningSecret());
   const now = Date.now();
   try {
     const [, inserted] = await db.batch([
@@ -83,6 +90,7 @@ export async function createWebhook(db: Database, store: SecretStore, tenantId: 
           id: sequenceIdExpression(tenantId, WEBHOOK_SEQUENCE, "WBH", 12),
           ...columnsFrom(registration),
           secretRef,
+          signingSecretRef,
           createdAt: now,
           updatedAt: now,
         })
@@ -91,6 +99,7 @@ export async function createWebhook(db: Database, store: SecretStore, tenantId: 
     return inserted[0]!;
   } catch (error) {
     if (secretRef) await store.delete(tenantId, secretRef);
+    await store.delete(tenantId, signingSecretRef);
     if (isUniqueViolation(error)) throw conflict();
     throw error;
   }
@@ -139,5 +148,7 @@ export async function deleteWebhook(db: Database, store: SecretStore, tenantId: 
     .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)))
     .returning();
   if (!deleted) throw new AppError("NOT_FOUND", `No webhook '${id}'`);
-  if (deleted.secretRef) await store.delete(tenantId, deleted.secretRef);
+  for (const ref of [deleted.secretRef, deleted.signingSecretRef, deleted.previousSigningSecretRef]) {
+    if (ref) await store.delete(tenantId, ref);
+  }
 }

@@ -19,6 +19,9 @@ export const webhookView = z
     custom_json: z.record(z.string(), z.unknown()).nullable(),
     format: z.string(),
     ordering: z.string(),
+    retry_policy: z.record(z.string(), z.unknown()).nullable(),
+    dead_letter_policy: z.string(),
+    disabled_reason: z.string().nullable(),
     callback: z.object({
       url: z.string(),
       authentication: z.object({
@@ -57,6 +60,9 @@ export function toWebhookView(subscription: Subscription, selfHref: string): Web
     custom_json: subscription.customJson,
     format: subscription.format,
     ordering: subscription.ordering,
+    retry_policy: subscription.retryPolicy,
+    dead_letter_policy: subscription.deadLetterPolicy,
+    disabled_reason: subscription.disabledReason,
     callback: {
       url: subscription.callbackUrl,
       authentication: {

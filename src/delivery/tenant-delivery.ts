@@ -1,16 +1,31 @@
 /**
  * TenantDelivery: one Durable Object per tenant (idFromName(tenantId)), the single writer of that tenant's
- * outbound state. It reads committed events after its cursor from D1 in seq order. Fan-out to subscriptions
- * and the delivery streams arrive with the delivery-engine issue (#6); until then pump() advances the
- * cursor so the sweeper and the API can see delivery progress.
+ * outbound state. pump() reads committed events after its cursor from D1 in seq order, fans each out to the
+ * matching subscriptions (recording deliveries and the new cursor in one storage transaction), then drains:
+ * it sends the head of every free stream, up to DEFAULT_CONCURRENCY at once, records each outcome, and
+ * sets its one alarm to the earliest retry. Wake-ups (queue nudge, sweeper, alarm) may repeat: every step is
+ * idempotent, and a delivery marked in flight is never picked twice.
  */
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, desc, eq, gt } from "drizzle-orm";
 import type { Bindings } from "../env";
-import { database } from "../db/client";
-import { deliveryCursors, events } from "../db/schema";
+import { readConfig } from "../env";
+import { database, type Database } from "../db/client";
+import { deliveryAttempts, deliveryCursors, events, subscriptions, type Subscription } from "../db/schema";
+import { recordInstanceId } from "../records/record-instance-id";
+import { logLine } from "../log";
+import { planDeliveries as fanOut, type PlannedDelivery } from "./fan-out";
+import { DeliveryStore, type DeliveryRow, type DeliveryStatus } from "./delivery-store";
+import { toDeliveryView, type DeliveryView, type StreamView, type TestAttempt } from "./delivery-view";
+import { planDeliveries as planSends, DEFAULT_CONCURRENCY } from "./stream-scheduler";
+import { CLOSED_BREAKER, recordFailure, recordSend, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
+import { decideAfterAttempt, resolveRetryPolicy, type RetryPolicyOverride } from "./retry-policy";
+import { attempt, type AttemptRecord } from "./attempt";
+import { buildOutboundRequest, OutboundCredentials } from "./outbound-request";
+import { checkCallbackUrl } from "./ssrf-guard";
 
-const PAGE_SIZE = 100;
+const EVENT_PAGE = 100;
+const ATTEMPT_LOG_FLUSH = 25;
 
 export interface PumpResult {
   cursor: number;
@@ -18,46 +33,325 @@ export interface PumpResult {
 }
 
 export class TenantDelivery extends DurableObject<Bindings> {
-  private cursor(): number {
-    const row = this.ctx.storage.sql.exec<{ value: number }>("SELECT value FROM cursor WHERE id = 1").toArray()[0];
-    return row?.value ?? 0;
-  }
+  private readonly store: DeliveryStore;
+  /** Sends in flight in this instance, by delivery id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private draining: Promise<void> | null = null;
+  private attemptLog: (typeof deliveryAttempts.$inferInsert)[] = [];
+  private subscriptionCache: Map<string, Subscription> | null = null;
+  private credentials: OutboundCredentials | null = null;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)");
+    this.store = new DeliveryStore(ctx.storage.sql);
+    // A fresh instance has nothing in flight: sends the last one started had an unknown outcome and go again.
+    ctx.blockConcurrencyWhile(async () => {
+      this.store.resetInflight();
+    });
   }
 
-  /** Reads every event past the cursor, in seq order, and advances the cursor. Safe to call repeatedly. */
+  private get db(): Database {
+    return database(this.env.DB);
+  }
+
+  /** Fans out every event past the cursor, then delivers what is due. Safe to call repeatedly. */
   async pump(tenantId: string): Promise<PumpResult> {
-    const db = database(this.env.DB);
-    let read = 0;
-    for (;;) {
-      const batch = await db
-        .select({ seq: events.seq })
-        .from(events)
-        .where(and(eq(events.tenantId, tenantId), gt(events.seq, this.cursor())))
-        .orderBy(asc(events.seq))
-        .limit(PAGE_SIZE)
-        .all();
-      const last = batch[batch.length - 1];
-      if (!last) break;
-      this.ctx.storage.sql.exec(
-        "INSERT INTO cursor (id, value) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET value = excluded.value",
-        last.seq,
-      );
-      read += batch.length;
-      if (batch.length < PAGE_SIZE) break;
-    }
-    const cursor = this.cursor();
-    await db
-      .insert(deliveryCursors)
-      .values({ tenantId, seq: cursor, updatedAt: Date.now() })
-      .onConflictDoUpdate({ target: deliveryCursors.tenantId, set: { seq: cursor, updatedAt: Date.now() } });
-    return { cursor, read };
+    this.store.rememberTenant(tenantId);
+    const read = await this.fanOutNewEvents(tenantId);
+    await this.drain();
+    return { cursor: this.store.cursor(), read };
+  }
+
+  override async alarm(): Promise<void> {
+    const tenantId = this.store.tenantId();
+    if (tenantId) await this.fanOutNewEvents(tenantId);
+    await this.drain();
   }
 
   async getCursor(): Promise<number> {
-    return this.cursor();
+    return this.store.cursor();
   }
+
+  // ---- Operator API (RPC from the tenant routes) ----
+
+  async listDeliveries(filter: { subscriptionId?: string; status?: DeliveryStatus; afterPosition?: number; limit: number }): Promise<DeliveryView[]> {
+    return this.store.list(filter).map(toDeliveryView);
+  }
+
+  async getDelivery(id: string): Promise<DeliveryView | null> {
+    const row = this.store.get(id);
+    return row ? toDeliveryView(row) : null;
+  }
+
+  /** Re-sends one delivery as a new delivery (same event and body, new webhook-id) at the end of its stream. */
+  async replayDelivery(id: string): Promise<DeliveryView | null> {
+    const original = this.store.get(id);
+    if (!original) return null;
+    const replay = this.ctx.storage.transactionSync(() => {
+      // Replaying a blocked head releases its stream: the replay takes its place.
+      if (original.blocking === 1) this.store.finish(original.id, { status: "dead", lastStatus: original.last_status, lastError: original.last_error, now: Date.now() });
+      return this.store.replay(original, Date.now());
+    });
+    this.kick();
+    return toDeliveryView(replay);
+  }
+
+  /** Skips a blocked (or pending) head so its stream moves on. */
+  async skipDelivery(id: string): Promise<DeliveryView | null> {
+    const row = this.store.get(id);
+    if (!row) return null;
+    if (row.status === "pending" || row.blocking === 1) {
+      this.store.finish(id, { status: "skipped", lastStatus: row.last_status, lastError: row.last_error, now: Date.now() });
+      this.kick();
+    }
+    return toDeliveryView(this.store.get(id)!);
+  }
+
+  /** Bulk replay of a subscription's deliveries from an event seq or a time on, in their original order. */
+  async replaySubscription(subscriptionId: string, since: { seq?: number; time?: number }): Promise<number> {
+    const originals = this.store.originalsSince(subscriptionId, since);
+    this.ctx.storage.transactionSync(() => {
+      for (const original of originals) this.store.replay(original, Date.now());
+    });
+    this.kick();
+    return originals.length;
+  }
+
+  async streams(): Promise<StreamView[]> {
+    const tenantId = this.store.tenantId();
+    const newest = tenantId ? await this.newestEventSeq(tenantId) : 0;
+    const heads = new Map(this.store.streamHeads().map((head) => [head.stream_key, head]));
+    return this.store.streamSummaries().map((summary) => {
+      const head = heads.get(summary.stream_key);
+      const url = this.subscriptionCache?.get(summary.subscription_id)?.callbackUrl;
+      return {
+        stream: summary.stream_key,
+        subscriptionId: summary.subscription_id,
+        pending: summary.pending,
+        headEventSeq: head?.event_seq ?? null,
+        headDeliveryId: head?.id ?? null,
+        nextAttemptAt: head && head.status === "pending" ? new Date(head.next_attempt_at).toISOString() : null,
+        blocked: head?.blocking === 1,
+        deadLetters: summary.dead,
+        breaker: url ? (this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER).state : "closed",
+        deliveredSeq: summary.delivered_seq,
+        lag: Math.max(0, newest - (summary.delivered_seq ?? 0)),
+      };
+    });
+  }
+
+  /** "Save & test": sends a test event to the subscription now, outside any stream, and returns the attempt. */
+  async sendTest(subscriptionId: string): Promise<TestAttempt | null> {
+    const tenantId = this.store.tenantId();
+    if (!tenantId) return null;
+    this.subscriptionCache = null;
+    const subscription = (await this.subscriptions(tenantId)).get(subscriptionId);
+    if (!subscription) return null;
+    const now = Date.now();
+    const body = JSON.stringify({ webhook_id: subscription.id, entry_event: "test", form_name: subscription.formName, timestamp: new Date(now).toISOString() });
+    const credentials = new OutboundCredentials(this.env, tenantId);
+    const refusal = checkCallbackUrl(subscription.callbackUrl, { allowPrivate: readConfig(this.env).ENVIRONMENT !== "production" });
+    if (!refusal.ok) return { statusCode: null, durationMs: 0, error: `Refused by the SSRF guard: ${refusal.reason}`, responseExcerpt: null };
+    const request = await buildOutboundRequest({ id: `msg_test_${now}`, body, content_type: "application/json" }, subscription, credentials, now);
+    const record = await attempt(request, resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null).timeoutMs);
+    return { statusCode: record.statusCode, durationMs: record.durationMs, error: record.error, responseExcerpt: record.responseExcerpt };
+  }
+
+  private async newestEventSeq(tenantId: string): Promise<number> {
+    const row = await this.db.select({ seq: events.seq }).from(events).where(eq(events.tenantId, tenantId)).orderBy(desc(events.seq)).limit(1).get();
+    return row?.seq ?? 0;
+  }
+
+  /** Starts a drain without making the caller wait for it. */
+  private kick(): void {
+    this.ctx.waitUntil(this.drain());
+  }
+
+  private async fanOutNewEvents(tenantId: string): Promise<number> {
+    let read = 0;
+    this.subscriptionCache = null;
+    for (;;) {
+      const page = await this.db
+        .select()
+        .from(events)
+        .where(and(eq(events.tenantId, tenantId), gt(events.seq, this.store.cursor())))
+        .orderBy(asc(events.seq))
+        .limit(EVENT_PAGE)
+        .all();
+      const last = page[page.length - 1];
+      if (!last) break;
+      const active = [...(await this.subscriptions(tenantId)).values()];
+      const planned: PlannedDelivery[] = [];
+      for (const event of page) {
+        const instanceId = await recordInstanceId(tenantId, event.form, event.recordId);
+        planned.push(...fanOut(event, active, instanceId));
+      }
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, now));
+      read += page.length;
+      if (page.length < EVENT_PAGE) break;
+    }
+    if (read > 0) {
+      const cursor = this.store.cursor();
+      await this.db
+        .insert(deliveryCursors)
+        .values({ tenantId, seq: cursor, updatedAt: Date.now() })
+        .onConflictDoUpdate({ target: deliveryCursors.tenantId, set: { seq: cursor, updatedAt: Date.now() } });
+    }
+    return read;
+  }
+
+  private async subscriptions(tenantId: string): Promise<Map<string, Subscription>> {
+    if (!this.subscriptionCache) {
+      const rows = await this.db.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).all();
+      this.subscriptionCache = new Map(rows.map((row) => [row.id, row]));
+    }
+    return this.subscriptionCache;
+  }
+
+  /** Single flight: concurrent wake-ups join the drain already running. */
+  private drain(): Promise<void> {
+    this.draining ??= this.drainUntilIdle().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  private async drainUntilIdle(): Promise<void> {
+    const tenantId = this.store.tenantId();
+    if (!tenantId) return;
+    this.subscriptionCache = null;
+    this.credentials = new OutboundCredentials(this.env, tenantId);
+    for (;;) {
+      const subscriptionsById = await this.subscriptions(tenantId);
+      const now = Date.now();
+      const heads = this.store.streamHeads();
+      const breakers = new Map<string, CircuitBreaker>();
+      const candidates = heads
+        .filter((head) => {
+          const subscription = subscriptionsById.get(head.subscription_id);
+          // A disabled subscription holds its deliveries until it is enabled again.
+          return !subscription || (subscription.enabled && subscription.disabledReason === null) || head.status === "inflight";
+        })
+        .map((head) => {
+          const url = subscriptionsById.get(head.subscription_id)?.callbackUrl;
+          if (url && !breakers.has(url)) breakers.set(url, this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER);
+          return {
+            row: head,
+            id: head.id,
+            streamKey: head.stream_key,
+            seq: head.position,
+            nextAttemptAt: head.next_attempt_at,
+            inFlight: head.status === "inflight",
+            blocked: head.blocking === 1,
+            callbackUrl: url,
+          };
+        });
+      const plan = planSends(candidates, { now, concurrency: DEFAULT_CONCURRENCY, breakers });
+      for (const pick of plan.send) this.start(pick.row, subscriptionsById.get(pick.row.subscription_id) ?? null, now);
+      if (this.inFlight.size === 0) {
+        await this.flushAttemptLog();
+        if (plan.wakeAt === null) await this.ctx.storage.deleteAlarm();
+        else await this.ctx.storage.setAlarm(plan.wakeAt);
+        return;
+      }
+      await Promise.race(this.inFlight.values());
+      if (this.attemptLog.length >= ATTEMPT_LOG_FLUSH) await this.flushAttemptLog();
+    }
+  }
+
+  private start(delivery: DeliveryRow, subscription: Subscription | null, now: number): void {
+    this.store.markInflight(delivery.id, now);
+    if (subscription?.callbackUrl) {
+      const url = subscription.callbackUrl;
+      this.store.saveBreaker(url, recordSend(this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER, now));
+    }
+    const send = this.send(delivery, subscription, delivery.attempts + 1)
+      .catch((error: unknown) => {
+        logLine("error", "delivery_send_failed", { deliveryId: delivery.id, error: String(error) });
+        this.store.finish(delivery.id, { status: "pending", nextAttemptAt: Date.now() + 5_000, lastStatus: null, lastError: "internal error", now: Date.now() });
+      })
+      .finally(() => this.inFlight.delete(delivery.id));
+    this.inFlight.set(delivery.id, send);
+  }
+
+  private async send(delivery: DeliveryRow, subscription: Subscription | null, attemptNumber: number): Promise<void> {
+    if (!subscription) {
+      this.store.finish(delivery.id, { status: "skipped", lastStatus: null, lastError: "subscription deleted", now: Date.now() });
+      return;
+    }
+    const policy = resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null);
+    const config = readConfig(this.env);
+    const refusal = checkCallbackUrl(subscription.callbackUrl, { allowPrivate: config.ENVIRONMENT !== "production" });
+    const record: AttemptRecord = refusal.ok
+      ? await attempt(await buildOutboundRequest(delivery, subscription, this.credentials!, Date.now()), policy.timeoutMs)
+      : {
+          outcome: { kind: "network_error", error: refusal.reason, beforeSend: true },
+          startedAt: Date.now(),
+          durationMs: 0,
+          statusCode: null,
+          error: `Refused by the SSRF guard: ${refusal.reason}`,
+          responseExcerpt: null,
+        };
+    const now = Date.now();
+    const decision = decideAfterAttempt({ attempt: attemptNumber, outcome: record.outcome, policy, now, random: Math.random });
+    const common = { lastStatus: record.statusCode, lastError: record.error, now };
+    switch (decision.kind) {
+      case "delivered":
+        this.store.finish(delivery.id, { status: "delivered", ...common });
+        break;
+      case "retry":
+        this.store.finish(delivery.id, { status: "pending", nextAttemptAt: decision.at, ...common });
+        break;
+      case "dead_letter":
+        this.store.finish(delivery.id, { status: "dead", blocking: subscription.deadLetterPolicy === "block", ...common });
+        break;
+      case "disable":
+        this.store.finish(delivery.id, { status: "dead", ...common });
+        await this.disable(subscription, "The receiver answered 410 Gone");
+        break;
+    }
+    const url = subscription.callbackUrl;
+    const breaker = this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER;
+    this.store.saveBreaker(url, decision.kind === "delivered" ? recordSuccess() : recordFailure(breaker, now));
+    this.attemptLog.push({
+      id: `${delivery.id}_a${attemptNumber}_${now}`,
+      tenantId: subscription.tenantId,
+      deliveryId: delivery.id,
+      subscriptionId: subscription.id,
+      eventSeq: delivery.event_seq,
+      attempt: attemptNumber,
+      startedAt: record.startedAt,
+      durationMs: record.durationMs,
+      statusCode: record.statusCode,
+      error: record.error,
+      responseExcerpt: record.responseExcerpt,
+    });
+  }
+
+  private async disable(subscription: Subscription, reason: string): Promise<void> {
+    await this.db
+      .update(subscriptions)
+      .set({ disabledReason: reason, updatedAt: Date.now() })
+      .where(and(eq(subscriptions.tenantId, subscription.tenantId), eq(subscriptions.id, subscription.id)));
+    this.subscriptionCache = null;
+  }
+
+  private async flushAttemptLog(): Promise<void> {
+    const rows = this.attemptLog;
+    if (rows.length === 0) return;
+    this.attemptLog = [];
+    try {
+      await this.db.batch([this.db.insert(deliveryAttempts).values(rows.slice(0, 1)), ...chunk(rows.slice(1), 8).map((part) => this.db.insert(deliveryAttempts).values(part))]);
+    } catch (error) {
+      logLine("error", "attempt_log_failed", { rows: rows.length, error: String(error) });
+    }
+  }
+}
+
+/** D1 binds at most 100 parameters per statement: 11 columns a row means at most 9 rows per insert. */
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
 }

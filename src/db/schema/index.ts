@@ -6,3 +6,4 @@ export * from "./external-keys";
 export * from "./provisioning-destinations";
 export * from "./revoked-tokens";
 export * from "./subscriptions";
+export * from "./delivery-attempts";

@@ -15,6 +15,8 @@ export const payloadFormats = ["ar", "thin"] as const;
 export type PayloadFormat = (typeof payloadFormats)[number];
 
 export const orderings = ["subscription", "record"] as const;
+export const deadLetterPolicies = ["skip", "block"] as const;
+export type DeadLetterPolicy = (typeof deadLetterPolicies)[number];
 export type Ordering = (typeof orderings)[number];
 
 /** The non-secret part of a callback's authentication (IMS endpoints, user names). */
@@ -51,6 +53,16 @@ export const subscriptions = sqliteTable(
     secretRef: text("secret_ref"),
     format: text("format", { enum: payloadFormats }).notNull().default("ar"),
     ordering: text("ordering", { enum: orderings }).notNull().default("subscription"),
+    /** Standard Webhooks signing secret (sealed in KV), and the one it replaced, still signing until it expires. */
+    signingSecretRef: text("signing_secret_ref"),
+    previousSigningSecretRef: text("previous_signing_secret_ref"),
+    previousSigningSecretExpiresAt: integer("previous_signing_secret_expires_at"),
+    /** Per-subscription retry override ({retryDelaysMs?, maxAttempts?, timeoutMs?}); null = the default policy. */
+    retryPolicy: text("retry_policy", { mode: "json" }).$type<Record<string, unknown> | null>(),
+    /** What a dead letter does to its stream: `skip` moves on, `block` waits for a replay or skip. */
+    deadLetterPolicy: text("dead_letter_policy", { enum: deadLetterPolicies }).notNull().default("skip"),
+    /** Set when a receiver answered 410 Gone; the subscription then receives nothing until re-enabled. */
+    disabledReason: text("disabled_reason"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

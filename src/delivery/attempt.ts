@@ -1,0 +1,71 @@
+/**
+ * One outbound attempt: send the request with a hard timeout, never following redirects, and reduce what
+ * happened to an AttemptOutcome plus what the attempt log keeps (status, error, first 1 KiB of the body).
+ */
+import type { AttemptOutcome } from "./retry-policy";
+import { sendOutbound } from "./transport";
+
+export const RESPONSE_EXCERPT_BYTES = 1024;
+
+export interface AttemptRecord {
+  outcome: AttemptOutcome;
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+}
+
+async function excerpt(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < RESPONSE_EXCERPT_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel().catch(() => undefined);
+  const bytes = new Uint8Array(Math.min(size, RESPONSE_EXCERPT_BYTES));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const take = chunk.subarray(0, bytes.length - offset);
+    bytes.set(take, offset);
+    offset += take.byteLength;
+    if (offset >= bytes.length) break;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+export async function attempt(request: Request, timeoutMs: number, now: () => number = Date.now): Promise<AttemptRecord> {
+  const startedAt = now();
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), timeoutMs);
+  try {
+    const response = await sendOutbound(new Request(request, { redirect: "manual", signal: timeout.signal }));
+    const body = await excerpt(response);
+    return {
+      outcome: { kind: "response", status: response.status, retryAfter: response.headers.get("retry-after") },
+      startedAt,
+      durationMs: now() - startedAt,
+      statusCode: response.status,
+      error: null,
+      responseExcerpt: body,
+    };
+  } catch (error) {
+    const timedOut = timeout.signal.aborted;
+    const message = timedOut ? `Timed out after ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+    return {
+      outcome: timedOut ? { kind: "timeout" } : { kind: "network_error", error: message },
+      startedAt,
+      durationMs: now() - startedAt,
+      statusCode: null,
+      error: message,
+      responseExcerpt: null,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The TenantDelivery object's own SQLite: its cursor into the events outbox, the deliveries it fanned out
+ * (one per subscription and event, plus replays), and the circuit breaker of each callback URL.
+ * A delivery's `position` orders it within its stream; only the head of a stream is ever sent.
+ */
+import type { PlannedDelivery } from "./fan-out";
+
+export const deliveryStatuses = ["pending", "inflight", "delivered", "dead", "skipped"] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+// A type alias (not an interface) so it satisfies SqlStorage's row constraint.
+export type DeliveryRow = {
+  position: number;
+  id: string;
+  subscription_id: string;
+  stream_key: string;
+  event_seq: number;
+  body: string;
+  content_type: string;
+  status: DeliveryStatus;
+  /** 1 while a dead-lettered delivery holds its stream (dead-letter policy `block`). */
+  blocking: number;
+  attempts: number;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  replay_of: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+const SCHEMA = [
+  "CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)",
+  `CREATE TABLE IF NOT EXISTS deliveries (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    subscription_id TEXT NOT NULL,
+    stream_key TEXT NOT NULL,
+    event_seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    blocking INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_status INTEGER,
+    last_error TEXT,
+    replay_of TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  )`,
+  // Fan-out is idempotent: one original delivery per (subscription, event), however often a pump repeats.
+  "CREATE UNIQUE INDEX IF NOT EXISTS deliveries_fan_out ON deliveries (subscription_id, event_seq) WHERE replay_of IS NULL",
+  "CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (stream_key, position) WHERE status IN ('pending', 'inflight') OR blocking = 1",
+  "CREATE TABLE IF NOT EXISTS breakers (url TEXT PRIMARY KEY, state TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+];
+
+/** A delivery id: stable across retries, sent as `webhook-id` so receivers can drop duplicates. */
+export const deliveryId = (eventSeq: number, subscriptionId: string, replay?: number): string =>
+  `msg_${eventSeq}_${subscriptionId}${replay === undefined ? "" : `_r${replay}`}`;
+
+export class DeliveryStore {
+  constructor(private readonly sql: SqlStorage) {
+    for (const statement of SCHEMA) sql.exec(statement);
+  }
+
+  /** The tenant this object serves, remembered so an alarm knows it without a request. */
+  tenantId(): string | null {
+    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'tenant'").toArray()[0]?.value ?? null;
+  }
+
+  rememberTenant(tenantId: string): void {
+    this.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('tenant', ?)", tenantId);
+  }
+
+  cursor(): number {
+    return this.sql.exec<{ value: number }>("SELECT value FROM cursor WHERE id = 1").toArray()[0]?.value ?? 0;
+  }
+
+  /** Records the fan-out of a page of events and advances the cursor; the caller wraps it in one transaction. */
+  addFanOut(planned: readonly PlannedDelivery[], cursor: number, now: number): void {
+    for (const delivery of planned) {
+      this.sql.exec(
+        `INSERT OR IGNORE INTO deliveries (id, subscription_id, stream_key, event_seq, body, content_type, status, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+        deliveryId(delivery.eventSeq, delivery.subscriptionId),
+        delivery.subscriptionId,
+        delivery.streamKey,
+        delivery.eventSeq,
+        delivery.body,
+        delivery.contentType,
+        now,
+        now,
+        now,
+      );
+    }
+    this.sql.exec("INSERT INTO cursor (id, value) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET value = excluded.value", cursor);
+  }
+
+  /** The head (lowest position) of every stream that still has work or is blocked. */
+  streamHeads(): DeliveryRow[] {
+    return this.sql
+      .exec<DeliveryRow>(
+        `SELECT d.* FROM deliveries d
+         JOIN (SELECT stream_key, MIN(position) AS head FROM deliveries WHERE status IN ('pending', 'inflight') OR blocking = 1 GROUP BY stream_key) h
+           ON d.position = h.head`,
+      )
+      .toArray();
+  }
+
+  get(id: string): DeliveryRow | null {
+    return this.sql.exec<DeliveryRow>("SELECT * FROM deliveries WHERE id = ?", id).toArray()[0] ?? null;
+  }
+
+  markInflight(id: string, now: number): void {
+    this.sql.exec("UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ? WHERE id = ?", now, id);
+  }
+
+  /** After a crash nothing is really in flight: those sends had an unknown outcome and go again. */
+  resetInflight(): number {
+    return this.sql.exec("UPDATE deliveries SET status = 'pending' WHERE status = 'inflight'").rowsWritten;
+  }
+
+  finish(id: string, update: { status: DeliveryStatus; blocking?: boolean; nextAttemptAt?: number; lastStatus: number | null; lastError: string | null; now: number }): void {
+    this.sql.exec(
+      `UPDATE deliveries SET status = ?, blocking = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+      update.status,
+      update.blocking ? 1 : 0,
+      update.nextAttemptAt ?? null,
+      update.lastStatus,
+      update.lastError,
+      update.now,
+      id,
+    );
+  }
+
+  /** Re-sends a delivery as a new one at the end of its stream (same event, same body, a new webhook-id). */
+  replay(original: DeliveryRow, now: number): DeliveryRow {
+    const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE replay_of = ?", original.id).one().n;
+    const id = deliveryId(original.event_seq, original.subscription_id, count + 1);
+    this.sql.exec(
+      `INSERT INTO deliveries (id, subscription_id, stream_key, event_seq, body, content_type, status, next_attempt_at, replay_of, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      id,
+      original.subscription_id,
+      original.stream_key,
+      original.event_seq,
+      original.body,
+      original.content_type,
+      now,
+      original.id,
+      now,
+      now,
+    );
+    return this.get(id)!;
+  }
+
+  /** Original (non-replay) deliveries of a subscription from an event seq or a time on, in stream order. */
+  originalsSince(subscriptionId: string, since: { seq?: number; time?: number }): DeliveryRow[] {
+    return this.sql
+      .exec<DeliveryRow>(
+        "SELECT * FROM deliveries WHERE subscription_id = ? AND replay_of IS NULL AND event_seq >= ? AND created_at >= ? ORDER BY position",
+        subscriptionId,
+        since.seq ?? 0,
+        since.time ?? 0,
+      )
+      .toArray();
+  }
+
+  list(filter: { subscriptionId?: string; status?: DeliveryStatus; afterPosition?: number; limit: number }): DeliveryRow[] {
+    const where = ["position > ?"];
+    const bindings: (string | number)[] = [filter.afterPosition ?? 0];
+    if (filter.subscriptionId) {
+      where.push("subscription_id = ?");
+      bindings.push(filter.subscriptionId);
+    }
+    if (filter.status) {
+      where.push("status = ?");
+      bindings.push(filter.status);
+    }
+    return this.sql
+      .exec<DeliveryRow>(`SELECT * FROM deliveries WHERE ${where.join(" AND ")} ORDER BY position LIMIT ?`, ...bindings, filter.limit)
+      .toArray();
+  }
+
+  /** Per stream: open work, its head, and how far delivery got (for GET /api/v1/streams). */
+  streamSummaries() {
+    return this.sql
+      .exec<{ stream_key: string; subscription_id: string; pending: number; delivered_seq: number | null; newest_seq: number; dead: number }>(
+        `SELECT stream_key, subscription_id,
+                SUM(CASE WHEN status IN ('pending', 'inflight') OR blocking = 1 THEN 1 ELSE 0 END) AS pending,
+                MAX(CASE WHEN status IN ('delivered', 'dead', 'skipped') AND blocking = 0 THEN event_seq END) AS delivered_seq,
+                MAX(event_seq) AS newest_seq,
+                SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead
+         FROM deliveries GROUP BY stream_key ORDER BY stream_key`,
+      )
+      .toArray();
+  }
+
+  breaker<T>(url: string): T | null {
+    const row = this.sql.exec<{ state: string }>("SELECT state FROM breakers WHERE url = ?", url).toArray()[0];
+    return row ? (JSON.parse(row.state) as T) : null;
+  }
+
+  saveBreaker(url: string, state: unknown): void {
+    this.sql.exec("INSERT INTO breakers (url, state) VALUES (?, ?) ON CONFLICT(url) DO UPDATE SET state = excluded.state", url, JSON.stringify(state));
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Fan-out: which subscriptions an event goes to, and the exact body each one gets. A subscription matches
+ * when it is enabled, its form is the event's form, its entry_events include the event's type, and its AR
+ * qualification holds on the record's values. Bodies are rendered once, here, so retries resend the same
+ * bytes. Pure: the caller supplies the subscriptions and the record instance id.
+ */
+import type { EventType, RecordData, Subscription } from "../db/schema";
+import { evaluate, parseQualification, type Qualification } from "../subscriptions/qualification";
+import { renderArCallback, type ArEntryEvent } from "../subscriptions/ar-payload";
+import { renderThinEvent } from "./thin-payload";
+import { serializeMultipart } from "./multipart";
+import { streamKey } from "./stream-scheduler";
+
+export interface FanOutEvent {
+  seq: number;
+  type: EventType;
+  form: string;
+  recordId: string;
+  data: RecordData;
+  changedFields: string[];
+  createdAt: number;
+}
+
+export interface PlannedDelivery {
+  subscriptionId: string;
+  streamKey: string;
+  eventSeq: number;
+  body: string;
+  contentType: string;
+}
+
+/** AR knows four entry events; archiving a user is its soft delete. */
+const AR_EVENT: Record<EventType, ArEntryEvent> = { create: "create", update: "update", merge: "merge", delete: "delete", archive: "delete" };
+
+const parsedConditions = new Map<string, Qualification | null>();
+
+/** The parsed condition (null = always), cached by its text; an unparseable stored condition never matches. */
+function conditionHolds(condition: string, values: RecordData): boolean {
+  if (condition.trim() === "") return true;
+  let parsed = parsedConditions.get(condition);
+  if (parsed === undefined) {
+    const result = parseQualification(condition);
+    parsed = result.ok ? result.ast : null;
+    parsedConditions.set(condition, parsed);
+  }
+  return parsed !== null && evaluate(parsed, values);
+}
+
+export function subscriptionMatches(subscription: Subscription, event: FanOutEvent): boolean {
+  return (
+    subscription.enabled &&
+    subscription.disabledReason === null &&
+    subscription.formName === event.form &&
+    subscription.entryEvents.includes(AR_EVENT[event.type]) &&
+    conditionHolds(subscription.condition, event.data)
+  );
+}
+
+function renderBody(subscription: Subscription, event: FanOutEvent, instanceId: string): { body: string; contentType: string } | null {
+  if (subscription.format === "thin") return { body: JSON.stringify(renderThinEvent(event)), contentType: "application/json" };
+  const callback = renderArCallback(
+    {
+      webhookId: subscription.id,
+      formName: subscription.formName,
+      payloadFields: subscription.payloadFields,
+      sendUnchangedFields: subscription.sendUnchangedFields,
+      sendAttachmentAsReference: subscription.sendAttachmentAsReference,
+      customJson: subscription.customJson,
+    },
+    { type: AR_EVENT[event.type], form: event.form, entryId: event.recordId, recordId: instanceId, data: event.data, changedFields: event.changedFields },
+  );
+  if (callback === null) return null;
+  if (callback.format === "json") return { body: JSON.stringify(callback.body), contentType: "application/json" };
+  return serializeMultipart(callback.parts, `hookgate-${event.seq}-${subscription.id}`);
+}
+
+export function planDeliveries(event: FanOutEvent, subscriptions: readonly Subscription[], instanceId: string): PlannedDelivery[] {
+  const planned: PlannedDelivery[] = [];
+  for (const subscription of subscriptions) {
+    if (!subscriptionMatches(subscription, event)) continue;
+    const rendered = renderBody(subscription, event, instanceId);
+    if (rendered === null) continue;
+    planned.push({ subscriptionId: subscription.id, streamKey: streamKey(subscription, event), eventSeq: event.seq, ...rendered });
+  }
+  return planned;
+}

@@ -1,0 +1,122 @@
+/**
+ * Builds the HTTP request of one delivery attempt: the rendered body, the Standard Webhooks headers
+ * (`webhook-id` stable per delivery, `webhook-timestamp`, `webhook-signature` with the current and, during a
+ * rotation, the previous secret), `user-agent`, and the subscription's callback authentication (BASIC, or an
+ * IMS token fetched with the access key and cached until it expires). Credentials come from sealed KV
+ * secrets and never reach a log or an attempt record.
+ */
+import type { Bindings } from "../env";
+import type { Subscription } from "../db/schema";
+import { secretStore } from "../secrets/secret-store";
+import { callbackSecrets } from "../arsys/webhook-store";
+import type { CallbackSecrets } from "../arsys/webhook-body";
+import type { DeliveryRow } from "./delivery-store";
+import { signatureHeaders } from "./signing";
+import { sendOutbound } from "./transport";
+
+export const USER_AGENT = "Hookgate/0.1";
+const IMS_TOKEN_FALLBACK_TTL_MS = 10 * 60 * 1000;
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** IMS tokens by tenant and access key, shared by every drain of this isolate. */
+const imsTokens = new Map<string, CachedToken>();
+
+/** Per-drain cache of a tenant's opened secrets, so each is unsealed once per drain, not once per attempt. */
+export class OutboundCredentials {
+  private readonly callback = new Map<string, Promise<CallbackSecrets>>();
+  private readonly signing = new Map<string, Promise<string[]>>();
+
+  constructor(
+    private readonly env: Bindings,
+    private readonly tenantId: string,
+  ) {}
+
+  callbackSecrets(subscription: Subscription): Promise<CallbackSecrets> {
+    let secrets = this.callback.get(subscription.id);
+    if (!secrets) {
+      secrets = callbackSecrets(secretStore(this.env), subscription);
+      this.callback.set(subscription.id, secrets);
+    }
+    return secrets;
+  }
+
+  /** The secrets to sign with: the current one, plus the previous one until its 24 h overlap ends. */
+  signingSecrets(subscription: Subscription, now: number): Promise<string[]> {
+    let secrets = this.signing.get(subscription.id);
+    if (!secrets) {
+      secrets = (async () => {
+        const store = secretStore(this.env);
+        const refs = [subscription.signingSecretRef];
+        if (subscription.previousSigningSecretRef && (subscription.previousSigningSecretExpiresAt ?? 0) > now) {
+          refs.push(subscription.previousSigningSecretRef);
+        }
+        const opened = await Promise.all(refs.map((ref) => (ref ? store.get(this.tenantId, ref) : Promise.resolve(null))));
+        return opened.filter((secret): secret is string => secret !== null);
+      })();
+      this.signing.set(subscription.id, secrets);
+    }
+    return secrets;
+  }
+}
+
+async function imsToken(subscription: Subscription, secrets: CallbackSecrets, now: number, refresh = false): Promise<string> {
+  const settings = subscription.authSettings;
+  const cacheKey = `${subscription.tenantId}\u0000${settings.authBaseUrl}\u0000${settings.accessKey}`;
+  const cached = imsTokens.get(cacheKey);
+  if (cached && !refresh && cached.expiresAt > now) return cached.token;
+  const response = await sendOutbound(
+    new Request(`${settings.authBaseUrl}${settings.authAccessTokenPath}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "user-agent": USER_AGENT },
+      body: JSON.stringify({ access_key: settings.accessKey, access_secret_key: secrets.accessSecretKey, tenant_id: settings.tenantId }),
+      redirect: "manual",
+    }),
+  );
+  if (!response.ok) throw new Error(`IMS login answered ${response.status}`);
+  const body = (await response.json()) as Record<string, unknown>;
+  const token = [body.json_web_token, body.access_token, body.token].find((value): value is string => typeof value === "string");
+  if (!token) throw new Error("IMS login answered without a token");
+  const expiresIn = typeof body.expires_in === "number" ? body.expires_in * 1000 : IMS_TOKEN_FALLBACK_TTL_MS;
+  imsTokens.set(cacheKey, { token, expiresAt: now + expiresIn - 30_000 });
+  return token;
+}
+
+/** Forgets a cached IMS token (the receiver answered 401: it will be fetched again once). */
+export function forgetImsToken(subscription: Subscription): void {
+  const settings = subscription.authSettings;
+  imsTokens.delete(`${subscription.tenantId}\u0000${settings.authBaseUrl}\u0000${settings.accessKey}`);
+}
+
+async function authorization(subscription: Subscription, credentials: OutboundCredentials, now: number): Promise<string | null> {
+  if (subscription.authType === "NO_AUTH") return null;
+  const secrets = await credentials.callbackSecrets(subscription);
+  if (subscription.authType === "BASIC") {
+    const pair = new TextEncoder().encode(`${subscription.authSettings.username ?? ""}:${secrets.password ?? ""}`);
+    return `Basic ${btoa(String.fromCharCode(...pair))}`;
+  }
+  const token = await imsToken(subscription, secrets, now);
+  return `${subscription.authSettings.authHeaderTokenName ?? "IMS-JWT"} ${token}`;
+}
+
+export async function buildOutboundRequest(
+  delivery: Pick<DeliveryRow, "id" | "body" | "content_type">,
+  subscription: Subscription,
+  credentials: OutboundCredentials,
+  now: number,
+): Promise<Request> {
+  const headers = new Headers({ "content-type": delivery.content_type, "user-agent": USER_AGENT });
+  const signing = await signatureHeaders({
+    id: delivery.id,
+    timestamp: Math.floor(now / 1000),
+    body: delivery.body,
+    secrets: await credentials.signingSecrets(subscription, now),
+  });
+  for (const [name, value] of Object.entries(signing)) headers.set(name, value);
+  const auth = await authorization(subscription, credentials, now);
+  if (auth) headers.set("authorization", auth);
+  return new Request(subscription.callbackUrl, { method: "POST", headers, body: delivery.body, redirect: "manual" });
+}

@@ -1,0 +1,108 @@
+/**
+ * Delivery test harness: an in-process receiver that records every request it gets, in order, and answers
+ * as the test says; and `settle`, which pumps a tenant's TenantDelivery and runs its alarms until nothing
+ * is left to do, so tests observe the engine's final state without timed sleeps.
+ */
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { useTransport } from "../../src/delivery/transport";
+import { call, type TestTenant } from "../helpers";
+
+export interface Received {
+  url: string;
+  headers: Headers;
+  body: string;
+  json: Record<string, unknown>;
+}
+
+export type Answer = (request: Received, index: number) => Response | Promise<Response>;
+
+export interface Receiver {
+  /** The callback URL to register: unique per receiver, so late deliveries of other tests never land here. */
+  url: string;
+  received: Received[];
+  restore: () => void;
+}
+
+let receivers = 0;
+
+export function startReceiver(answer: Answer = () => new Response("ok", { status: 200 })): Receiver {
+  const received: Received[] = [];
+  const url = `https://r${Date.now().toString(36)}${(receivers++).toString(36)}.receiver.test/hook`;
+  const restore = useTransport(async (request) => {
+    if (!request.url.startsWith(url)) return new Response("not this test's receiver", { status: 503 });
+    const body = await request.text();
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      // a multipart or non-JSON body: keep the text only
+    }
+    const entry = { url: request.url, headers: request.headers, body, json };
+    received.push(entry);
+    return answer(entry, received.length - 1);
+  });
+  return { url, received, restore };
+}
+
+export const deliveryStub = (tenantId: string) => env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId));
+
+/** Pumps, then keeps running due alarms until the object has no alarm left (bounded). */
+export async function settle(tenantId: string, maxRounds = 200): Promise<void> {
+  const stub = deliveryStub(tenantId);
+  await stub.pump(tenantId);
+  for (let round = 0; round < maxRounds; round++) {
+    const ran = await runDurableObjectAlarm(stub);
+    if (!ran) return;
+  }
+  throw new Error("delivery did not settle");
+}
+
+export interface RegistrationOptions {
+  form?: string;
+  events?: string[];
+  url: string;
+  condition?: string;
+  ordering?: "subscription" | "record";
+  format?: "ar" | "thin";
+  retryDelaysMs?: number[];
+  maxAttempts?: number;
+  timeoutMs?: number;
+  deadLetterPolicy?: "skip" | "block";
+  payloadFields?: string[];
+  authentication?: Record<string, unknown>;
+}
+
+/** Registers an AR webhook with a compressed retry schedule; returns its id. */
+export async function subscribe(tenant: TestTenant, options: RegistrationOptions): Promise<string> {
+  const response = await call(tenant.slug, "/api/arsys/v1.0/webhook", {
+    key: tenant.key,
+    json: {
+      form_name: options.form ?? "Widget",
+      entry_events: options.events ?? ["create", "update", "merge", "delete"],
+      condition: options.condition ?? "",
+      callback: { url: options.url, authentication: options.authentication ?? { type: "NO_AUTH" } },
+      payload_fields: options.payloadFields ?? [],
+      ordering: options.ordering ?? "subscription",
+      format: options.format ?? "ar",
+      retry_policy: { retryDelaysMs: options.retryDelaysMs ?? [1, 1, 1], maxAttempts: options.maxAttempts ?? 4, timeoutMs: options.timeoutMs ?? 1_000 },
+      dead_letter_policy: options.deadLetterPolicy ?? "skip",
+    },
+  });
+  if (response.status !== 201) throw new Error(`subscribe failed: ${response.status} ${await response.text()}`);
+  return response.headers.get("location")!.split("/").pop()!;
+}
+
+/** Creates an entry on a form through the AR entry API; returns the entry id. */
+export async function createEntry(tenant: TestTenant, values: Record<string, unknown>, form = "Widget"): Promise<string> {
+  const response = await call(tenant.slug, `/api/arsys/v1.0/entry/${encodeURIComponent(form)}`, { key: tenant.key, json: { values } });
+  if (response.status !== 201) throw new Error(`entry failed: ${response.status} ${await response.text()}`);
+  return response.headers.get("location")!.split("/").pop()!;
+}
+
+export async function updateEntry(tenant: TestTenant, id: string, values: Record<string, unknown>, form = "Widget"): Promise<void> {
+  const response = await call(tenant.slug, `/api/arsys/v1.0/entry/${encodeURIComponent(form)}/${id}`, { key: tenant.key, method: "PUT", json: { values } });
+  if (response.status !== 204) throw new Error(`update failed: ${response.status}`);
+}
+
+/** The event seq carried by a received AR callback's delivery id (msg_<seq>_<subscription>). */
+export const seqOf = (received: Received): number => Number(received.headers.get("webhook-id")!.split("_")[1]);

@@ -42,9 +42,16 @@ async function excerpt(response: Response): Promise<string> {
 export async function attempt(request: Request, timeoutMs: number, now: () => number = Date.now): Promise<AttemptRecord> {
   const startedAt = now();
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Abort the request and stop waiting for it: a transport that ignores the signal cannot hold us past the limit.
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timeout.abort();
+      reject(new Error("timeout"));
+    }, timeoutMs);
+  });
   try {
-    const response = await sendOutbound(new Request(request, { redirect: "manual", signal: timeout.signal }));
+    const response = await Promise.race([sendOutbound(new Request(request, { redirect: "manual", signal: timeout.signal })), timedOut]);
     const body = await excerpt(response);
     return {
       outcome: { kind: "response", status: response.status, retryAfter: response.headers.get("retry-after") },
@@ -55,10 +62,10 @@ export async function attempt(request: Request, timeoutMs: number, now: () => nu
       responseExcerpt: body,
     };
   } catch (error) {
-    const timedOut = timeout.signal.aborted;
-    const message = timedOut ? `Timed out after ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+    const aborted = timeout.signal.aborted;
+    const message = aborted ? `Timed out after ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
     return {
-      outcome: timedOut ? { kind: "timeout" } : { kind: "network_error", error: message },
+      outcome: aborted ? { kind: "timeout" } : { kind: "network_error", error: message },
       startedAt,
       durationMs: now() - startedAt,
       statusCode: null,
@@ -66,6 +73,6 @@ export async function attempt(request: Request, timeoutMs: number, now: () => nu
       responseExcerpt: null,
     };
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }

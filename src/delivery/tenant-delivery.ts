@@ -66,6 +66,9 @@ export class TenantDelivery extends DurableObject<Bindings> {
     const tenantId = this.store.tenantId();
     if (tenantId) await this.fanOutNewEvents(tenantId);
     await this.drain();
+    // If this wake-up joined a drain already under way, that drain may have set the very alarm now firing,
+    // which the runtime clears when this handler returns. A pass of our own re-arms it from current state.
+    await this.drain();
   }
 
   async getCursor(): Promise<number> {

@@ -31,3 +31,143 @@ describe("delivery engine", () => {
     expect(verified).toMatchObject({ entry_id: entryId });
   });
 });
+
+/** A small seeded PRNG (mulberry32): failure patterns are random but reproducible. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const streamOf = (request: { json: Record<string, unknown> }, ordering: "subscription" | "record") =>
+  ordering === "record" ? String(request.json.entry_id) : "all";
+
+describe("order (invariant 2)", () => {
+  it.each([
+    ["subscription", 1],
+    ["subscription", 7],
+    ["record", 3],
+    ["record", 11],
+  ] as const)("ordering=%s, seed %i: each stream sees events in commit order, only dead letters missing", async (ordering, seed) => {
+    const random = seeded(seed);
+    receiver = startReceiver(() => (random() < 0.35 ? new Response("flaky", { status: 503 }) : new Response("ok")));
+    const tenant = await createTenant("ord");
+    await subscribe(tenant, { url: receiver.url, ordering, maxAttempts: 3, retryDelaysMs: [1, 1] });
+    const ids = [await createEntry(tenant, { n: 0 }), await createEntry(tenant, { n: 1 }), await createEntry(tenant, { n: 2 })];
+    for (let round = 1; round <= 5; round++) {
+      for (const id of ids) await updateEntry(tenant, id, { n: round * 10 + ids.indexOf(id) });
+    }
+    await settle(tenant.id);
+
+    const attempts = new Map<string, number[]>();
+    for (const request of receiver.received) {
+      const stream = streamOf(request, ordering);
+      attempts.set(stream, [...(attempts.get(stream) ?? []), seqOf(request)]);
+    }
+    const deliveries = await (await call(tenant.slug, "/api/v1/deliveries?limit=500", { key: tenant.key })).json<{ items: { eventSeq: number; status: string }[] }>();
+    const dead = new Set(deliveries.items.filter((item) => item.status === "dead").map((item) => item.eventSeq));
+    const delivered = new Set(deliveries.items.filter((item) => item.status === "delivered").map((item) => item.eventSeq));
+    expect(dead.size + delivered.size).toBe(18);
+    for (const seqs of attempts.values()) {
+      // Retries repeat a seq; a later seq never comes before an earlier one is finished.
+      for (let index = 1; index < seqs.length; index++) expect(seqs[index]!).toBeGreaterThanOrEqual(seqs[index - 1]!);
+    }
+    const accepted = receiver.received.filter((request, index) => index >= 0 && delivered.has(seqOf(request)));
+    expect(new Set(accepted.map(seqOf))).toEqual(delivered);
+  });
+
+  it("with ordering=record one failing record does not hold up the others", async () => {
+    let failing = "";
+    receiver = startReceiver((request) => (request.json.entry_id === failing ? new Response("down", { status: 500 }) : new Response("ok")));
+    const tenant = await createTenant("rec");
+    await subscribe(tenant, { url: receiver.url, ordering: "record", maxAttempts: 2, retryDelaysMs: [60_000] });
+    failing = await createEntry(tenant, { n: 1 });
+    const healthy = await createEntry(tenant, { n: 2 });
+    await deliveryStub(tenant.id).pump(tenant.id);
+    const okEntries = receiver.received.filter((request) => request.json.entry_id === healthy);
+    expect(okEntries).toHaveLength(1);
+    const streams = await (await call(tenant.slug, "/api/v1/streams", { key: tenant.key })).json<{ items: { pending: number; headEventSeq: number | null; nextAttemptAt: string | null }[] }>();
+    expect(streams.items.filter((stream) => stream.pending > 0)).toHaveLength(1);
+  });
+});
+
+describe("nothing acknowledged is lost (invariant 1)", () => {
+  it("a lost queue nudge only delays: the sweeper's nudge delivers", async () => {
+    receiver = startReceiver();
+    const tenant = await createTenant("lost");
+    await subscribe(tenant, { url: receiver.url });
+    // Write the event behind the gateway's back: no nudge was ever sent for it.
+    const { createRecord } = await import("../../src/records/store");
+    const { database } = await import("../../src/db/client");
+    await createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: { n: 1 } });
+    const { laggingTenants } = await import("../../src/delivery/sweeper");
+    expect(await laggingTenants(env)).toContain(tenant.id);
+    const { consumeDeliveryNudges } = await import("../../src/delivery/queue-consumer");
+    const acks: string[] = [];
+    await consumeDeliveryNudges(
+      { messages: [{ body: { tenant: tenant.id }, ack: () => acks.push("ack"), retry: () => acks.push("retry") }] } as unknown as MessageBatch<{ tenant: string }>,
+      env,
+    );
+    await settle(tenant.id);
+    expect(receiver.received).toHaveLength(1);
+    expect(acks).toEqual(["ack"]);
+  });
+
+  it("a reset object resumes from its stored state: an in-flight send goes again with the same webhook-id", async () => {
+    receiver = startReceiver();
+    const tenant = await createTenant("crash");
+    await subscribe(tenant, { url: receiver.url });
+    const stub = deliveryStub(tenant.id);
+    await createEntry(tenant, { n: 1 });
+    // Simulate a crash between "marked in flight" and the outcome: fan out, mark in flight, drop the instance.
+    await runInDurableObject(stub, async (instance: TenantDelivery, state) => {
+      await (instance as unknown as { fanOutNewEvents(tenantId: string): Promise<number> }).fanOutNewEvents(tenant.id);
+      state.storage.sql.exec("UPDATE deliveries SET status = 'inflight', attempts = 1");
+    });
+    const { evictDurableObject } = await import("cloudflare:test");
+    await evictDurableObject(stub);
+    await settle(tenant.id);
+    expect(receiver.received).toHaveLength(1);
+    const deliveries = await (await call(tenant.slug, "/api/v1/deliveries", { key: tenant.key })).json<{ items: { id: string; status: string; attempts: number }[] }>();
+    expect(deliveries.items).toMatchObject([{ status: "delivered", attempts: 2 }]);
+    expect(receiver.received[0]!.headers.get("webhook-id")).toBe(deliveries.items[0]!.id);
+  });
+
+  it("an alarm run twice (and repeated pumps) never sends twice", async () => {
+    receiver = startReceiver();
+    const tenant = await createTenant("twice");
+    await subscribe(tenant, { url: receiver.url });
+    await createEntry(tenant, { n: 1 });
+    const stub = deliveryStub(tenant.id);
+    await Promise.all([stub.pump(tenant.id), stub.pump(tenant.id), runDurableObjectAlarm(stub), runDurableObjectAlarm(stub)]);
+    await settle(tenant.id);
+    await runDurableObjectAlarm(stub);
+    expect(receiver.received).toHaveLength(1);
+  });
+});
+
+describe("at-least-once with an id (invariant 3)", () => {
+  it("duplicates only follow an unknown outcome (a timeout), and carry the same webhook-id", async () => {
+    receiver = startReceiver(async (_request, index) => {
+      if (index === 0) await new Promise((resolve) => setTimeout(resolve, 300));
+      return new Response("ok");
+    });
+    const tenant = await createTenant("dup");
+    await subscribe(tenant, { url: receiver.url, timeoutMs: 50, retryDelaysMs: [1] });
+    await createEntry(tenant, { n: 1 });
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    const ids = receiver.received.map((request) => request.headers.get("webhook-id"));
+    expect(ids).toHaveLength(3);
+    expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).not.toBe(ids[0]);
+    const first = await (await call(tenant.slug, `/api/v1/deliveries/${ids[0]}`, { key: tenant.key })).json<{ attemptLog: { error: string | null; statusCode: number | null }[] }>();
+    expect(first.attemptLog[0]).toMatchObject({ statusCode: null, error: expect.stringContaining("Timed out") });
+    expect(first.attemptLog[1]).toMatchObject({ statusCode: 200 });
+  });
+});

@@ -3,7 +3,7 @@
  * as the test says; and `settle`, which pumps a tenant's TenantDelivery and runs its alarms until nothing
  * is left to do, so tests observe the engine's final state without timed sleeps.
  */
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { useTransport } from "../../src/delivery/transport";
 import { call, type TestTenant } from "../helpers";
 
@@ -46,13 +46,24 @@ export function startReceiver(answer: Answer = () => new Response("ok", { status
 
 export const deliveryStub = (tenantId: string) => env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId));
 
-/** Pumps, then keeps running due alarms until the object has no alarm left (bounded). */
-export async function settle(tenantId: string, maxRounds = 200): Promise<void> {
+/**
+ * Pumps until the tenant's deliveries have no open work left (pending or in flight), waiting for each alarm
+ * time in between; bounded in rounds and time. It wakes the object with pump(), which drains exactly as
+ * alarm() does, because the runtime's own alarm may fire (and clear itself) at any moment in between.
+ */
+export async function settle(tenantId: string, maxRounds = 500, maxWaitMs = 5_000): Promise<void> {
   const stub = deliveryStub(tenantId);
-  await stub.pump(tenantId);
+  const deadline = Date.now() + maxWaitMs;
   for (let round = 0; round < maxRounds; round++) {
-    const ran = await runDurableObjectAlarm(stub);
-    if (!ran) return;
+    await stub.pump(tenantId);
+    const { open, alarm } = await runInDurableObject(stub, async (_instance, state) => ({
+      open: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'inflight')").one().n,
+      alarm: await state.storage.getAlarm(),
+    }));
+    if (open === 0) return;
+    const wait = alarm === null ? 5 : Math.max(0, alarm - Date.now());
+    if (Date.now() + wait > deadline) throw new Error(`open deliveries wait ${wait} ms, past the settle budget`);
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
   throw new Error("delivery did not settle");
 }

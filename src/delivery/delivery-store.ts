@@ -25,6 +25,7 @@ export type DeliveryRow = {
   last_status: number | null;
   last_error: string | null;
   replay_of: string | null;
+  stream_order: number | null;
   created_at: number;
   updated_at: number;
 };
@@ -46,6 +47,8 @@ const SCHEMA = [
     last_status INTEGER,
     last_error TEXT,
     replay_of TEXT,
+    -- Where the delivery stands in its stream when not simply by position: a replay of a blocked head takes its place.
+    stream_order INTEGER,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
   )`,
@@ -98,13 +101,14 @@ export class DeliveryStore {
     this.sql.exec("INSERT INTO cursor (id, value) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET value = excluded.value", cursor);
   }
 
-  /** The head (lowest position) of every stream that still has work or is blocked. */
+  /** The head (first in stream order) of every stream that still has work or is blocked. */
   streamHeads(): DeliveryRow[] {
     return this.sql
-      .exec<DeliveryRow>(
-        `SELECT d.* FROM deliveries d
-         JOIN (SELECT stream_key, MIN(position) AS head FROM deliveries WHERE status IN ('pending', 'inflight') OR blocking = 1 GROUP BY stream_key) h
-           ON d.position = h.head`,
+      .exec<DeliveryRow & { rank: number }>(
+        `SELECT * FROM (
+           SELECT d.*, ROW_NUMBER() OVER (PARTITION BY stream_key ORDER BY COALESCE(stream_order, position), position) AS rank
+           FROM deliveries d WHERE status IN ('pending', 'inflight') OR blocking = 1)
+         WHERE rank = 1`,
       )
       .toArray();
   }
@@ -135,13 +139,16 @@ export class DeliveryStore {
     );
   }
 
-  /** Re-sends a delivery as a new one at the end of its stream (same event, same body, a new webhook-id). */
-  replay(original: DeliveryRow, now: number): DeliveryRow {
+  /**
+   * Re-sends a delivery as a new one (same event, same body, a new webhook-id): at the end of its stream, or,
+   * with `inPlace`, where the original stood (replaying a blocked head must not let later events overtake it).
+   */
+  replay(original: DeliveryRow, now: number, inPlace = false): DeliveryRow {
     const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE replay_of = ?", original.id).one().n;
     const id = deliveryId(original.event_seq, original.subscription_id, count + 1);
     this.sql.exec(
-      `INSERT INTO deliveries (id, subscription_id, stream_key, event_seq, body, content_type, status, next_attempt_at, replay_of, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      `INSERT INTO deliveries (id, subscription_id, stream_key, event_seq, body, content_type, status, next_attempt_at, replay_of, stream_order, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
       id,
       original.subscription_id,
       original.stream_key,
@@ -150,6 +157,7 @@ export class DeliveryStore {
       original.content_type,
       now,
       original.id,
+      inPlace ? (original.stream_order ?? original.position) : null,
       now,
       now,
     );

@@ -46,10 +46,13 @@ function conditionHolds(condition: string, values: RecordData): boolean {
   return parsed !== null && evaluate(parsed, values);
 }
 
+/**
+ * A subscription its tenant disabled (`enabled: false`) gets nothing, as in AR. One the engine disabled after
+ * a 410 Gone still gets its deliveries recorded; the engine holds them until the subscription is saved again.
+ */
 export function subscriptionMatches(subscription: Subscription, event: FanOutEvent): boolean {
   return (
     subscription.enabled &&
-    subscription.disabledReason === null &&
     subscription.formName === event.form &&
     subscription.entryEvents.includes(AR_EVENT[event.type]) &&
     conditionHolds(subscription.condition, event.data)

@@ -21,7 +21,7 @@ import { planDeliveries as planSends, DEFAULT_CONCURRENCY } from "./stream-sched
 import { CLOSED_BREAKER, recordFailure, recordSend, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
 import { decideAfterAttempt, resolveRetryPolicy, type RetryPolicyOverride } from "./retry-policy";
 import { attempt, type AttemptRecord } from "./attempt";
-import { buildOutboundRequest, OutboundCredentials } from "./outbound-request";
+import { buildOutboundRequest, forgetImsToken, OutboundCredentials } from "./outbound-request";
 import { checkCallbackUrl } from "./ssrf-guard";
 
 const EVENT_PAGE = 100;
@@ -91,9 +91,10 @@ export class TenantDelivery extends DurableObject<Bindings> {
     const original = this.store.get(id);
     if (!original) return null;
     const replay = this.ctx.storage.transactionSync(() => {
-      // Replaying a blocked head releases its stream: the replay takes its place.
-      if (original.blocking === 1) this.store.finish(original.id, { status: "dead", lastStatus: original.last_status, lastError: original.last_error, now: Date.now() });
-      return this.store.replay(original, Date.now());
+      // Replaying a blocked head releases its stream: the replay takes its place, ahead of the held events.
+      const blocked = original.blocking === 1;
+      if (blocked) this.store.finish(original.id, { status: "dead", lastStatus: original.last_status, lastError: original.last_error, now: Date.now() });
+      return this.store.replay(original, Date.now(), blocked);
     });
     this.kick();
     return toDeliveryView(replay);
@@ -152,11 +153,9 @@ export class TenantDelivery extends DurableObject<Bindings> {
     if (!subscription) return null;
     const now = Date.now();
     const body = JSON.stringify({ webhook_id: subscription.id, entry_event: "test", form_name: subscription.formName, timestamp: new Date(now).toISOString() });
-    const credentials = new OutboundCredentials(this.env, tenantId);
-    const refusal = checkCallbackUrl(subscription.callbackUrl, { allowPrivate: readConfig(this.env).ENVIRONMENT !== "production" });
-    if (!refusal.ok) return { statusCode: null, durationMs: 0, error: `Refused by the SSRF guard: ${refusal.reason}`, responseExcerpt: null };
-    const request = await buildOutboundRequest({ id: `msg_test_${now}`, body, content_type: "application/json" }, subscription, credentials, now);
-    const record = await attempt(request, resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null).timeoutMs);
+    this.credentials = new OutboundCredentials(this.env, tenantId);
+    const timeoutMs = resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null).timeoutMs;
+    const record = await this.attemptDelivery({ id: `msg_test_${now}`, body, content_type: "application/json" }, subscription, timeoutMs);
     return { statusCode: record.statusCode, durationMs: record.durationMs, error: record.error, responseExcerpt: record.responseExcerpt };
   }
 
@@ -243,7 +242,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
             row: head,
             id: head.id,
             streamKey: head.stream_key,
-            seq: head.position,
+            seq: head.stream_order ?? head.position,
             nextAttemptAt: head.next_attempt_at,
             inFlight: head.status === "inflight",
             blocked: head.blocking === 1,
@@ -284,18 +283,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
       return;
     }
     const policy = resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null);
-    const config = readConfig(this.env);
-    const refusal = checkCallbackUrl(subscription.callbackUrl, { allowPrivate: config.ENVIRONMENT !== "production" });
-    const record: AttemptRecord = refusal.ok
-      ? await attempt(await buildOutboundRequest(delivery, subscription, this.credentials!, Date.now()), policy.timeoutMs)
-      : {
-          outcome: { kind: "network_error", error: refusal.reason, beforeSend: true },
-          startedAt: Date.now(),
-          durationMs: 0,
-          statusCode: null,
-          error: `Refused by the SSRF guard: ${refusal.reason}`,
-          responseExcerpt: null,
-        };
+    const record = await this.attemptDelivery(delivery, subscription, policy.timeoutMs);
     const now = Date.now();
     const decision = decideAfterAttempt({ attempt: attemptNumber, outcome: record.outcome, policy, now, random: Math.random });
     const common = { lastStatus: record.statusCode, lastError: record.error, now };
@@ -330,6 +318,35 @@ export class TenantDelivery extends DurableObject<Bindings> {
       error: record.error,
       responseExcerpt: record.responseExcerpt,
     });
+  }
+
+  /**
+   * One attempt, through the SSRF guard. An IMS callback that answers 401 gets one retry with a freshly
+   * fetched token (the cached one may have been revoked early).
+   */
+  private async attemptDelivery(delivery: Pick<DeliveryRow, "id" | "body" | "content_type">, subscription: Subscription, timeoutMs: number): Promise<AttemptRecord> {
+    const guard = checkCallbackUrl(subscription.callbackUrl, { allowPrivate: readConfig(this.env).ENVIRONMENT === "development" });
+    if (!guard.ok) {
+      return {
+        outcome: { kind: "network_error", error: guard.reason, beforeSend: true },
+        startedAt: Date.now(),
+        durationMs: 0,
+        statusCode: null,
+        error: `Refused by the SSRF guard: ${guard.message}`,
+        responseExcerpt: null,
+      };
+    }
+    const credentials = this.credentials ?? new OutboundCredentials(this.env, subscription.tenantId);
+    try {
+      const record = await attempt(await buildOutboundRequest(delivery, subscription, credentials, Date.now()), timeoutMs);
+      if (subscription.authType !== "IMS" || record.statusCode !== 401) return record;
+      forgetImsToken(subscription);
+      return await attempt(await buildOutboundRequest(delivery, subscription, credentials, Date.now()), timeoutMs);
+    } catch (error) {
+      // Building the request failed (e.g. the IMS login was refused): nothing reached the callback.
+      const message = error instanceof Error ? error.message : String(error);
+      return { outcome: { kind: "network_error", error: message, beforeSend: true }, startedAt: Date.now(), durationMs: 0, statusCode: null, error: message, responseExcerpt: null };
+    }
   }
 
   private async disable(subscription: Subscription, reason: string): Promise<void> {

@@ -7,3 +7,5 @@ export * from "./provisioning-destinations";
 export * from "./revoked-tokens";
 export * from "./subscriptions";
 export * from "./delivery-attempts";
+export * from "./inbound-hooks";
+export * from "./lifecycle-hooks";

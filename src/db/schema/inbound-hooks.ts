@@ -1,0 +1,54 @@
+/**
+ * Configurable inbound hooks (seed 004, Oomnitza style): a tenant's named hook with a vendor preset, its
+ * verification (header secret, HMAC, Standard Webhooks; the secret sealed in KV), the record event it makes,
+ * the Jinja template that maps the vendor body to record fields, and the sync keys that find the record.
+ * `inbound_event_ids` remembers vendor event ids for 24 h so a redelivered event changes nothing.
+ */
+import { sqliteTable, text, integer, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const inboundHookAuthKinds = ["header_secret", "hmac", "standard_webhooks"] as const;
+export type InboundHookAuthKind = (typeof inboundHookAuthKinds)[number];
+
+export const inboundHookEvents = ["create", "update", "archive"] as const;
+export type InboundHookEvent = (typeof inboundHookEvents)[number];
+
+/** Non-secret verification settings (header name, HMAC algorithm, encoding, prefix). */
+export interface InboundHookAuthSettings {
+  headerName?: string;
+  algorithm?: "sha1" | "sha256" | "sha512";
+  encoding?: "hex" | "base64";
+  prefix?: string;
+}
+
+export const inboundHooks = sqliteTable(
+  "inbound_hooks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    name: text("name").notNull(),
+    preset: text("preset").notNull(),
+    authKind: text("auth_kind", { enum: inboundHookAuthKinds }).notNull(),
+    authSettings: text("auth_settings", { mode: "json" }).$type<InboundHookAuthSettings>().notNull(),
+    secretRef: text("secret_ref").notNull(),
+    event: text("event", { enum: inboundHookEvents }).notNull(),
+    form: text("form").notNull().default("User"),
+    template: text("template").notNull(),
+    syncKeys: text("sync_keys", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [uniqueIndex("inbound_hooks_tenant_name").on(table.tenantId, table.name)],
+);
+
+export const inboundEventIds = sqliteTable(
+  "inbound_event_ids",
+  {
+    tenantId: text("tenant_id").notNull(),
+    hookId: text("hook_id").notNull(),
+    eventId: text("event_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.hookId, table.eventId] })],
+);
+
+export type InboundHook = typeof inboundHooks.$inferSelect;

@@ -1,0 +1,34 @@
+/**
+ * A tenant's lifecycle hooks (seed 001, Cymmetri style): the tenant's own web server, called at
+ * `{baseUrl}/{hookName}` with a Bearer token (sealed in KV) around every user lifecycle change.
+ */
+import { sqliteTable, text, integer } from "drizzle-orm/sqlite-core";
+
+export const lifecycleHookNames = [
+  "test",
+  "preCreateUser",
+  "postCreateUser",
+  "preUpdateUser",
+  "postUpdateUser",
+  "validateUser",
+  "validateUpdateUser",
+  "changePassword",
+  "preProvision",
+  "postProvision",
+  "policyMap",
+  "runDeprovision",
+] as const;
+export type LifecycleHookName = (typeof lifecycleHookNames)[number];
+
+export const lifecycleHooks = sqliteTable("lifecycle_hooks", {
+  tenantId: text("tenant_id").primaryKey(),
+  baseUrl: text("base_url").notNull(),
+  tokenRef: text("token_ref").notNull(),
+  enabled: text("enabled", { mode: "json" }).$type<LifecycleHookName[]>().notNull(),
+  timeoutMs: integer("timeout_ms").notNull(),
+  onTimeout: text("on_timeout", { enum: ["reject", "allow"] }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export type LifecycleHooks = typeof lifecycleHooks.$inferSelect;

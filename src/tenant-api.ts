@@ -5,6 +5,7 @@
 import { newRouter } from "./http/openapi-app";
 import { resolveTenant } from "./tenancy/resolve-tenant";
 import { createTicketRoutes } from "./inbound/optimalcloud/create-ticket";
+import { serviceNowRoutes } from "./inbound/optimalcloud/servicenow-ticket";
 import { recordRoutes } from "./records/routes";
 import { inboundRequestRoutes } from "./inbound/inbound-requests-route";
 import { provisioningDestinationRoutes } from "./inbound/optimalcloud/provisioning-destinations";
@@ -18,7 +19,8 @@ export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*"] as const;
 export function buildTenantApi() {
   const router = newRouter();
   for (const prefix of TENANT_PATH_PREFIXES) router.use(prefix, resolveTenant());
-  return router.route("/", createTicketRoutes).route("/", recordRoutes).route("/", inboundRequestRoutes)
+  return router.route("/", createTicketRoutes)
+    .route("/", serviceNowRoutes).route("/", recordRoutes).route("/", inboundRequestRoutes)
     .route("/", provisioningDestinationRoutes)
     .route("/", jwtRoutes)
     .route("/", webhookRoutes)

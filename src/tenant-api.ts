@@ -6,6 +6,7 @@ import { newRouter } from "./http/openapi-app";
 import { resolveTenant } from "./tenancy/resolve-tenant";
 import { createTicketRoutes } from "./inbound/optimalcloud/create-ticket";
 import { serviceNowRoutes } from "./inbound/optimalcloud/servicenow-ticket";
+import { hrProvisioningRoutes } from "./inbound/optimalcloud/hr-provisioning";
 import { recordRoutes } from "./records/routes";
 import { inboundRequestRoutes } from "./inbound/inbound-requests-route";
 import { provisioningDestinationRoutes } from "./inbound/optimalcloud/provisioning-destinations";
@@ -20,7 +21,8 @@ export function buildTenantApi() {
   const router = newRouter();
   for (const prefix of TENANT_PATH_PREFIXES) router.use(prefix, resolveTenant());
   return router.route("/", createTicketRoutes)
-    .route("/", serviceNowRoutes).route("/", recordRoutes).route("/", inboundRequestRoutes)
+    .route("/", serviceNowRoutes)
+    .route("/", hrProvisioningRoutes).route("/", recordRoutes).route("/", inboundRequestRoutes)
     .route("/", provisioningDestinationRoutes)
     .route("/", jwtRoutes)
     .route("/", webhookRoutes)

@@ -1,6 +1,6 @@
 /** Tenant API: the inbound request log, newest first (never the Authorization header or the body). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { authenticate } from "../auth/authenticate";
 import { inboundRequests, type InboundRequest } from "../db/schema";
@@ -64,7 +64,8 @@ export const inboundRequestRoutes = newRouter().openapi(listInbound, async (c) =
     .select()
     .from(inboundRequests)
     .where(and(eq(inboundRequests.tenantId, tenantId), before === undefined ? undefined : lt(inboundRequests.receivedAt, before)))
-    .orderBy(desc(inboundRequests.receivedAt), desc(inboundRequests.id))
+    // rowid breaks ties between requests logged in the same millisecond, newest first.
+    .orderBy(desc(inboundRequests.receivedAt), desc(sql`rowid`))
     .limit(limit)
     .all();
   const last = rows[rows.length - 1];

@@ -1,0 +1,141 @@
+/**
+ * Seed 000 HR webhooks: POST /v5.0/mgmt/api/v1.0/webhooks/provisioning/{plugin_id}/adduser|modifyuser|deleteuser.
+ * Each provisioning destination keeps its users on form `User`, keyed by (destination, employee_id):
+ * - adduser creates (201); the same employee again with identical data is a 201 replay, with other data 409;
+ * - modifyuser stores the diff (201 with an `update` event listing only changed fields; 200 when nothing changed);
+ * - deleteuser terminates: a soft delete with a `delete` event (201; 200 when already terminated).
+ * Unknown employees are 404, and so are unknown, deleted or foreign plugin_ids.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { newRouter, errors, isoTime } from "../../http/openapi-app";
+import { jsonBody } from "../../http/json-body";
+import { authenticate } from "../../auth/authenticate";
+import { AppError } from "../../errors";
+import type { AppEnv } from "../../http/app-env";
+import { logInbound } from "../inbound-log";
+import type { StoredRecord } from "../../db/schema";
+import { createRecord, deleteRecord, updateRecord, type RecordChange } from "../../records/store";
+import { findRecordByKey, isUniqueViolation, linkRecordKey, type RecordKey } from "../../records/record-keys";
+import { applyPatch, changedFields } from "../../records/diff";
+import { recordUrl } from "../../records/record-view";
+import { nudgeDelivery } from "../../delivery/nudge";
+import { tenantPathPrefix } from "../../tenancy/tenant-url";
+import { findDestination, HR_ACTIONS, type HrAction } from "./provisioning-destinations";
+import { readHrRequest, type HrRequest } from "./hr-request";
+
+const hrResponse = z
+  .object({
+    id: z.string(),
+    form: z.string(),
+    employee_id: z.string(),
+    url: z.string(),
+    version: z.number().int(),
+    eventSeq: z.number().int().nullable(),
+    changedFields: z.array(z.string()),
+    terminatedAt: z.string().nullable(),
+    idsOnly: z.boolean(),
+    missing: z.array(z.string()).optional(),
+    message: z.string().optional(),
+  })
+  .openapi("HrWebhookResult");
+
+const hrRoute = createRoute({
+  method: "post",
+  path: "/v5.0/mgmt/api/v1.0/webhooks/provisioning/{plugin_id}/{action}",
+  summary: "HR webhooks (seed 000): adduser, modifyuser, deleteuser for a provisioning destination",
+  middleware: [logInbound("hr.provisioning"), authenticate({ scope: "hr" }), jsonBody()],
+  request: {
+    params: z.object({ plugin_id: z.string().min(1).max(64), action: z.enum(HR_ACTIONS) }),
+    // The body's shape depends on the destination's type (generic or Paylocity): it is validated in the handler.
+    body: { required: true, content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } },
+  },
+  responses: {
+    200: { description: "Nothing changed (no event)", content: { "application/json": { schema: hrResponse } } },
+    201: { description: "Stored (or replayed, with Idempotent-Replayed: true)", content: { "application/json": { schema: hrResponse } } },
+    ...errors,
+  },
+});
+
+interface Outcome {
+  change: RecordChange;
+  status: 200 | 201;
+  replayed?: boolean;
+}
+
+function render(c: Context<AppEnv>, request: HrRequest, { change, status, replayed }: Outcome) {
+  const { record, event } = change;
+  c.set("recordId", record.id);
+  if (event) c.executionCtx.waitUntil(nudgeDelivery(c.env, c.get("tenant").id));
+  const body: z.infer<typeof hrResponse> = {
+    id: record.id,
+    form: record.form,
+    employee_id: request.employeeId,
+    url: recordUrl(c.req.url, tenantPathPrefix(c), record.form, record.id),
+    version: record.version,
+    eventSeq: event?.seq ?? null,
+    changedFields: event?.changedFields ?? [],
+    terminatedAt: record.deletedAt === null ? null : isoTime(record.deletedAt),
+    idsOnly: request.idsOnly !== null,
+  };
+  if (request.idsOnly) {
+    body.missing = request.idsOnly.missing;
+    body.message = `Paylocity sent only ids for this ${request.idsOnly.eventType}: the event is stored with them; fetch the employee's details from Paylocity`;
+  }
+  return c.json(body, status, replayed ? { "Idempotent-Replayed": "true" } : {});
+}
+
+async function addUser(c: Context<AppEnv>, key: RecordKey, form: string, request: HrRequest, source: string): Promise<Outcome> {
+  const db = c.get("db");
+  const data = { employee_id: request.employeeId, ...request.fields };
+  const existing = async (known: StoredRecord): Promise<Outcome> => {
+    if (changedFields(known.data, data).length === 0) return { change: { record: known, event: null }, status: 201, replayed: true };
+    throw new AppError("CONFLICT", `Employee '${request.employeeId}' already exists with other data; use modifyuser to change it`);
+  };
+  const known = await findRecordByKey(db, key);
+  if (known) return existing(known);
+  try {
+    return { change: await createRecord(db, { tenantId: key.tenantId, form, source, data }, (id) => [linkRecordKey(db, key, form, id)]), status: 201 };
+  } catch (error) {
+    const raced = isUniqueViolation(error) ? await findRecordByKey(db, key) : null;
+    if (raced) return existing(raced);
+    throw error;
+  }
+}
+
+async function liveUser(c: Context<AppEnv>, key: RecordKey, employeeId: string): Promise<StoredRecord> {
+  const known = await findRecordByKey(c.get("db"), key);
+  if (!known) throw new AppError("NOT_FOUND", `No employee '${employeeId}' for this provisioning destination`);
+  return known;
+}
+
+async function modifyUser(c: Context<AppEnv>, key: RecordKey, request: HrRequest, source: string): Promise<Outcome> {
+  const known = await liveUser(c, key, request.employeeId);
+  if (known.deletedAt !== null) throw new AppError("NOT_FOUND", `Employee '${request.employeeId}' is terminated`);
+  const patch = request.idsOnly ? { ...request.fields, paylocity_changed_at: new Date().toISOString() } : request.fields;
+  if (changedFields(known.data, applyPatch(known.data, patch)).length === 0) return { change: { record: known, event: null }, status: 200 };
+  const change = await updateRecord(c.get("db"), { tenantId: key.tenantId, form: known.form, id: known.id, source, patch });
+  return { change, status: change.event ? 201 : 200 };
+}
+
+async function deleteUser(c: Context<AppEnv>, key: RecordKey, request: HrRequest, source: string): Promise<Outcome> {
+  const known = await liveUser(c, key, request.employeeId);
+  if (known.deletedAt !== null) return { change: { record: known, event: null }, status: 200 };
+  return { change: await deleteRecord(c.get("db"), { tenantId: key.tenantId, form: known.form, id: known.id, source }), status: 201 };
+}
+
+export const hrProvisioningRoutes = newRouter().openapi(hrRoute, async (c) => {
+  const { plugin_id, action } = c.req.valid("param");
+  const tenantId = c.get("tenant").id;
+  const destination = await findDestination(c.get("db"), tenantId, plugin_id);
+  const request = readHrRequest(destination.type, action as HrAction, c.req.valid("json"));
+  const key: RecordKey = { tenantId, scope: `hr:${destination.id}`, key: request.employeeId };
+  const source = `hr.${destination.type}.${action}`;
+  const outcome =
+    action === "adduser"
+      ? await addUser(c, key, destination.form, request, source)
+      : action === "modifyuser"
+        ? await modifyUser(c, key, request, source)
+        : await deleteUser(c, key, request, source);
+  return render(c, request, outcome);
+});

@@ -16,8 +16,12 @@ export const errorStatus = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The tenant's synchronous lifecycle hook (validateUser ...) refused the change; the message is the tenant's. */
+  HOOK_REJECTED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  /** The tenant's synchronous lifecycle hook failed or timed out under the `reject` policy. */
+  HOOK_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

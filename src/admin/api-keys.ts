@@ -11,6 +11,7 @@ import { apiKeys, type ApiKey } from "../db/schema";
 import { newId } from "../auth/crypto";
 import { deleteApiKeyLookup, generateApiKey, putApiKeyLookup } from "../auth/api-keys";
 import { scopes } from "../auth/principal";
+import { apiKeyCache } from "../auth/authenticate";
 import { findTenantBySlug } from "./tenants";
 
 const apiKeyView = z
@@ -132,5 +133,6 @@ export const apiKeyRoutes = newRouter()
       .returning();
     if (!revoked) throw new AppError("NOT_FOUND", `No active API key '${id}' for tenant '${slug}'`);
     await deleteApiKeyLookup(c.env.SECRETS, revoked.hash);
+    apiKeyCache.delete(revoked.hash);
     return c.body(null, 204);
   });

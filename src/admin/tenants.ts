@@ -8,6 +8,7 @@ import { tenants, tenantStatuses, type Tenant } from "../db/schema";
 import type { Database } from "../db/client";
 import { newId } from "../auth/crypto";
 import { TENANT_SLUG_PATTERN } from "../tenancy/tenant-slug";
+import { tenantCache } from "../tenancy/resolve-tenant";
 
 export const tenantView = z
   .object({
@@ -134,5 +135,6 @@ export const tenantRoutes = newRouter()
       .set({ ...body, updatedAt: Date.now() })
       .where(eq(tenants.id, tenant.id))
       .returning();
+    tenantCache.delete(tenant.slug);
     return c.json(toView(updated!), 200);
   });

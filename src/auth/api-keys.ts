@@ -35,8 +35,8 @@ export async function putApiKeyLookup(kv: KVNamespace, hash: string, lookup: Api
   await kv.put(apiKeyKvKey(hash), JSON.stringify(lookup));
 }
 
-export async function findApiKeyLookup(kv: KVNamespace, key: string): Promise<ApiKeyLookup | null> {
-  return kv.get<ApiKeyLookup>(apiKeyKvKey(await sha256Hex(key)), "json");
+export async function findApiKeyLookup(kv: KVNamespace, hash: string): Promise<ApiKeyLookup | null> {
+  return kv.get<ApiKeyLookup>(apiKeyKvKey(hash), "json");
 }
 
 export async function deleteApiKeyLookup(kv: KVNamespace, hash: string): Promise<void> {

@@ -12,6 +12,8 @@ import { apiKeys, revokedTokens, serviceAccounts } from "../db/schema";
 import type { Database } from "../db/client";
 import { parseAuthorization } from "./authorization-header";
 import { findApiKeyLookup } from "./api-keys";
+import { sha256Hex } from "./crypto";
+import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
 import { verifyPassword } from "./passwords";
 import { verifyArJwt } from "./ar-jwt";
 import { hasScope, type Principal, type Scope } from "./principal";
@@ -23,6 +25,9 @@ const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
 export const unauthorized = (message: string) =>
   new AppError("UNAUTHORIZED", message, undefined, { "WWW-Authenticate": CHALLENGE });
 
+/** Verified API keys by SHA-256 hash; revocation deletes the entry (src/admin/api-keys.ts). */
+export const apiKeyCache = new TtlCache<string, Principal>(LOOKUP_CACHE_TTL_MS);
+
 async function apiKeyPrincipal(
   env: AppEnv["Bindings"],
   db: Database,
@@ -31,7 +36,13 @@ async function apiKeyPrincipal(
   now: number,
   defer: (work: Promise<unknown>) => void,
 ): Promise<Principal> {
-  const lookup = await findApiKeyLookup(env.SECRETS, key);
+  const hash = await sha256Hex(key);
+  const cached = apiKeyCache.get(hash);
+  if (cached) {
+    if (cached.tenantId !== tenantId) throw unauthorized("API key is not valid for this tenant");
+    return cached;
+  }
+  const lookup = await findApiKeyLookup(env.SECRETS, hash);
   if (!lookup || lookup.tenantId !== tenantId) throw unauthorized("API key is not valid for this tenant");
   // KV is eventually consistent; D1 is the authority on revocation, so a revoked key fails on the next request.
   const row = await db
@@ -43,7 +54,9 @@ async function apiKeyPrincipal(
   if (row.lastUsedAt === null || now - row.lastUsedAt > LAST_USED_RESOLUTION_MS) {
     defer(db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, lookup.keyId)).run());
   }
-  return { kind: "api_key", id: lookup.keyId, tenantId, scopes: lookup.scopes };
+  const principal: Principal = { kind: "api_key", id: lookup.keyId, tenantId, scopes: lookup.scopes };
+  apiKeyCache.set(hash, principal);
+  return principal;
 }
 
 export async function serviceAccountPrincipal(

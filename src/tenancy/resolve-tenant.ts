@@ -3,8 +3,12 @@ import { createMiddleware } from "hono/factory";
 import { eq } from "drizzle-orm";
 import type { AppEnv } from "../http/app-env";
 import { AppError } from "../errors";
-import { tenants } from "../db/schema";
+import { tenants, type Tenant } from "../db/schema";
+import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
 import { resolveTenantSlug } from "./tenant-slug";
+
+/** Tenants by slug; admin changes delete their entry (see tenantCache users in src/admin/tenants.ts). */
+export const tenantCache = new TtlCache<string, Tenant>(LOOKUP_CACHE_TTL_MS);
 
 export const resolveTenant = () =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -12,8 +16,12 @@ export const resolveTenant = () =>
     const host = new URL(c.req.url).host;
     const resolution = resolveTenantSlug(c.req.param("tenant"), host, c.get("config").BASE_DOMAIN);
     if ("error" in resolution) throw new AppError("TENANT_NOT_FOUND", resolution.error);
-    const tenant = await c.get("db").select().from(tenants).where(eq(tenants.slug, resolution.slug)).get();
-    if (!tenant) throw new AppError("TENANT_NOT_FOUND", `Tenant '${resolution.slug}' does not exist`);
+    let tenant = tenantCache.get(resolution.slug);
+    if (!tenant) {
+      tenant = await c.get("db").select().from(tenants).where(eq(tenants.slug, resolution.slug)).get();
+      if (!tenant) throw new AppError("TENANT_NOT_FOUND", `Tenant '${resolution.slug}' does not exist`);
+      tenantCache.set(resolution.slug, tenant);
+    }
     if (tenant.status === "suspended") throw new AppError("TENANT_SUSPENDED", `Tenant '${tenant.slug}' is suspended`);
     c.set("tenant", tenant);
     await next();

@@ -14,6 +14,7 @@ import { jwtRoutes } from "./arsys/jwt-routes";
 import { webhookRoutes } from "./arsys/webhook-routes";
 import { entryRoutes } from "./arsys/entry-routes";
 import { deliveryRoutes } from "./delivery/routes";
+import { lifecycleRoutes } from "./lifecycle/routes";
 
 export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*"] as const;
 
@@ -27,5 +28,6 @@ export function buildTenantApi() {
     .route("/", jwtRoutes)
     .route("/", webhookRoutes)
     .route("/", entryRoutes)
-    .route("/", deliveryRoutes);
+    .route("/", deliveryRoutes)
+    .route("/", lifecycleRoutes);
 }

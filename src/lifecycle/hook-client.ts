@@ -1,0 +1,75 @@
+/**
+ * Sends one synchronous lifecycle hook request through the SSRF guard and the engine's one outbound door
+ * (`sendOutbound`), with a hard timeout that covers reading the answer too. The answer is read up to
+ * MAX_ANSWER_BYTES, enough for a user object; the caller parses it.
+ */
+import { checkCallbackUrl } from "../delivery/ssrf-guard";
+import { sendOutbound } from "../delivery/transport";
+import { USER_AGENT } from "../delivery/outbound-request";
+import type { HookRequest } from "./hook-requests";
+
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+export type HookExchange =
+  | { ok: true; status: number; text: string; latencyMs: number }
+  | { ok: false; error: string; timedOut: boolean; latencyMs: number };
+
+async function readAnswer(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+export async function sendHook(request: HookRequest, options: { timeoutMs: number; allowPrivate: boolean }): Promise<HookExchange> {
+  const started = Date.now();
+  const guard = checkCallbackUrl(request.url, { allowPrivate: options.allowPrivate });
+  if (!guard.ok) return { ok: false, error: `Refused by the SSRF guard: ${guard.message}`, timedOut: false, latencyMs: 0 };
+  const abort = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new Error("timeout"));
+    }, options.timeoutMs);
+  });
+  try {
+    const exchange = (async () => {
+      const response = await sendOutbound(
+        new Request(guard.url, {
+          method: "POST",
+          headers: { ...request.headers, "user-agent": USER_AGENT },
+          body: request.body,
+          redirect: "manual",
+          signal: abort.signal,
+        }),
+      );
+      return { status: response.status, text: await readAnswer(response) };
+    })();
+    const { status, text } = await Promise.race([exchange, timedOut]);
+    return { ok: true, status, text, latencyMs: Date.now() - started };
+  } catch (error) {
+    const aborted = abort.signal.aborted;
+    const message = aborted ? `timed out after ${options.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+    return { ok: false, error: message, timedOut: aborted, latencyMs: Date.now() - started };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}

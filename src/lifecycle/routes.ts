@@ -1,0 +1,143 @@
+/**
+ * Tenant API for lifecycle hooks (issue 8, seed 001's webhook configuration): PUT and GET the tenant's one
+ * configuration (the token sealed in KV and masked on every read; sending the mask back keeps it), and
+ * "save & test", which POSTs `{}` to `{baseUrl}/test` with the Bearer token and reports what came back.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { newRouter, errors, isoTime } from "../http/openapi-app";
+import { jsonBody } from "../http/json-body";
+import { authenticate } from "../auth/authenticate";
+import { AppError } from "../errors";
+import type { AppEnv } from "../http/app-env";
+import { lifecycleHookNames, type LifecycleHooks } from "../db/schema";
+import { MASKED_SECRET } from "../secrets/seal";
+import { checkCallbackUrl } from "../delivery/ssrf-guard";
+import { findLifecycleConfig, lifecycleTarget, saveLifecycleConfig } from "./config-store";
+import { buildHookRequest } from "./hook-requests";
+import { sendHook } from "./hook-client";
+
+export const DEFAULT_TIMEOUT_MS = 3_000;
+export const MIN_TIMEOUT_MS = 100;
+/** The synchronous hooks sit in the vendor's request: keep the worst case well inside its patience. */
+export const MAX_TIMEOUT_MS = 10_000;
+
+const auth = () => [authenticate({ scope: "api" })];
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+
+export const allowPrivateHooks = (c: Context<AppEnv>): boolean => c.get("config").ENVIRONMENT === "development";
+
+const configBody = z.object({
+  baseUrl: z.string().trim().min(1, "is required").max(2048),
+  token: z.string().min(1, "is required").max(8192),
+  enabled: z.array(z.enum(lifecycleHookNames)).max(lifecycleHookNames.length * 2),
+  timeoutMs: z.int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
+  onTimeout: z.enum(["reject", "allow"]).default("reject"),
+});
+
+const configView = z
+  .object({
+    baseUrl: z.string(),
+    token: z.literal(MASKED_SECRET),
+    enabled: z.array(z.enum(lifecycleHookNames)),
+    timeoutMs: z.number().int(),
+    onTimeout: z.enum(["reject", "allow"]),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("LifecycleHooks");
+
+const toView = (config: LifecycleHooks): z.infer<typeof configView> => ({
+  baseUrl: config.baseUrl,
+  token: MASKED_SECRET,
+  enabled: config.enabled,
+  timeoutMs: config.timeoutMs,
+  onTimeout: config.onTimeout,
+  createdAt: isoTime(config.createdAt),
+  updatedAt: isoTime(config.updatedAt),
+});
+
+const putConfig = createRoute({
+  method: "put",
+  path: "/api/v1/lifecycle-hooks",
+  middleware: [...auth(), jsonBody()],
+  request: { body: { required: true, content: { "application/json": { schema: configBody } } } },
+  responses: { 200: json(configView, "The saved configuration, token masked"), ...errors },
+});
+
+const getConfig = createRoute({
+  method: "get",
+  path: "/api/v1/lifecycle-hooks",
+  middleware: auth(),
+  responses: { 200: json(configView, "The configuration, token masked"), 401: errors[401], 403: errors[403], 404: errors[404] },
+});
+
+const testHooks = createRoute({
+  method: "post",
+  path: "/api/v1/lifecycle-hooks/test",
+  middleware: auth(),
+  responses: {
+    200: json(
+      z.object({
+        status: z.number().int().nullable(),
+        latencyMs: z.number().int(),
+        body: z.unknown().describe("The answer: parsed JSON, else text; null when nothing came back"),
+        error: z.string().nullable(),
+      }),
+      "What the tenant's /test endpoint answered (any status)",
+    ),
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+  },
+});
+
+/** The base URL as stored: a URL the SSRF guard allows, without query or fragment, without a trailing slash. */
+function baseUrlOf(input: string, allowPrivate: boolean): string {
+  const invalid = (message: string) => new AppError("VALIDATION_FAILED", `Request is invalid: baseUrl`, [{ path: "baseUrl", message }]);
+  const check = checkCallbackUrl(input, { allowPrivate });
+  if (!check.ok) throw invalid(check.message);
+  if (check.url.search !== "" || check.url.hash !== "") throw invalid("must not carry a query or a fragment: hook names are appended to it");
+  return check.url.href.replace(/\/+$/, "");
+}
+
+const notConfigured = () => new AppError("NOT_FOUND", "No lifecycle hooks are configured for this tenant");
+
+export const lifecycleRoutes = newRouter()
+  .openapi(putConfig, async (c) => {
+    const body = c.req.valid("json");
+    const tenantId = c.get("tenant").id;
+    const saved = await saveLifecycleConfig(c.env, c.get("db"), tenantId, {
+      baseUrl: baseUrlOf(body.baseUrl, allowPrivateHooks(c)),
+      token: body.token === MASKED_SECRET ? null : body.token,
+      enabled: [...new Set(body.enabled)],
+      timeoutMs: body.timeoutMs,
+      onTimeout: body.onTimeout,
+    });
+    if (!saved) {
+      throw new AppError("VALIDATION_FAILED", "Request is invalid: token", [{ path: "token", message: "is masked, but no token is stored yet: send the token" }]);
+    }
+    return c.json(toView(saved), 200);
+  })
+  .openapi(getConfig, async (c) => {
+    const config = await findLifecycleConfig(c.get("db"), c.get("tenant").id);
+    if (!config) throw notConfigured();
+    return c.json(toView(config), 200);
+  })
+  .openapi(testHooks, async (c) => {
+    const config = await findLifecycleConfig(c.get("db"), c.get("tenant").id);
+    const target = config && (await lifecycleTarget(c.env, config));
+    if (!target) throw notConfigured();
+    const exchange = await sendHook(buildHookRequest(target, { hook: "test" }), { timeoutMs: target.timeoutMs, allowPrivate: allowPrivateHooks(c) });
+    if (!exchange.ok) return c.json({ status: null, latencyMs: exchange.latencyMs, body: null, error: exchange.error }, 200);
+    return c.json({ status: exchange.status, latencyMs: exchange.latencyMs, body: parsedOrText(exchange.text), error: null }, 200);
+  });
+
+function parsedOrText(text: string): unknown {
+  if (text === "") return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

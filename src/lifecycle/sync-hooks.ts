@@ -1,0 +1,89 @@
+/**
+ * The synchronous lifecycle hooks, called in the inbound request path BEFORE the D1 commit (issue 8):
+ * create runs validateUser then preCreateUser, update runs validateUpdateUser then preUpdateUser, only those
+ * the tenant enabled, each with the tenant's hard timeout. A tenant's rejection throws HOOK_REJECTED (422)
+ * with the tenant's message; a failure (non-2xx, not the answer envelope, timeout, refused URL) follows the
+ * tenant's `onTimeout`: `reject` throws HOOK_UNAVAILABLE (503), `allow` goes on and returns a warning.
+ * Inbound connectors (HR adduser/modifyuser, configurable hooks, records API) call runSyncLifecycleHooks.
+ */
+import type { Bindings } from "../env";
+import { readConfig } from "../env";
+import { database } from "../db/client";
+import type { LifecycleHookName } from "../db/schema";
+import { AppError } from "../errors";
+import { logLine } from "../log";
+import { findLifecycleConfig, lifecycleTarget, type LifecycleTarget } from "./config-store";
+import { buildHookRequest, fromCymmetriUser, toCymmetriUser, type HookCall, type UserFields, type UserHookName } from "./hook-requests";
+import { parseHookAnswer, type HookAnswer } from "./hook-answers";
+import { sendHook } from "./hook-client";
+
+export type SyncAction = "create" | "update";
+
+/** The hooks each action runs, in order. */
+export const SYNC_HOOKS: Readonly<Record<SyncAction, readonly UserHookName[]>> = {
+  create: ["validateUser", "preCreateUser"],
+  update: ["validateUpdateUser", "preUpdateUser"],
+};
+
+/** A hook that failed under the `allow` policy: the change went ahead without its say. */
+export interface LifecycleWarning {
+  hook: LifecycleHookName;
+  message: string;
+}
+
+export interface SyncHookResult {
+  /** The user to store: as given, or as the tenant's hooks modified it (canonical field names). */
+  user: UserFields;
+  warnings: LifecycleWarning[];
+  /** The hooks that were called, in order. */
+  called: LifecycleHookName[];
+}
+
+/** The tenant's configuration with its token, or null when it has none (or its token is gone). */
+export async function loadLifecycleTarget(env: Bindings, tenantId: string): Promise<LifecycleTarget | null> {
+  const config = await findLifecycleConfig(database(env.DB), tenantId);
+  return config && lifecycleTarget(env, config);
+}
+
+/** Outcome of one hook call: its parsed answer, or why there was none. */
+export type HookOutcome = { ok: true; answer: Exclude<HookAnswer, { kind: "invalid" }> } | { ok: false; message: string };
+
+/** Calls one of the tenant's hooks now and reads the answer; failures are returned, never thrown. */
+export async function callLifecycleHook(env: Bindings, target: LifecycleTarget, call: HookCall): Promise<HookOutcome> {
+  const exchange = await sendHook(buildHookRequest(target, call), { timeoutMs: target.timeoutMs, allowPrivate: readConfig(env).ENVIRONMENT === "development" });
+  if (!exchange.ok) return { ok: false, message: `${call.hook} ${exchange.error}` };
+  const answer = parseHookAnswer(exchange.status, exchange.text);
+  if (answer.kind === "invalid") return { ok: false, message: `${call.hook} ${answer.reason}` };
+  return { ok: true, answer };
+}
+
+/**
+ * Runs the tenant's synchronous hooks for a user about to be created or updated, and returns the user to
+ * store. For `update`, pass the whole user as it will be after the change (the stored record with the patch
+ * applied), which is what the tenant validates; store the returned user (the record store diffs it).
+ * Throws AppError HOOK_REJECTED (422, the tenant's message) or HOOK_UNAVAILABLE (503); nothing may be
+ * committed after either. A tenant without lifecycle hooks gets the user back unchanged, with no call made.
+ */
+export async function runSyncLifecycleHooks(env: Bindings, tenantId: string, action: SyncAction, user: UserFields): Promise<SyncHookResult> {
+  const result: SyncHookResult = { user, warnings: [], called: [] };
+  const target = await loadLifecycleTarget(env, tenantId);
+  if (!target) return result;
+  for (const hook of SYNC_HOOKS[action]) {
+    if (!target.enabled.includes(hook)) continue;
+    result.called.push(hook);
+    const sent = toCymmetriUser(result.user);
+    const outcome = await callLifecycleHook(env, target, { hook, user: result.user });
+    if (!outcome.ok) {
+      if (target.onTimeout === "reject") {
+        throw new AppError("HOOK_UNAVAILABLE", `The tenant's lifecycle hook failed: ${outcome.message}; nothing was changed`, [{ path: hook, message: outcome.message }]);
+      }
+      logLine("warn", "lifecycle_hook_failed_allowed", { tenantId, hook, reason: outcome.message });
+      result.warnings.push({ hook, message: outcome.message });
+      continue;
+    }
+    const { answer } = outcome;
+    if (answer.kind === "rejected") throw new AppError("HOOK_REJECTED", answer.message, [{ path: hook, message: answer.message }]);
+    if (answer.kind === "user") result.user = fromCymmetriUser(result.user, sent, answer.user);
+  }
+  return result;
+}

@@ -7,11 +7,17 @@
 export const errorStatus = {
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
+  /** An inbound hook's Jinja template failed to render or did not produce a JSON object of fields. */
+  TEMPLATE_FAILED: 400,
   UNAUTHORIZED: 401,
+  /** An inbound hook's signature (HMAC, Standard Webhooks) is missing, stale or does not match. */
+  SIGNATURE_INVALID: 401,
   FORBIDDEN: 403,
   TENANT_SUSPENDED: 403,
   NOT_FOUND: 404,
   TENANT_NOT_FOUND: 404,
+  /** An inbound hook's `update` or `archive` found no record through its sync keys. */
+  RECORD_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

@@ -1,0 +1,64 @@
+/**
+ * From a vendor delivery to record changes, without I/O: the preset's items list (one change per item, e.g.
+ * Okta's data.events[]), the template rendered per item, the vendor's event id, and the sync-key values of the
+ * mapped fields in the hook's order. Pure.
+ */
+import type { Template } from "@huggingface/jinja";
+import type { InboundHookPreset } from "./presets";
+import { renderFields, TemplateError, type RecordFields } from "./template";
+
+/** The value at a dot path (`data.events`), or undefined. */
+export function valueAt(value: unknown, path: string): unknown {
+  let current = value;
+  for (const part of path.split(".")) {
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, part)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** The elements the delivery carries: the array at the preset's itemsPath, or the body as the only item. */
+export function itemsOf(preset: InboundHookPreset, body: unknown): unknown[] {
+  if (!preset.itemsPath) return [body];
+  const items = valueAt(body, preset.itemsPath);
+  if (!Array.isArray(items)) throw new TemplateError(`The ${preset.name} body must have an array at '${preset.itemsPath}'`);
+  return items;
+}
+
+export function headerRecord(headers: Headers): Record<string, string> {
+  const result: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    result[name.toLowerCase()] = value;
+  });
+  return result;
+}
+
+/** Renders the template once per item. Every item is rendered before anything is written. */
+export function mapDelivery(template: Template, preset: InboundHookPreset, input: { body: unknown; headers: Record<string, string>; now: number }): RecordFields[] {
+  const now = new Date(input.now).toISOString();
+  return itemsOf(preset, input.body).map((item) => renderFields(template, { body: input.body, item, headers: input.headers, now }));
+}
+
+/** The vendor's id for this delivery, where the preset says it is; null when the preset has none or it is absent. */
+export function vendorEventId(preset: InboundHookPreset, headers: Headers, body: unknown): string | null {
+  if (!preset.eventId) return null;
+  const value = "header" in preset.eventId ? headers.get(preset.eventId.header) : valueAt(body, preset.eventId.bodyPath);
+  if ((typeof value === "string" && value.trim() !== "") || (typeof value === "number" && Number.isFinite(value))) return String(value).slice(0, 200);
+  return null;
+}
+
+export interface SyncKeyValue {
+  name: string;
+  value: string;
+}
+
+/** The sync keys that have a value in the mapped fields, in the hook's order (an empty key falls through to the next). */
+export function syncKeyValues(syncKeys: readonly string[], fields: RecordFields): SyncKeyValue[] {
+  const present: SyncKeyValue[] = [];
+  for (const name of syncKeys) {
+    const value = fields[name];
+    if (typeof value === "string" && value.trim() !== "") present.push({ name, value: value.trim() });
+    else if ((typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean") present.push({ name, value: String(value) });
+  }
+  return present;
+}

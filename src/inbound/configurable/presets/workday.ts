@@ -1,0 +1,42 @@
+/**
+ * Workday worker changes pushed by an outbound integration (Studio or an EIB with a REST delivery) on a
+ * business process event (Hire, Change Job, Terminate). Workday has no signing scheme of its own for these, so
+ * the integration sends a fixed authorization header carrying the secret.
+ */
+import type { InboundHookPreset } from "./types";
+
+export const workday: InboundHookPreset = {
+  id: "workday",
+  name: "Workday worker events",
+  docs: "https://doc.workday.com/",
+  auth: { kind: "header_secret", headerName: "Authorization", description: "the integration's static Authorization header value" },
+  event: "create",
+  form: "User",
+  eventId: { bodyPath: "Event.Event_ID" },
+  syncKeys: ["employee_id", "email"],
+  template: `{
+  "employee_id": {{ body.Worker.Employee_ID | tojson }},
+  "email": {{ body.Worker.Email_Address | tojson }},
+  "first_name": {{ body.Worker.Legal_Name.First_Name | tojson }},
+  "last_name": {{ body.Worker.Legal_Name.Last_Name | tojson }},
+  "job_title": {{ body.Worker.Business_Title | tojson }},
+  "department": {{ body.Worker.Supervisory_Organization | tojson }},
+  "workday_event": {{ body.Event.Business_Process_Type | tojson }}
+}`,
+  sample: {
+    headers: { Authorization: "<secret>" },
+    body: {
+      Event: { Event_ID: "BP-HIRE-000123", Business_Process_Type: "Hire", Effective_Date: "2024-08-12", Completed_On: "2024-08-09T14:22:31.342-07:00" },
+      Worker: {
+        Worker_ID: "21001",
+        Employee_ID: "21001",
+        Legal_Name: { First_Name: "Logan", Last_Name: "McNeil" },
+        Email_Address: "logan.mcneil@workday.net",
+        Business_Title: "Chief Executive Officer",
+        Supervisory_Organization: "Global Modern Services",
+        Hire_Date: "2024-08-12",
+        Active: true,
+      },
+    },
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * Verifies a request to a configurable inbound hook against the hook's auth kind: a header secret compared in
+ * constant time, an HMAC over the raw body (algorithm, encoding, prefix and signed content from the hook and
+ * its preset), or Standard Webhooks. A failure is a cause to log and answer with 401; a verifier that cannot
+ * run (unknown algorithm, unusable secret) throws, so it can never count as a pass. Pure apart from Web Crypto.
+ */
+import { timingSafeEqualStrings, toBase64, toHex } from "../../auth/crypto";
+import { verifyStandardWebhook } from "../../delivery/signing";
+import type { InboundHookAuthKind, InboundHookAuthSettings } from "../../db/schema/inbound-hooks";
+import type { InboundHookPreset } from "./presets";
+
+export type VerificationOutcome =
+  | { ok: true; webhookId?: string }
+  | { ok: false; code: "UNAUTHORIZED" | "SIGNATURE_INVALID"; cause: string };
+
+export interface HookCredentials {
+  kind: InboundHookAuthKind;
+  settings: InboundHookAuthSettings;
+  secret: string;
+}
+
+const HASHES = { sha1: "SHA-1", sha256: "SHA-256", sha512: "SHA-512" } as const;
+const encoder = new TextEncoder();
+
+export async function hmacDigest(algorithm: keyof typeof HASHES, encoding: "hex" | "base64", secret: string, content: string): Promise<string> {
+  const hash = HASHES[algorithm];
+  if (!hash) throw new Error(`Unsupported HMAC algorithm '${String(algorithm)}'`);
+  if (encoding !== "hex" && encoding !== "base64") throw new Error(`Unsupported signature encoding '${String(encoding)}'`);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(content));
+  return encoding === "hex" ? toHex(mac) : toBase64(mac);
+}
+
+const fail = (code: "UNAUTHORIZED" | "SIGNATURE_INVALID", cause: string): VerificationOutcome => ({ ok: false, code, cause });
+
+async function verifyHeaderSecret(credentials: HookCredentials, headers: Headers): Promise<VerificationOutcome> {
+  const name = credentials.settings.headerName;
+  if (!name) throw new Error("Header secret hook has no header name");
+  const offered = headers.get(name);
+  if (offered === null || offered === "") return fail("UNAUTHORIZED", `Missing ${name} header`);
+  if (!(await timingSafeEqualStrings(offered, credentials.secret))) return fail("UNAUTHORIZED", `${name} header does not match the hook secret`);
+  return { ok: true };
+}
+
+async function verifyHmac(credentials: HookCredentials, preset: InboundHookPreset, headers: Headers, rawBody: string): Promise<VerificationOutcome> {
+  const { headerName, algorithm, encoding, prefix = "" } = credentials.settings;
+  if (!headerName || !algorithm || !encoding) throw new Error("HMAC hook is missing its header, algorithm or encoding");
+  const offered = headers.get(headerName);
+  if (offered === null || offered === "") return fail("SIGNATURE_INVALID", `Missing ${headerName} header`);
+  if (!offered.startsWith(prefix)) return fail("SIGNATURE_INVALID", `${headerName} does not start with '${prefix}'`);
+  let content = rawBody;
+  if (preset.auth.kind === "hmac" && preset.auth.signedContent === "body_timestamp") {
+    const timestampHeader = preset.auth.timestampHeader;
+    if (!timestampHeader) throw new Error(`Preset '${preset.id}' signs a timestamp but names no timestamp header`);
+    const timestamp = headers.get(timestampHeader);
+    if (timestamp === null || timestamp === "") return fail("SIGNATURE_INVALID", `Missing ${timestampHeader} header`);
+    content = rawBody + timestamp;
+  }
+  const expected = await hmacDigest(algorithm, encoding, credentials.secret, content);
+  const signature = offered.slice(prefix.length).trim();
+  // Hex is case-insensitive; base64 is not.
+  const comparable = encoding === "hex" ? signature.toLowerCase() : signature;
+  if (!(await timingSafeEqualStrings(comparable, expected))) return fail("SIGNATURE_INVALID", `${headerName} does not match the body`);
+  return { ok: true };
+}
+
+const STANDARD_WEBHOOK_CAUSES = {
+  missing_headers: "Missing webhook-id, webhook-timestamp or webhook-signature header",
+  invalid_timestamp: "webhook-timestamp is not a number of seconds",
+  timestamp_too_old: "webhook-timestamp is more than 5 minutes old",
+  timestamp_too_new: "webhook-timestamp is more than 5 minutes in the future",
+  no_matching_signature: "No webhook-signature matches the body",
+} as const;
+
+/** Checks the request; `now` is epoch milliseconds. */
+export async function verifyHookRequest(input: {
+  credentials: HookCredentials;
+  preset: InboundHookPreset;
+  headers: Headers;
+  rawBody: string;
+  now: number;
+}): Promise<VerificationOutcome> {
+  const { credentials, preset, headers, rawBody, now } = input;
+  switch (credentials.kind) {
+    case "header_secret":
+      return verifyHeaderSecret(credentials, headers);
+    case "hmac":
+      return verifyHmac(credentials, preset, headers, rawBody);
+    case "standard_webhooks": {
+      const result = await verifyStandardWebhook(headers, rawBody, [credentials.secret], now);
+      return result.ok ? { ok: true, webhookId: result.id } : fail("SIGNATURE_INVALID", STANDARD_WEBHOOK_CAUSES[result.reason]);
+    }
+    default:
+      throw new Error(`Unsupported inbound hook auth kind '${String(credentials.kind)}'`);
+  }
+}

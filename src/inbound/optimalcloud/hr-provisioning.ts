@@ -4,7 +4,9 @@
  * - adduser creates (201); the same employee again with identical data is a 201 replay, with other data 409;
  * - modifyuser stores the diff (201 with an `update` event listing only changed fields; 200 when nothing changed);
  * - deleteuser terminates: a soft delete with a `delete` event (201; 200 when already terminated).
- * Unknown employees are 404, and so are unknown, deleted or foreign plugin_ids.
+ * Unknown employees are 404, and so are unknown, deleted or foreign plugin_ids. Before a create or an update
+ * is committed, the tenant's synchronous lifecycle hooks (validateUser, preCreateUser, ...) may modify the
+ * user or reject the change (422 HOOK_REJECTED, nothing stored).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -23,6 +25,7 @@ import { nudgeDelivery } from "../../delivery/nudge";
 import { tenantPathPrefix } from "../../tenancy/tenant-url";
 import { findDestination, HR_ACTIONS, type HrAction } from "./provisioning-destinations";
 import { readHrRequest, type HrRequest } from "./hr-request";
+import { runSyncLifecycleHooks, type LifecycleWarning } from "../../lifecycle/sync-hooks";
 
 const hrResponse = z
   .object({
@@ -35,6 +38,7 @@ const hrResponse = z
     changedFields: z.array(z.string()),
     terminatedAt: z.string().nullable(),
     idsOnly: z.boolean(),
+    warnings: z.array(z.object({ hook: z.string(), message: z.string() })),
     missing: z.array(z.string()).optional(),
     message: z.string().optional(),
   })
@@ -61,9 +65,10 @@ interface Outcome {
   change: RecordChange;
   status: 200 | 201;
   replayed?: boolean;
+  warnings?: LifecycleWarning[];
 }
 
-function render(c: Context<AppEnv>, request: HrRequest, { change, status, replayed }: Outcome) {
+function render(c: Context<AppEnv>, request: HrRequest, { change, status, replayed, warnings = [] }: Outcome) {
   const { record, event } = change;
   c.set("recordId", record.id);
   if (event) c.executionCtx.waitUntil(nudgeDelivery(c.env, c.get("tenant").id));
@@ -77,6 +82,7 @@ function render(c: Context<AppEnv>, request: HrRequest, { change, status, replay
     changedFields: event?.changedFields ?? [],
     terminatedAt: record.deletedAt === null ? null : isoTime(record.deletedAt),
     idsOnly: request.idsOnly !== null,
+    warnings,
   };
   if (request.idsOnly) {
     body.missing = request.idsOnly.missing;
@@ -94,8 +100,10 @@ async function addUser(c: Context<AppEnv>, key: RecordKey, form: string, request
   };
   const known = await findRecordByKey(db, key);
   if (known) return existing(known);
+  const hooked = await runSyncLifecycleHooks(c.env, key.tenantId, "create", data);
   try {
-    return { change: await createRecord(db, { tenantId: key.tenantId, form, source, data }, (id) => [linkRecordKey(db, key, form, id)]), status: 201 };
+    const change = await createRecord(db, { tenantId: key.tenantId, form, source, data: hooked.user }, (id) => [linkRecordKey(db, key, form, id)]);
+    return { change, status: 201, warnings: hooked.warnings };
   } catch (error) {
     const raced = isUniqueViolation(error) ? await findRecordByKey(db, key) : null;
     if (raced) return existing(raced);
@@ -113,9 +121,13 @@ async function modifyUser(c: Context<AppEnv>, key: RecordKey, request: HrRequest
   const known = await liveUser(c, key, request.employeeId);
   if (known.deletedAt !== null) throw new AppError("NOT_FOUND", `Employee '${request.employeeId}' is terminated`);
   const patch = request.idsOnly ? { ...request.fields, paylocity_changed_at: new Date().toISOString() } : request.fields;
-  if (changedFields(known.data, applyPatch(known.data, patch)).length === 0) return { change: { record: known, event: null }, status: 200 };
-  const change = await updateRecord(c.get("db"), { tenantId: key.tenantId, form: known.form, id: known.id, source, patch });
-  return { change, status: change.event ? 201 : 200 };
+  const after = applyPatch(known.data, patch);
+  if (changedFields(known.data, after).length === 0) return { change: { record: known, event: null }, status: 200 };
+  // The tenant validates the user as it will be; what its hooks return is what gets stored.
+  const hooked = await runSyncLifecycleHooks(c.env, key.tenantId, "update", after);
+  const removed = Object.fromEntries(Object.keys(known.data).filter((field) => !(field in hooked.user)).map((field) => [field, null]));
+  const change = await updateRecord(c.get("db"), { tenantId: key.tenantId, form: known.form, id: known.id, source, patch: { ...removed, ...hooked.user } });
+  return { change, status: change.event ? 201 : 200, warnings: hooked.warnings };
 }
 
 async function deleteUser(c: Context<AppEnv>, key: RecordKey, request: HrRequest, source: string): Promise<Outcome> {

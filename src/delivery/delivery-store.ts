@@ -17,6 +17,8 @@ export type DeliveryRow = {
   event_seq: number;
   body: string;
   content_type: string;
+  /** The target URL when it is not the subscription's callback URL (lifecycle hooks); null otherwise. */
+  url: string | null;
   status: DeliveryStatus;
   /** 1 while a dead-lettered delivery holds its stream (dead-letter policy `block`). */
   blocking: number;
@@ -50,7 +52,9 @@ const SCHEMA = [
     -- Where the delivery stands in its stream when not simply by position: a replay of a blocked head takes its place.
     stream_order INTEGER,
     created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    -- The target when it is not the subscription's callback URL (lifecycle hooks).
+    url TEXT
   )`,
   // Fan-out is idempotent: one original delivery per (subscription, event), however often a pump repeats.
   "CREATE UNIQUE INDEX IF NOT EXISTS deliveries_fan_out ON deliveries (subscription_id, event_seq) WHERE replay_of IS NULL",
@@ -66,6 +70,9 @@ export const deliveryId = (eventSeq: number, subscriptionId: string, replay?: nu
 export class DeliveryStore {
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
+    // Objects created before deliveries had a url column get it (NULL: send to the subscription's callback).
+    const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('deliveries')").toArray();
+    if (!columns.some((column) => column.name === "url")) sql.exec("ALTER TABLE deliveries ADD COLUMN url TEXT");
   }
 
   /** The tenant this object serves, remembered so an alarm knows it without a request. */
@@ -85,14 +92,15 @@ export class DeliveryStore {
   addFanOut(planned: readonly PlannedDelivery[], cursor: number, now: number): void {
     for (const delivery of planned) {
       this.sql.exec(
-        `INSERT OR IGNORE INTO deliveries (id, subscription_id, stream_key, event_seq, body, content_type, status, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+        `INSERT OR IGNORE INTO deliveries (id, subscription_id, stream_key, event_seq, body, content_type, url, status, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
         deliveryId(delivery.eventSeq, delivery.subscriptionId),
         delivery.subscriptionId,
         delivery.streamKey,
         delivery.eventSeq,
         delivery.body,
         delivery.contentType,
+        delivery.url ?? null,
         now,
         now,
         now,
@@ -147,14 +155,15 @@ export class DeliveryStore {
     const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE replay_of = ?", original.id).one().n;
     const id = deliveryId(original.event_seq, original.subscription_id, count + 1);
     this.sql.exec(
-      `INSERT INTO deliveries (id, subscription_id, stream_key, event_seq, body, content_type, status, next_attempt_at, replay_of, stream_order, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
+      `INSERT INTO deliveries (id, subscription_id, stream_key, event_seq, body, content_type, url, status, next_attempt_at, replay_of, stream_order, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
       id,
       original.subscription_id,
       original.stream_key,
       original.event_seq,
       original.body,
       original.content_type,
+      original.url,
       now,
       original.id,
       inPlace ? (original.stream_order ?? original.position) : null,

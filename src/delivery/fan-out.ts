@@ -27,6 +27,8 @@ export interface PlannedDelivery {
   eventSeq: number;
   body: string;
   contentType: string;
+  /** Where to send it when not to the subscription's callback URL (lifecycle hooks: `{baseUrl}/{hook}`). */
+  url?: string;
 }
 
 /** AR knows four entry events; archiving a user is its soft delete. */

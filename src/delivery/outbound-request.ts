@@ -120,3 +120,17 @@ export async function buildOutboundRequest(
   if (auth) headers.set("authorization", auth);
   return new Request(subscription.callbackUrl, { method: "POST", headers, body: delivery.body, redirect: "manual" });
 }
+
+/**
+ * The request of a lifecycle hook delivery (issue 8): the rendered Cymmetri envelope to the delivery's own
+ * URL (`{baseUrl}/{hook}`), with the tenant's Bearer token, and `webhook-id`/`webhook-timestamp` so the
+ * receiver can drop duplicates (no signature: lifecycle hooks authenticate with the token, as in seed 001).
+ */
+export async function buildLifecycleRequest(delivery: Pick<DeliveryRow, "id" | "body" | "content_type"> & { url: string }, token: string, now: number): Promise<Request> {
+  const headers = new Headers({ "content-type": delivery.content_type, "user-agent": USER_AGENT });
+  for (const [name, value] of Object.entries(await signatureHeaders({ id: delivery.id, timestamp: Math.floor(now / 1000), body: delivery.body, secrets: [] }))) {
+    headers.set(name, value);
+  }
+  headers.set("authorization", `Bearer ${token}`);
+  return new Request(delivery.url, { method: "POST", headers, body: delivery.body, redirect: "manual" });
+}

@@ -11,7 +11,7 @@ import { and, asc, desc, eq, gt } from "drizzle-orm";
 import type { Bindings } from "../env";
 import { readConfig } from "../env";
 import { database, type Database } from "../db/client";
-import { deliveryAttempts, deliveryCursors, events, subscriptions, type Subscription } from "../db/schema";
+import { deliveryAttempts, deliveryCursors, events, subscriptions, type LifecycleHooks, type Subscription } from "../db/schema";
 import { recordInstanceId } from "../records/record-instance-id";
 import { logLine } from "../log";
 import { planDeliveries as fanOut, type PlannedDelivery } from "./fan-out";
@@ -19,10 +19,12 @@ import { DeliveryStore, type DeliveryRow, type DeliveryStatus } from "./delivery
 import { toDeliveryView, type DeliveryView, type StreamView, type TestAttempt } from "./delivery-view";
 import { planDeliveries as planSends, DEFAULT_CONCURRENCY } from "./stream-scheduler";
 import { CLOSED_BREAKER, recordFailure, recordSend, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
-import { decideAfterAttempt, resolveRetryPolicy, type RetryPolicyOverride } from "./retry-policy";
+import { decideAfterAttempt, DEFAULT_RETRY_POLICY, resolveRetryPolicy, type AttemptDecision, type RetryPolicy, type RetryPolicyOverride } from "./retry-policy";
 import { attempt, type AttemptRecord } from "./attempt";
-import { buildOutboundRequest, forgetImsToken, OutboundCredentials } from "./outbound-request";
+import { buildLifecycleRequest, buildOutboundRequest, forgetImsToken, OutboundCredentials } from "./outbound-request";
 import { checkCallbackUrl } from "./ssrf-guard";
+import { findLifecycleConfig, lifecycleTarget } from "../lifecycle/config-store";
+import { LIFECYCLE_SUBSCRIPTION_ID, planLifecycleDeliveries } from "../lifecycle/post-hooks";
 
 const EVENT_PAGE = 100;
 const ATTEMPT_LOG_FLUSH = 25;
@@ -39,6 +41,8 @@ export class TenantDelivery extends DurableObject<Bindings> {
   private draining: Promise<void> | null = null;
   private attemptLog: (typeof deliveryAttempts.$inferInsert)[] = [];
   private subscriptionCache: Map<string, Subscription> | null = null;
+  /** The tenant's lifecycle hook configuration (undefined: not loaded since the last reset) and its opened token. */
+  private lifecycleCache: { config: LifecycleHooks | null; token: Promise<string | null> | null } | undefined;
   private credentials: OutboundCredentials | null = null;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -127,7 +131,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
     const heads = new Map(this.store.streamHeads().map((head) => [head.stream_key, head]));
     return this.store.streamSummaries().map((summary) => {
       const head = heads.get(summary.stream_key);
-      const url = this.subscriptionCache?.get(summary.subscription_id)?.callbackUrl;
+      const url = this.subscriptionCache?.get(summary.subscription_id)?.callbackUrl ?? head?.url;
       return {
         stream: summary.stream_key,
         subscriptionId: summary.subscription_id,
@@ -172,6 +176,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
   private async fanOutNewEvents(tenantId: string): Promise<number> {
     let read = 0;
     this.subscriptionCache = null;
+    this.lifecycleCache = undefined;
     for (;;) {
       const page = await this.db
         .select()
@@ -183,10 +188,11 @@ export class TenantDelivery extends DurableObject<Bindings> {
       const last = page[page.length - 1];
       if (!last) break;
       const active = [...(await this.subscriptions(tenantId)).values()];
+      const { config: lifecycle } = await this.lifecycle(tenantId);
       const planned: PlannedDelivery[] = [];
       for (const event of page) {
         const instanceId = await recordInstanceId(tenantId, event.form, event.recordId);
-        planned.push(...fanOut(event, active, instanceId));
+        planned.push(...fanOut(event, active, instanceId), ...planLifecycleDeliveries(event, lifecycle));
       }
       const now = Date.now();
       this.ctx.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, now));
@@ -211,6 +217,23 @@ export class TenantDelivery extends DurableObject<Bindings> {
     return this.subscriptionCache;
   }
 
+  private async lifecycle(tenantId: string): Promise<{ config: LifecycleHooks | null; token: Promise<string | null> | null }> {
+    if (!this.lifecycleCache) {
+      const config = await findLifecycleConfig(this.db, tenantId);
+      this.lifecycleCache = { config, token: null };
+    }
+    return this.lifecycleCache;
+  }
+
+  /** The tenant's lifecycle token, opened once per drain; null when there is no configuration or no token. */
+  private async lifecycleToken(tenantId: string): Promise<string | null> {
+    const cache = await this.lifecycle(tenantId);
+    if (!cache.config) return null;
+    const config = cache.config;
+    cache.token ??= lifecycleTarget(this.env, config).then((target) => target?.token ?? null);
+    return cache.token;
+  }
+
   /** Single flight: concurrent wake-ups join the drain already running. */
   private drain(): Promise<void> {
     this.draining ??= this.drainUntilIdle().finally(() => {
@@ -223,6 +246,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
     const tenantId = this.store.tenantId();
     if (!tenantId) return;
     this.subscriptionCache = null;
+    this.lifecycleCache = undefined;
     this.credentials = new OutboundCredentials(this.env, tenantId);
     for (;;) {
       const subscriptionsById = await this.subscriptions(tenantId);
@@ -236,7 +260,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
           return !subscription || (subscription.enabled && subscription.disabledReason === null) || head.status === "inflight";
         })
         .map((head) => {
-          const url = subscriptionsById.get(head.subscription_id)?.callbackUrl;
+          const url = subscriptionsById.get(head.subscription_id)?.callbackUrl ?? head.url ?? undefined;
           if (url && !breakers.has(url)) breakers.set(url, this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER);
           return {
             row: head,
@@ -264,8 +288,8 @@ export class TenantDelivery extends DurableObject<Bindings> {
 
   private start(delivery: DeliveryRow, subscription: Subscription | null, now: number): void {
     this.store.markInflight(delivery.id, now);
-    if (subscription?.callbackUrl) {
-      const url = subscription.callbackUrl;
+    const url = subscription?.callbackUrl ?? delivery.url;
+    if (url) {
       this.store.saveBreaker(url, recordSend(this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER, now));
     }
     const send = this.send(delivery, subscription, delivery.attempts + 1)
@@ -278,14 +302,51 @@ export class TenantDelivery extends DurableObject<Bindings> {
   }
 
   private async send(delivery: DeliveryRow, subscription: Subscription | null, attemptNumber: number): Promise<void> {
+    if (delivery.subscription_id === LIFECYCLE_SUBSCRIPTION_ID && delivery.url !== null) {
+      await this.sendLifecycle({ ...delivery, url: delivery.url }, attemptNumber);
+      return;
+    }
     if (!subscription) {
       this.store.finish(delivery.id, { status: "skipped", lastStatus: null, lastError: "subscription deleted", now: Date.now() });
       return;
     }
     const policy = resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null);
     const record = await this.attemptDelivery(delivery, subscription, policy.timeoutMs);
+    const decision = this.recordAttempt(delivery, attemptNumber, record, {
+      policy,
+      blockOnDead: subscription.deadLetterPolicy === "block",
+      url: subscription.callbackUrl,
+      tenantId: subscription.tenantId,
+    });
+    if (decision.kind === "disable") await this.disable(subscription, "The receiver answered 410 Gone");
+  }
+
+  /**
+   * A lifecycle hook delivery (postCreateUser, postUpdateUser, runDeprovision): the default retry policy, the
+   * tenant's current Bearer token, dead letters skipped. A hook the tenant has since disabled, or a whole
+   * configuration removed, skips what is still owed.
+   */
+  private async sendLifecycle(delivery: DeliveryRow & { url: string }, attemptNumber: number): Promise<void> {
+    const tenantId = this.store.tenantId()!;
+    const { config } = await this.lifecycle(tenantId);
+    const hook = delivery.url.slice(delivery.url.lastIndexOf("/") + 1);
+    if (!config || !config.enabled.some((name) => name === hook)) {
+      this.store.finish(delivery.id, { status: "skipped", lastStatus: null, lastError: "lifecycle hook no longer enabled", now: Date.now() });
+      return;
+    }
+    const record = await this.attemptLifecycle(delivery, await this.lifecycleToken(tenantId), DEFAULT_RETRY_POLICY.timeoutMs);
+    this.recordAttempt(delivery, attemptNumber, record, { policy: DEFAULT_RETRY_POLICY, blockOnDead: false, url: delivery.url, tenantId });
+  }
+
+  /** Applies an attempt's outcome to its delivery and the URL's breaker, and queues it for the attempt log. */
+  private recordAttempt(
+    delivery: DeliveryRow,
+    attemptNumber: number,
+    record: AttemptRecord,
+    context: { policy: RetryPolicy; blockOnDead: boolean; url: string; tenantId: string },
+  ): AttemptDecision {
     const now = Date.now();
-    const decision = decideAfterAttempt({ attempt: attemptNumber, outcome: record.outcome, policy, now, random: Math.random });
+    const decision = decideAfterAttempt({ attempt: attemptNumber, outcome: record.outcome, policy: context.policy, now, random: Math.random });
     const common = { lastStatus: record.statusCode, lastError: record.error, now };
     switch (decision.kind) {
       case "delivered":
@@ -295,21 +356,19 @@ export class TenantDelivery extends DurableObject<Bindings> {
         this.store.finish(delivery.id, { status: "pending", nextAttemptAt: decision.at, ...common });
         break;
       case "dead_letter":
-        this.store.finish(delivery.id, { status: "dead", blocking: subscription.deadLetterPolicy === "block", ...common });
+        this.store.finish(delivery.id, { status: "dead", blocking: context.blockOnDead, ...common });
         break;
       case "disable":
         this.store.finish(delivery.id, { status: "dead", ...common });
-        await this.disable(subscription, "The receiver answered 410 Gone");
         break;
     }
-    const url = subscription.callbackUrl;
-    const breaker = this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER;
-    this.store.saveBreaker(url, decision.kind === "delivered" ? recordSuccess() : recordFailure(breaker, now));
+    const breaker = this.store.breaker<CircuitBreaker>(context.url) ?? CLOSED_BREAKER;
+    this.store.saveBreaker(context.url, decision.kind === "delivered" ? recordSuccess() : recordFailure(breaker, now));
     this.attemptLog.push({
       id: `${delivery.id}_a${attemptNumber}_${now}`,
-      tenantId: subscription.tenantId,
+      tenantId: context.tenantId,
       deliveryId: delivery.id,
-      subscriptionId: subscription.id,
+      subscriptionId: delivery.subscription_id,
       eventSeq: delivery.event_seq,
       attempt: attemptNumber,
       startedAt: record.startedAt,
@@ -318,6 +377,22 @@ export class TenantDelivery extends DurableObject<Bindings> {
       error: record.error,
       responseExcerpt: record.responseExcerpt,
     });
+    return decision;
+  }
+
+  private async attemptLifecycle(delivery: DeliveryRow & { url: string }, token: string | null, timeoutMs: number): Promise<AttemptRecord> {
+    const refused = (error: string): AttemptRecord => ({
+      outcome: { kind: "network_error", error, beforeSend: true },
+      startedAt: Date.now(),
+      durationMs: 0,
+      statusCode: null,
+      error,
+      responseExcerpt: null,
+    });
+    const guard = checkCallbackUrl(delivery.url, { allowPrivate: readConfig(this.env).ENVIRONMENT === "development" });
+    if (!guard.ok) return refused(`Refused by the SSRF guard: ${guard.message}`);
+    if (token === null) return refused("The lifecycle hook token is missing; save the lifecycle hooks again");
+    return attempt(await buildLifecycleRequest(delivery, token, Date.now()), timeoutMs);
   }
 
   /**

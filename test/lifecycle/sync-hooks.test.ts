@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError } from "../../src/errors";
-import { runSyncLifecycleHooks } from "../../src/lifecycle/sync-hooks";
+import { callLifecycleHook, loadLifecycleTarget, runSyncLifecycleHooks } from "../../src/lifecycle/sync-hooks";
 import { call, createTenant, type TestTenant } from "../helpers";
 import { startReceiver, type Answer, type Receiver } from "../delivery/harness";
 
@@ -152,5 +152,22 @@ describe("runSyncLifecycleHooks", () => {
     await configure(a, { enabled: ALL_SYNC });
     expect(await runSyncLifecycleHooks(env, b.id, "create", USER)).toMatchObject({ user: USER, called: [] });
     expect(receiver.received).toHaveLength(0);
+  });
+});
+
+describe("policyMap and runDeprovision as synchronous calls", () => {
+  it("returns the mapped value and the deprovision flag; a failure comes back as a message, not a throw", async () => {
+    receiver = startReceiver((request) =>
+      hookOf(request.url) === "policyMap" ? Response.json({ response: { mappedValue: "valid" } }) : hookOf(request.url) === "runDeprovision" ? Response.json({ response: { data: true } }) : new Response("no", { status: 500 }),
+    );
+    const tenant = await createTenant("sync-calls");
+    await configure(tenant, { enabled: ["policyMap", "runDeprovision"] });
+    const target = (await loadLifecycleTarget(env, tenant.id))!;
+    expect(target).toMatchObject({ baseUrl: receiver.url, token: "tenant-token", enabled: ["policyMap", "runDeprovision"] });
+    const policy = { targetAttribute: "email", cymmetrifield: "email", defaultValue: "example@gmail.com", formVeriable: "" };
+    expect(await callLifecycleHook(env, target, { hook: "policyMap", user: USER, policy })).toEqual({ ok: true, answer: { kind: "mapped_value", value: "valid" } });
+    expect((receiver.received[0]!.json.request as Record<string, unknown>).targetAttribute).toBe("email");
+    expect(await callLifecycleHook(env, target, { hook: "runDeprovision", user: USER })).toEqual({ ok: true, answer: { kind: "flag", value: true } });
+    expect(await callLifecycleHook(env, target, { hook: "validateUser", user: USER })).toEqual({ ok: false, message: "validateUser answered 500" });
   });
 });

@@ -14,9 +14,10 @@ import { jwtRoutes } from "./arsys/jwt-routes";
 import { webhookRoutes } from "./arsys/webhook-routes";
 import { entryRoutes } from "./arsys/entry-routes";
 import { deliveryRoutes } from "./delivery/routes";
+import { inboundHookRoutes } from "./inbound/configurable/routes";
 import { lifecycleRoutes } from "./lifecycle/routes";
 
-export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*"] as const;
+export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*", "/hooks/*"] as const;
 
 export function buildTenantApi() {
   const router = newRouter();
@@ -29,5 +30,6 @@ export function buildTenantApi() {
     .route("/", webhookRoutes)
     .route("/", entryRoutes)
     .route("/", deliveryRoutes)
-    .route("/", lifecycleRoutes);
+    .route("/", lifecycleRoutes)
+    .route("/", inboundHookRoutes);
 }

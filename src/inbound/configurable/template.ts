@@ -46,8 +46,24 @@ export function compileTemplate(source: string): Template {
 class LimitedInterpreter extends Interpreter {
   private steps = 0;
 
-  override evaluate(...args: Parameters<Interpreter["evaluate"]>): ReturnType<Interpreter["evaluate"]> {
+  constructor(environment: Environment) {
+    super(environment);
+    // A loop body runs through evaluateBlock even when it is empty, so each iteration is counted there too.
+    const self = this as unknown as { evaluateBlock?: (...args: unknown[]) => unknown };
+    const evaluateBlock = self.evaluateBlock;
+    if (typeof evaluateBlock !== "function") throw new Error("This @huggingface/jinja version cannot be step-limited");
+    self.evaluateBlock = (...args: unknown[]) => {
+      this.step();
+      return evaluateBlock.apply(this, args);
+    };
+  }
+
+  private step() {
     if (++this.steps > MAX_RENDER_STEPS) throw new TemplateError(`Template exceeded the render budget of ${MAX_RENDER_STEPS} steps`);
+  }
+
+  override evaluate(...args: Parameters<Interpreter["evaluate"]>): ReturnType<Interpreter["evaluate"]> {
+    this.step();
     const result = super.evaluate(...args);
     if (typeof result.value === "string" && result.value.length > MAX_RENDER_CHARS) {
       throw new TemplateError(`Template built a string longer than ${MAX_RENDER_CHARS} characters`);

@@ -66,15 +66,19 @@ export async function callLifecycleHook(env: Bindings, target: LifecycleTarget, 
  */
 export async function runSyncLifecycleHooks(env: Bindings, tenantId: string, action: SyncAction, user: UserFields): Promise<SyncHookResult> {
   const result: SyncHookResult = { user, warnings: [], called: [] };
-  const target = await loadLifecycleTarget(env, tenantId);
-  if (!target) return result;
-  for (const hook of SYNC_HOOKS[action]) {
-    if (!target.enabled.includes(hook)) continue;
+  const config = await findLifecycleConfig(database(env.DB), tenantId);
+  const hooks = SYNC_HOOKS[action].filter((hook) => config?.enabled.includes(hook));
+  if (!config || hooks.length === 0) return result;
+  // A configuration whose token cannot be opened fails each hook (by the policy); it never skips them silently.
+  const target = await lifecycleTarget(env, config);
+  for (const hook of hooks) {
     result.called.push(hook);
     const sent = toCymmetriUser(result.user);
-    const outcome = await callLifecycleHook(env, target, { hook, user: result.user });
+    const outcome: HookOutcome = target
+      ? await callLifecycleHook(env, target, { hook, user: result.user })
+      : { ok: false, message: `${hook} was not called: the lifecycle hook token is unavailable` };
     if (!outcome.ok) {
-      if (target.onTimeout === "reject") {
+      if (config.onTimeout === "reject") {
         throw new AppError("HOOK_UNAVAILABLE", `The tenant's lifecycle hook failed: ${outcome.message}; nothing was changed`, [{ path: hook, message: outcome.message }]);
       }
       logLine("warn", "lifecycle_hook_failed_allowed", { tenantId, hook, reason: outcome.message });

@@ -145,6 +145,17 @@ describe("runSyncLifecycleHooks", () => {
     expect(receiver.received.map((request) => hookOf(request.url))).toEqual(["preUpdateUser"]);
   });
 
+  it("a configuration whose token cannot be opened fails its hooks by the policy instead of skipping them", async () => {
+    receiver = startReceiver(echo());
+    const tenant = await createTenant("sync-notoken");
+    await configure(tenant, { enabled: ALL_SYNC, onTimeout: "reject" });
+    const { token_ref } = (await env.DB.prepare("SELECT token_ref FROM lifecycle_hooks WHERE tenant_id = ?").bind(tenant.id).first<{ token_ref: string }>())!;
+    await env.SECRETS.delete(token_ref);
+    const error = await failure(runSyncLifecycleHooks(env, tenant.id, "create", USER));
+    expect([error.code, error.message]).toEqual(["HOOK_UNAVAILABLE", expect.stringMatching(/token is unavailable/)]);
+    expect(receiver.received).toHaveLength(0);
+  });
+
   it("uses the tenant's own configuration only", async () => {
     receiver = startReceiver(echo({ validateUser: () => Response.json({ response: { error: true, message: "no" } }) }));
     const a = await createTenant("sync-a");

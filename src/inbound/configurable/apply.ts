@@ -12,6 +12,7 @@ import { recordKeys, type EventType, type StoredRecord } from "../../db/schema";
 import type { InboundHookEvent } from "../../db/schema/inbound-hooks";
 import { createRecord, deleteRecord, updateRecord, type RecordChange, type SQLRecordId } from "../../records/store";
 import { findRecordByKey, linkRecordKey } from "../../records/record-keys";
+import { applyPatch, changedFields } from "../../records/diff";
 import { AppError } from "../../errors";
 import { syncKeyValues, type SyncKeyValue } from "./mapping";
 import type { RecordFields } from "./template";
@@ -25,6 +26,8 @@ export interface ApplyContext {
   syncKeys: readonly string[];
   source: string;
   now: number;
+  /** The tenant's synchronous lifecycle hooks: the user to store, or a throw that stops the change. */
+  lifecycle?: (action: "create" | "update", user: RecordFields) => Promise<RecordFields>;
 }
 
 export interface ItemChange {
@@ -110,11 +113,12 @@ export async function applyItem(
     if (!live) change = { record: target.record, event: null };
     else change = await deleteRecord(db, { ...write, id: live.id, type: "archive" }, statements(live.id));
   } else if (live) {
-    change = await updateRecord(db, { ...write, id: live.id, patch: fields }, statements(live.id));
+    change = await updateRecord(db, { ...write, id: live.id, patch: await updatePatch(context, live, fields) }, statements(live.id));
   } else if (context.event === "update") {
     throw notFound(context, target);
   } else {
-    change = await createRecord(db, { ...write, data: fields }, statements(null));
+    const data = context.lifecycle ? await context.lifecycle("create", fields) : fields;
+    change = await createRecord(db, { ...write, data }, statements(null));
   }
 
   if (change.event === null) {
@@ -129,6 +133,15 @@ export async function applyItem(
     eventSeq: change.event?.seq ?? null,
     syncKey: target.matchedBy,
   };
+}
+
+/** The patch to write: the mapped fields, or, when the tenant's hooks see the user as it will be, what they return. */
+async function updatePatch(context: ApplyContext, current: StoredRecord, fields: RecordFields): Promise<RecordFields> {
+  const after = applyPatch(current.data, fields);
+  if (!context.lifecycle || changedFields(current.data, after).length === 0) return fields;
+  const user = await context.lifecycle("update", after);
+  const removed = Object.fromEntries(Object.keys(current.data).filter((field) => !(field in user)).map((field) => [field, null]));
+  return { ...removed, ...user };
 }
 
 const notFound = (context: ApplyContext, target: Target) =>

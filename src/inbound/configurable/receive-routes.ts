@@ -15,6 +15,8 @@ import { nudgeDelivery } from "../../delivery/nudge";
 import { isUniqueViolation } from "../../records/record-keys";
 import type { InboundHook } from "../../db/schema/inbound-hooks";
 import { logInbound } from "../inbound-log";
+import { runSyncLifecycleHooks } from "../../lifecycle/sync-hooks";
+import { USER_FORM } from "../../lifecycle/post-hooks";
 import { findHook, rememberEventId, seenEventId, type EventIdKey } from "./hook-store";
 import { presetOf } from "./hook-view";
 import type { InboundHookPreset } from "./presets";
@@ -116,7 +118,16 @@ export const inboundHookReceiveRoutes = newRouter()
     if (eventKey && (await seenEventId(db, eventKey, now))) return replay();
 
     const items = renderItems(hook, preset, body, c.req.raw.headers, now);
-    const context: ApplyContext = { tenantId: hook.tenantId, form: hook.form, event: hook.event, syncKeys: hook.syncKeys, source: `${INBOUND_HOOK_SOURCE}:${hook.id}`, now };
+    const context: ApplyContext = {
+      tenantId: hook.tenantId,
+      form: hook.form,
+      event: hook.event,
+      syncKeys: hook.syncKeys,
+      source: `${INBOUND_HOOK_SOURCE}:${hook.id}`,
+      now,
+      // The tenant's validate/pre hooks are user hooks: they see changes to the User form only.
+      lifecycle: hook.form === USER_FORM ? async (action, user) => (await runSyncLifecycleHooks(c.env, hook.tenantId, action, user)).user : undefined,
+    };
     // Every item is checked before the first write, so a bad item rejects the delivery without a partial change.
     for (const fields of items) {
       if (syncKeyValues(hook.syncKeys, fields).length === 0 || hook.event !== "create") {

@@ -4,6 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { call, createTenant } from "../helpers";
 import { createEntry, deliveryStub, seqOf, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
 import type { TenantDelivery } from "../../src/delivery/tenant-delivery";
+import { seededRandom as seeded } from "../seeded-random";
 
 let receiver: Receiver | null = null;
 afterEach(() => receiver?.restore());
@@ -32,17 +33,6 @@ describe("delivery engine", () => {
   });
 });
 
-/** A small seeded PRNG (mulberry32): failure patterns are random but reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const streamOf = (request: { json: Record<string, unknown> }, ordering: "subscription" | "record") =>
   ordering === "record" ? String(request.json.entry_id) : "all";

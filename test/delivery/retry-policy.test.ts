@@ -12,6 +12,7 @@ import {
   retryPolicyOverrideSchema,
   withJitter,
 } from "../../src/delivery/retry-policy";
+import { seededRandom as seeded } from "../seeded-random";
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -25,17 +26,6 @@ function decide(attempt: number, outcome: AttemptOutcome, policy: RetryPolicy = 
   return decideAfterAttempt({ attempt, outcome, policy, now: NOW, random });
 }
 
-/** Seeded PRNG (mulberry32) so the jitter spread test is reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("default retry schedule", () => {
   it.each([

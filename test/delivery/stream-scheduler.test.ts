@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CLOSED_BREAKER, type CircuitBreaker, type CircuitBreakerOptions, recordFailure, recordSend, recordSuccess } from "../../src/delivery/circuit-breaker";
 import { type AttemptOutcome, decideAfterAttempt, outcomeIsUnknown, resolveRetryPolicy } from "../../src/delivery/retry-policy";
 import { DEFAULT_CONCURRENCY, type PendingDelivery, planDeliveries, streamKey } from "../../src/delivery/stream-scheduler";
+import { seededRandom as seeded } from "../seeded-random";
 
 const NOW = 1_700_000_000_000;
 
@@ -163,17 +164,6 @@ describe("planDeliveries", () => {
   });
 });
 
-/** Seeded PRNG (mulberry32): every failure pattern below is reproducible from its seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SimulatedDelivery extends PendingDelivery {
   attempt: number;

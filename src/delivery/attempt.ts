@@ -4,6 +4,7 @@
  */
 import type { AttemptOutcome } from "./retry-policy";
 import { sendOutbound } from "./transport";
+import { readBodyText } from "../http/read-body";
 
 export const RESPONSE_EXCERPT_BYTES = 1024;
 
@@ -16,28 +17,7 @@ export interface AttemptRecord {
   responseExcerpt: string | null;
 }
 
-async function excerpt(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < RESPONSE_EXCERPT_BYTES) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  await reader.cancel().catch(() => undefined);
-  const bytes = new Uint8Array(Math.min(size, RESPONSE_EXCERPT_BYTES));
-  let offset = 0;
-  for (const chunk of chunks) {
-    const take = chunk.subarray(0, bytes.length - offset);
-    bytes.set(take, offset);
-    offset += take.byteLength;
-    if (offset >= bytes.length) break;
-  }
-  return new TextDecoder().decode(bytes);
-}
+const excerpt = (response: Response): Promise<string> => readBodyText(response.body, RESPONSE_EXCERPT_BYTES, "truncate");
 
 export async function attempt(request: Request, timeoutMs: number, now: () => number = Date.now): Promise<AttemptRecord> {
   const startedAt = now();

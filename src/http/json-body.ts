@@ -6,33 +6,18 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
 import { AppError } from "../errors";
+import { BodyTooLargeError, readBodyText } from "./read-body";
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 async function readLimited(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
+  try {
+    return await readBodyText(request.body, limit, "throw", new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }));
+  } catch (error) {
+    throw error instanceof BodyTooLargeError ? tooLarge(limit) : error;
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
 }
 
 const tooLarge = (limit: number) =>

@@ -7,6 +7,7 @@ import { checkCallbackUrl } from "../delivery/ssrf-guard";
 import { sendOutbound } from "../delivery/transport";
 import { USER_AGENT } from "../delivery/outbound-request";
 import type { HookRequest } from "./hook-requests";
+import { readBodyText } from "../http/read-body";
 
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
@@ -14,29 +15,7 @@ export type HookExchange =
   | { ok: true; status: number; text: string; latencyMs: number }
   | { ok: false; error: string; timedOut: boolean; latencyMs: number };
 
-async function readAnswer(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`answer is larger than ${MAX_ANSWER_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
+const readAnswer = (response: Response): Promise<string> => readBodyText(response.body, MAX_ANSWER_BYTES, "throw");
 
 export async function sendHook(request: HookRequest, options: { timeoutMs: number; allowPrivate: boolean }): Promise<HookExchange> {
   const started = Date.now();

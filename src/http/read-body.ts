@@ -1,0 +1,40 @@
+/**
+ * Reads an HTTP body stream as text without ever holding more than `limit` bytes: inbound request bodies
+ * (too large is an error), receivers' answers (too large is an error) and response excerpts (cut at the limit).
+ */
+export class BodyTooLargeError extends Error {
+  override name = "BodyTooLargeError";
+}
+
+export async function readBodyText(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+  overflow: "throw" | "truncate",
+  decoder: TextDecoder = new TextDecoder(),
+): Promise<string> {
+  if (!body) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = limit - size;
+    if (value.byteLength > room) {
+      await reader.cancel().catch(() => undefined);
+      if (overflow === "throw") throw new BodyTooLargeError(`body is larger than ${limit} bytes`);
+      chunks.push(value.subarray(0, room));
+      size = limit;
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return decoder.decode(bytes);
+}

@@ -1,6 +1,6 @@
-import { env } from "cloudflare:test";
+import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, countRows, createTenant, envelope, waitForInboundLog, type TestTenant } from "../../helpers";
+import { BASE_DOMAIN, call, countRows, createTenant, envelope, waitForInboundLog, type TestTenant } from "../../helpers";
 import { createHook, deliver, expectNothingStored, hmac, recordData, sampleBody, standardWebhookHeaders, type Received } from "./hook-helpers";
 
 const OKTA_SECRET = "okta-shared-secret-1";
@@ -439,5 +439,54 @@ describe("POST /hooks/{hookId}: dedupe by vendor event id", () => {
     const body = oktaDelivery([oktaEvent("user.lifecycle.create", { id: "00u9", email: "late@example.com" })], "evt-retry");
     expect((await deliver(tenant, hook.id, body, { authorization: OKTA_SECRET })).status).toBe(404);
     expect(await countRows("inbound_event_ids", tenant.id)).toBe(0);
+  });
+});
+
+/** How each preset's sender signs: the headers for `body` under `secret`. */
+const signers: Record<string, (secret: string, body: string) => Promise<Record<string, string>>> = {
+  "okta-event-hook": async (secret) => ({ authorization: secret }),
+  "azure-ad": async (secret) => ({ authorization: secret }),
+  workday: async (secret) => ({ authorization: secret }),
+  "generic-header-secret": async (secret) => ({ authorization: secret }),
+  bamboohr: async (secret, body) => ({ "x-bamboohr-timestamp": "1723213351", "x-bamboohr-signature": await hmac("SHA-256", secret, `${body}1723213351`, "hex") }),
+  github: async (secret, body) => ({ "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": `sha256=${await hmac("SHA-256", secret, body, "hex")}` }),
+  "generic-hmac": async (secret, body) => ({ "x-signature": await hmac("SHA-256", secret, body, "hex") }),
+  "standard-webhooks": async (secret, body) => standardWebhookHeaders(secret, body),
+};
+const SIGNED = new Set(["bamboohr", "github", "generic-hmac", "standard-webhooks"]);
+
+describe("POST /hooks/{hookId}: every preset rejects a wrong secret, and the signed ones a tampered body", () => {
+  it.each(Object.keys(signers))("%s", async (presetId) => {
+    const tenant = await createTenant();
+    const hook = await createHook(tenant, { preset: presetId });
+    const wrongSecret = presetId === "standard-webhooks" ? `whsec_${btoa("another-secret-of-32-bytes-long!")}` : "not-the-hook-secret";
+    const body = JSON.stringify(sampleBody(presetId));
+
+    const wrong = await deliver(tenant, hook.id, body, await signers[presetId]!(wrongSecret, body));
+    expect(wrong.status).toBe(401);
+    expect(["UNAUTHORIZED", "SIGNATURE_INVALID"]).toContain((await envelope(wrong)).error.code);
+    if (SIGNED.has(presetId)) {
+      const tampered = await deliver(tenant, hook.id, body.replace(/}$/, ',"tampered":true}'), await signers[presetId]!(hook.auth.secret, body));
+      expect(tampered.status).toBe(401);
+      expect((await envelope(tampered)).error.code).toBe("SIGNATURE_INVALID");
+    }
+    await expectNothingStored(tenant);
+
+    // The same request signed right is accepted: the rejections above were about the secret or the body only.
+    const right = await deliver(tenant, hook.id, body, await signers[presetId]!(hook.auth.secret, body));
+    expect(right.status).toBe(200);
+    expect(await countRows("events", tenant.id)).toBe(1);
+  });
+
+  it("works through the /t/{tenant}/ prefix too", async () => {
+    const tenant = await createTenant();
+    const hook = await createHook(tenant, { preset: "generic-header-secret" });
+    const response = await SELF.fetch(`http://${BASE_DOMAIN}/t/${tenant.slug}/hooks/${hook.id}`, {
+      method: "POST",
+      headers: { authorization: hook.auth.secret, "content-type": "application/json" },
+      body: JSON.stringify(sampleBody("generic-header-secret")),
+    });
+    expect(response.status).toBe(200);
+    expect(await countRows("records", tenant.id)).toBe(1);
   });
 });

@@ -9,7 +9,7 @@ import { Environment, Interpreter, Template } from "@huggingface/jinja";
 
 export const MAX_TEMPLATE_CHARS = 16 * 1024;
 /** Interpreter steps (expression and statement evaluations) one render may take. */
-export const MAX_RENDER_STEPS = 200_000;
+export const MAX_RENDER_STEPS = 20_000;
 /** Longest string a template may build, its output included. */
 export const MAX_RENDER_CHARS = 256 * 1024;
 const MAX_RANGE = 1_000;

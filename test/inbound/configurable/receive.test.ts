@@ -417,6 +417,17 @@ describe("POST /hooks/{hookId}: dedupe by vendor event id", () => {
     expect(await countRows("inbound_event_ids", tenant.id)).toBe(1);
   });
 
+  it("a delivery that changes nothing still remembers its event id", async () => {
+    const tenant = await createTenant();
+    const hook = await oktaHook(tenant);
+    const events = [oktaEvent("user.lifecycle.create", { id: "00u1", email: "one@example.com", name: "One" })];
+    expect((await received(await deliver(tenant, hook.id, oktaDelivery(events, "evt-a"), { authorization: OKTA_SECRET }))).changes[0]!.event).toBe("create");
+    expect((await received(await deliver(tenant, hook.id, oktaDelivery(events, "evt-b"), { authorization: OKTA_SECRET }))).changes[0]!.event).toBeNull();
+    expect(await countRows("inbound_event_ids", tenant.id)).toBe(2);
+    expect((await received(await deliver(tenant, hook.id, oktaDelivery(events, "evt-b"), { authorization: OKTA_SECRET }))).replayed).toBe(true);
+    expect(await countRows("events", tenant.id)).toBe(1);
+  });
+
   it("a GitHub delivery id is scoped to its hook and tenant", async () => {
     const tenant = await createTenant();
     const other = await createTenant();

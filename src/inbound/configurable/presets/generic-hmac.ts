@@ -4,7 +4,7 @@ import type { InboundHookPreset } from "./types";
 export const genericHmac: InboundHookPreset = {
   id: "generic-hmac",
   name: "Generic HMAC",
-  docs: "https://en.wikipedia.org/wiki/HMAC",
+  docs: "https://www.rfc-editor.org/rfc/rfc2104",
   auth: {
     kind: "hmac",
     headerName: "X-Signature",

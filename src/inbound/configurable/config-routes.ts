@@ -33,6 +33,7 @@ const presetView = z
     itemsPath: z.string().optional(),
     eventId: z.record(z.string(), z.string()).optional(),
     verificationChallengeHeader: z.string().optional(),
+    cloudEventsHandshake: z.boolean().optional(),
     sample: z.object({ headers: z.record(z.string(), z.string()), body: z.unknown() }),
   })
   .openapi("InboundHookPreset");

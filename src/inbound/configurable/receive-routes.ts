@@ -2,7 +2,8 @@
  * Issue 7 receiving side: `POST /hooks/{hookId}` verifies the vendor's request per the hook's auth kind, drops
  * a vendor event id already accepted in the last 24 h (200, replayed), renders the Jinja template per item and
  * writes each item's record change through the record store and outbox; `GET /hooks/{hookId}` answers Okta's
- * one-time verification challenge. Every request, rejected ones too, lands in the inbound request log.
+ * one-time verification challenge and `OPTIONS /hooks/{hookId}` the CloudEvents abuse-protection handshake of
+ * Azure Event Grid. Every request, rejected ones too, lands in the inbound request log.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -70,6 +71,15 @@ const challenge = createRoute({
     401: errors[401],
     404: errors[404],
   },
+});
+
+const handshake = createRoute({
+  method: "options",
+  path: "/hooks/{hookId}",
+  summary: "CloudEvents v1.0 abuse-protection handshake (Azure Event Grid)",
+  middleware: [logInbound(INBOUND_HOOK_SOURCE)] as const,
+  request: { params, headers: z.object({ "webhook-request-origin": z.string().max(255).optional() }) },
+  responses: { 200: { description: "Deliveries from the origin are allowed" }, 400: errors[400], 404: errors[404] },
 });
 
 async function loadHook(c: Context<AppEnv>, hookId: string): Promise<{ hook: InboundHook; preset: InboundHookPreset }> {
@@ -165,4 +175,13 @@ export const inboundHookReceiveRoutes = newRouter()
     if (!value) throw new AppError("VALIDATION_FAILED", `Missing ${header} header`, [{ path: header, message: "is required" }]);
     await verify(c, hook, preset, "", Date.now());
     return c.json({ verification: value }, 200);
+  })
+  .openapi(handshake, async (c) => {
+    const { hookId } = c.req.valid("param");
+    const { hook, preset } = await loadHook(c, hookId);
+    if (!preset.cloudEventsHandshake) throw new AppError("NOT_FOUND", `Inbound hook '${hook.id}' (preset ${preset.id}) has no OPTIONS handshake`);
+    const origin = c.req.valid("header")["webhook-request-origin"];
+    if (!origin) throw new AppError("VALIDATION_FAILED", "Missing WebHook-Request-Origin header", [{ path: "WebHook-Request-Origin", message: "is required" }]);
+    // The handshake only consents to receiving traffic; the deliveries themselves still need the hook's secret.
+    return c.body(null, 200, { "WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*" });
   });

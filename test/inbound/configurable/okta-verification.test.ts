@@ -47,3 +47,21 @@ describe("GET /hooks/{hookId}: Okta one-time verification", () => {
     expect((await call(other.slug, `/hooks/${okta.id}`, { headers })).status).toBe(404);
   });
 });
+
+describe("OPTIONS /hooks/{hookId}: the CloudEvents handshake Azure Event Grid validates the URL with", () => {
+  it("allows the requesting origin for azure-ad hooks only", async () => {
+    const tenant = await createTenant();
+    const azure = await createHook(tenant, { preset: "azure-ad" });
+    const response = await call(tenant.slug, `/hooks/${azure.id}`, { method: "OPTIONS", headers: { "webhook-request-origin": "eventgrid.azure.net" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("webhook-allowed-origin")).toBe("eventgrid.azure.net");
+    expect(response.headers.get("webhook-allowed-rate")).toBe("*");
+
+    expect((await call(tenant.slug, `/hooks/${azure.id}`, { method: "OPTIONS" })).status).toBe(400);
+    const okta = await createHook(tenant, { preset: "okta-event-hook" });
+    expect((await call(tenant.slug, `/hooks/${okta.id}`, { method: "OPTIONS", headers: { "webhook-request-origin": "eventgrid.azure.net" } })).status).toBe(404);
+    const other = await createTenant();
+    expect((await call(other.slug, `/hooks/${azure.id}`, { method: "OPTIONS", headers: { "webhook-request-origin": "eventgrid.azure.net" } })).status).toBe(404);
+    await expectNothingStored(tenant);
+  });
+});

@@ -2,7 +2,8 @@
  * Microsoft Entra ID (Azure AD) user changes: Microsoft Graph change notifications for `users`, delivered
  * through an Azure Event Grid partner topic as CloudEvents (`Microsoft.Graph.UserCreated|Updated|Deleted`).
  * Graph does not sign them, so the Event Grid webhook destination adds a static delivery header carrying the
- * secret. The notification names the user by object id only.
+ * secret. Event Grid first validates the URL with the CloudEvents OPTIONS handshake. The notification names
+ * the user by object id only.
  */
 import type { InboundHookPreset } from "./types";
 
@@ -14,6 +15,7 @@ export const azureAd: InboundHookPreset = {
   event: "create",
   form: "User",
   eventId: { bodyPath: "id" },
+  cloudEventsHandshake: true,
   syncKeys: ["azure_object_id"],
   template: `{
   "azure_object_id": {{ body.data.resourceData.id | tojson }},

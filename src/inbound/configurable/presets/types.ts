@@ -39,6 +39,8 @@ export interface InboundHookPreset {
   eventId?: { header: string } | { bodyPath: string };
   /** The header of a one-time GET verification that is echoed back as {"verification": value}. */
   verificationChallengeHeader?: string;
+  /** The sender validates the URL with the CloudEvents v1.0 abuse-protection handshake (HTTP OPTIONS). */
+  cloudEventsHandshake?: boolean;
   /** A documented sample delivery, used by dry-run when no body is given and by the tests. */
   sample: { headers: Record<string, string>; body: unknown };
 }

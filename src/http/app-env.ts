@@ -14,6 +14,10 @@ export interface AppVariables {
   principal: Principal;
   /** Set by a route that committed a record, so the inbound log can link to it. */
   recordId: string;
+  /** Set by logInbound: when the request arrived and under which source it is logged. */
+  inbound: { source: string; receivedAt: number };
+  /** Set by a route whose commit batch already wrote this request's log row. */
+  inboundLogCommitted: boolean;
 }
 
 export interface AppEnv {

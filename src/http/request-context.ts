@@ -7,13 +7,10 @@ import type { AppEnv } from "./app-env";
 import { readConfig } from "../env";
 import { database } from "../db/client";
 
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
-
 export const requestContext = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    // Honour a caller's id only when it is safe to log; otherwise mint one.
-    const incoming = c.req.header("x-request-id");
-    const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : crypto.randomUUID();
+    // Always our own id: it keys the inbound log, so a caller's (possibly reused) id must not be trusted as unique.
+    const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
     c.header("X-Request-Id", requestId);
     c.set("config", readConfig(c.env));

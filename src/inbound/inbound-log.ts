@@ -1,16 +1,45 @@
 /**
- * Middleware that writes one inbound_requests row per vendor request, accepted or rejected, after the
- * response is decided and off the response path. It stores outcome and error code, never credentials or bodies.
+ * One inbound_requests row per vendor request, accepted or rejected, storing outcome and error code, never
+ * credentials or bodies. A route that commits a record puts the accepted row in its own commit batch
+ * (acceptedLogRow: one D1 write instead of two); otherwise the middleware writes it after the response.
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/app-env";
 import { AppError } from "../errors";
 import { inboundRequests } from "../db/schema";
 import { logLine } from "../log";
+import type { Context } from "hono";
+import type { SQLRecordId } from "../records/store";
+
+const ACCEPTED_STATUS = 201;
+
+/** The accepted (201) log row of this request, for the batch that commits its record; call markLogCommitted after. */
+export function acceptedLogRow(c: Context<AppEnv>, recordId: SQLRecordId) {
+  const { source, receivedAt } = c.get("inbound");
+  return c
+    .get("db")
+    .insert(inboundRequests)
+    .values({
+      id: c.get("requestId"),
+      tenantId: c.get("tenant").id,
+      source,
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      status: ACCEPTED_STATUS,
+      code: null,
+      error: null,
+      recordId,
+      durationMs: Date.now() - receivedAt,
+      receivedAt,
+    });
+}
+
+export const markLogCommitted = (c: Context<AppEnv>): void => c.set("inboundLogCommitted", true);
 
 export const logInbound = (source: string) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const receivedAt = Date.now();
+    c.set("inbound", { source, receivedAt });
     await next();
     const error = c.error instanceof AppError ? c.error : c.error ? undefined : null;
     const row = {
@@ -27,6 +56,7 @@ export const logInbound = (source: string) =>
       receivedAt,
     };
     logLine("info", "inbound_request", { requestId: row.id, tenantId: row.tenantId, source, status: row.status, code: row.code, durationMs: row.durationMs });
+    if (c.get("inboundLogCommitted") && c.res.status === ACCEPTED_STATUS) return;
     c.executionCtx.waitUntil(
       c.get("db").insert(inboundRequests).values(row).run().catch((failure: unknown) => {
         logLine("error", "inbound_log_failed", { requestId: row.id, error: String(failure) });

@@ -8,7 +8,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
-import { logInbound } from "../inbound-log";
+import { acceptedLogRow, logInbound, markLogCommitted } from "../inbound-log";
 import { createRecord, findRecord, type RecordChange } from "../../records/store";
 import { isUniqueViolation } from "../../records/record-keys";
 import { findIdempotentRecord, idempotencyRequest, rememberIdempotencyKey } from "../idempotency";
@@ -75,8 +75,9 @@ export const createTicketRoutes = newRouter().openapi(createTicket, async (c) =>
         source: SOURCE,
         data: { requester_email, title, description, status: "New", first_comment: firstComment(others), fields: others },
       },
-      (recordId) => (idempotency ? [...rememberIdempotencyKey(db, idempotency, TICKET_FORM, recordId)] : []),
+      (recordId) => [acceptedLogRow(c, recordId), ...(idempotency ? rememberIdempotencyKey(db, idempotency, TICKET_FORM, recordId) : [])],
     );
+    markLogCommitted(c);
   } catch (error) {
     // A concurrent request with the same key won the race: answer as its replay.
     const racedReplay = isUniqueViolation(error) ? await replay() : null;

@@ -15,7 +15,7 @@ import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { AppError } from "../../errors";
 import type { AppEnv } from "../../http/app-env";
-import { logInbound } from "../inbound-log";
+import { acceptedLogRow, logInbound, markLogCommitted } from "../inbound-log";
 import type { StoredRecord } from "../../db/schema";
 import { createRecord, deleteRecord, updateRecord, type RecordChange } from "../../records/store";
 import { findRecordByKey, isUniqueViolation, linkRecordKey, type RecordKey } from "../../records/record-keys";
@@ -102,7 +102,11 @@ async function addUser(c: Context<AppEnv>, key: RecordKey, form: string, request
   if (known) return existing(known);
   const hooked = await runSyncLifecycleHooks(c.env, key.tenantId, "create", data);
   try {
-    const change = await createRecord(db, { tenantId: key.tenantId, form, source, data: hooked.user }, (id) => [linkRecordKey(db, key, form, id)]);
+    const change = await createRecord(db, { tenantId: key.tenantId, form, source, data: hooked.user }, (id) => [
+      acceptedLogRow(c, id),
+      linkRecordKey(db, key, form, id),
+    ]);
+    markLogCommitted(c);
     return { change, status: 201, warnings: hooked.warnings };
   } catch (error) {
     const raced = isUniqueViolation(error) ? await findRecordByKey(db, key) : null;

@@ -10,7 +10,7 @@ import { newRouter, errors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import type { AppEnv } from "../../http/app-env";
-import { logInbound } from "../inbound-log";
+import { acceptedLogRow, logInbound, markLogCommitted } from "../inbound-log";
 import { createRecord, updateRecord, type RecordChange } from "../../records/store";
 import { findRecordByKey, isUniqueViolation, linkRecordKey, type RecordKey } from "../../records/record-keys";
 import { changedFields } from "../../records/diff";
@@ -66,9 +66,11 @@ export const serviceNowRoutes = newRouter().openapi(serviceNow, async (c) => {
   const updated = await updateKnown();
   if (updated) return updated;
   try {
-    const change = await createRecord(db, { tenantId, form: TICKET_FORM, source: SOURCE, data }, (recordId) =>
-      recordKey ? [linkRecordKey(db, recordKey, TICKET_FORM, recordId)] : [],
-    );
+    const change = await createRecord(db, { tenantId, form: TICKET_FORM, source: SOURCE, data }, (recordId) => [
+      acceptedLogRow(c, recordId),
+      ...(recordKey ? [linkRecordKey(db, recordKey, TICKET_FORM, recordId)] : []),
+    ]);
+    markLogCommitted(c);
     return respond(c, change, false);
   } catch (error) {
     // The same incident arrived twice at once: the other request created it; apply this one to it.

@@ -1,0 +1,438 @@
+// `npm run bench`: the gateway's createticket POST against a reference Worker (bench/reference/: parse JSON, one
+// D1 INSERT) under the same local runtime and the same autocannon load on 127.0.0.1. Prints req/s, p50, p99 and
+// the gateway/reference ratios; writes bench/results/latest.json. Bounded: fixed durations, a watchdog, and both
+// servers are stopped on every exit path.
+//
+// Settings (env): BENCH_DURATION seconds per measured run (default 10), BENCH_CONNECTIONS (default 10),
+// BENCH_WARMUP seconds per target (default 2), BENCH_ROUNDS (default 2). Rounds alternate the order
+// (reference, gateway | gateway, reference | ...) so that drift and other load on the machine hit both alike.
+// On Linux it also measures the CPU the servers used per request and the CPU that other processes took meanwhile.
+import { spawn, execFileSync } from "node:child_process";
+import { createWriteStream, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
+import { cpus, loadavg, totalmem, platform, release } from "node:os";
+import { delimiter, dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { loadDevVars } from "../scripts/dev-vars.mjs";
+import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const STATE = join(ROOT, "bench", ".state");
+const RESULTS = join(ROOT, "bench", "results", "latest.json");
+const HOST = "127.0.0.1";
+const CREATE_TICKET_PATH = "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/createticket";
+const BODY = JSON.stringify({ requester_email: "john.doe@optimalidm.com", title: "Bench ticket", description: "load" });
+const TARGET = { throughputRatioMin: 0.85, p99RatioMax: 2 };
+const STARTUP_TIMEOUT_MS = 90_000;
+const PAUSE_BETWEEN_RUNS_MS = 1_000;
+const BUSY_MACHINE_CORES = 0.25;
+const TARGETS = ["reference", "gateway"];
+
+function intSetting(name, fallback, min, max) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got '${raw}'`);
+  return value;
+}
+
+const settings = {
+  durationSeconds: intSetting("BENCH_DURATION", 10, 1, 300),
+  connections: intSetting("BENCH_CONNECTIONS", 10, 1, 256),
+  warmupSeconds: intSetting("BENCH_WARMUP", 2, 0, 60),
+  rounds: intSetting("BENCH_ROUNDS", 2, 1, 10),
+  pipelining: 1,
+};
+const roundOrder = (index) => (index % 2 === 0 ? TARGETS : [...TARGETS].reverse());
+
+// Children find wrangler (and the Node 22 it needs) in node_modules/.bin even when run as `node bench/run.mjs`.
+process.env.PATH = `${join(ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`;
+process.env.WRANGLER_SEND_METRICS = "false";
+// Loopback only: without this, wrangler dev fetches the Request.cf placeholder from workers.cloudflare.com.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+
+const servers = [];
+let stopping = null;
+
+/**
+ * Stops every server this script started: SIGTERM to wrangler, which shuts down its workerd and reaps it, then
+ * SIGKILL to whatever is left of that server's own process group.
+ */
+function stopServers() {
+  stopping ??= Promise.all(
+    servers.map(
+      (server) =>
+        new Promise((resolve) => {
+          const kill = (pid, signal) => {
+            try {
+              process.kill(pid, signal);
+            } catch {
+              // Already gone.
+            }
+          };
+          if (server.child.exitCode !== null || server.child.signalCode !== null) {
+            kill(-server.child.pid, "SIGKILL");
+            return resolve();
+          }
+          const forced = setTimeout(() => kill(-server.child.pid, "SIGKILL"), 5_000);
+          server.child.once("exit", () => {
+            clearTimeout(forced);
+            kill(-server.child.pid, "SIGKILL");
+            resolve();
+          });
+          kill(server.child.pid, "SIGTERM");
+        }),
+    ),
+  );
+  return stopping;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping servers`);
+    stopServers().then(() => process.exit(130));
+  });
+}
+
+const wrangler = (args) => execFileSync("wrangler", args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+const sum = (values) => values.reduce((total, value) => total + value, 0);
+
+/** A TCP port that is free on the loopback interface right now. */
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+
+/** One HTTP request with full control over the Host header (fetch forbids setting it). */
+const send = ({ port, path, method = "GET", headers = {}, body }) =>
+  new Promise((resolve, reject) => {
+    const req = httpRequest({ host: HOST, port, path, method, headers, timeout: 5_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end(body);
+  });
+
+// CPU accounting from /proc (Linux; null elsewhere). Times are in USER_HZ ticks, 100 per second on Linux.
+const TICK_MS = 10;
+
+function processTable() {
+  const table = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      table.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  return table;
+}
+
+/** CPU ms used so far by a process and all its descendants (wrangler, its workerd and esbuild). */
+function treeCpuMs(table, rootPid) {
+  let ticks = 0;
+  const pending = [rootPid];
+  while (pending.length > 0) {
+    const pid = pending.pop();
+    ticks += table.get(pid)?.ticks ?? 0;
+    for (const [child, info] of table) if (info.ppid === pid) pending.push(child);
+  }
+  return ticks * TICK_MS;
+}
+
+/** Busy CPU ms of the whole machine, all cores. */
+function machineBusyMs() {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return (user + nice + system + irq + softirq + steal) * TICK_MS;
+}
+
+function cpuSample() {
+  if (platform() !== "linux") return null;
+  const table = processTable();
+  const usage = process.cpuUsage();
+  return {
+    servers: Object.fromEntries(servers.map((server) => [server.name, treeCpuMs(table, server.child.pid)])),
+    bench: (usage.user + usage.system) / 1000,
+    machine: machineBusyMs(),
+  };
+}
+
+const logTail = (server) => readFileSync(server.logFile, "utf8").trimEnd().split("\n").slice(-25).join("\n");
+
+/** Bundles a Worker once (wrangler deploy --dry-run); returns the bundle's entry file. */
+function bundle(name, config) {
+  const outdir = join(STATE, name, "bundle");
+  wrangler(["deploy", "--dry-run", "--outdir", outdir, "-c", config]);
+  return join(outdir, "index.js");
+}
+
+/**
+ * Serves a bundle with `wrangler dev --no-bundle` (so edits to the source during a run cannot reload the Worker
+ * mid-measurement) and waits until it answers HTTP. Servers start one after the other, each with its own
+ * inspector port: two wrangler dev processes starting together both pick the default 9229.
+ */
+async function startServer({ name, config, entry, persistDir, probePath }) {
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const logFile = join(STATE, `${name}.log`);
+  const log = createWriteStream(logFile);
+  const args = ["dev", entry, "--no-bundle", "-c", config, "--port", String(port), "--ip", HOST];
+  args.push("--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--show-interactive-dev-session=false");
+  const child = spawn("wrangler", args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const server = { name, port, child, logFile, startupMs: 0 };
+  servers.push(server);
+  const started = Date.now();
+  while (Date.now() - started < STARTUP_TIMEOUT_MS) {
+    if (child.exitCode !== null) throw new Error(`${name}: wrangler dev exited (${child.exitCode})\n${logTail(server)}`);
+    try {
+      await send({ port, path: probePath });
+      server.startupMs = Date.now() - started;
+      return server;
+    } catch {
+      await sleep(250);
+    }
+  }
+  throw new Error(`${name}: not answering on :${port} after ${STARTUP_TIMEOUT_MS / 1000} s\n${logTail(server)}`);
+}
+
+/** autocannon with the shared settings; resolves with its result. */
+const load = (target, durationSeconds) =>
+  autocannon({
+    url: `http://${HOST}:${target.port}${target.path}`,
+    method: "POST",
+    headers: target.headers,
+    body: BODY,
+    connections: settings.connections,
+    pipelining: settings.pipelining,
+    duration: durationSeconds,
+    timeout: 10,
+  });
+
+/** One measured run: autocannon figures plus, on Linux, server CPU per request and other processes' CPU. */
+async function measure(name, target) {
+  const before = cpuSample();
+  const result = await load(target, settings.durationSeconds);
+  const after = cpuSample();
+  const responses = result["2xx"] + result.non2xx;
+  const run = {
+    target: name,
+    requests_per_second: round(result["2xx"] / result.duration),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    mean_ms: round(result.latency.mean),
+    max_ms: result.latency.max,
+    responses_2xx: result["2xx"],
+    non_2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    duration_s: round(result.duration),
+    server_cpu_ms: null,
+    server_cpu_ms_per_request: null,
+    other_processes_cpu_cores: null,
+  };
+  if (before && after) {
+    const serverMs = after.servers[name] - before.servers[name];
+    const ownMs = sum(Object.keys(after.servers).map((key) => after.servers[key] - before.servers[key])) + (after.bench - before.bench);
+    run.server_cpu_ms = serverMs;
+    run.server_cpu_ms_per_request = responses > 0 ? round(serverMs / responses) : null;
+    run.other_processes_cpu_cores = round(Math.max(0, after.machine - before.machine - ownMs) / (result.duration * 1000));
+  }
+  return run;
+}
+
+/** Per-target totals over all rounds: throughput from summed counts, latencies as the mean of the rounds. */
+function aggregate(runs) {
+  const mean = (key) => round(sum(runs.map((run) => run[key])) / runs.length, 1);
+  const total = (key) => sum(runs.map((run) => run[key]));
+  const cpuKnown = runs.every((run) => run.server_cpu_ms !== null);
+  return {
+    requests_per_second: round(total("responses_2xx") / total("duration_s")),
+    p50_ms: mean("p50_ms"),
+    p99_ms: mean("p99_ms"),
+    max_ms: Math.max(...runs.map((run) => run.max_ms)),
+    responses_2xx: total("responses_2xx"),
+    non_2xx: total("non_2xx"),
+    errors: total("errors"),
+    timeouts: total("timeouts"),
+    server_cpu_ms_per_request: cpuKnown ? round(total("server_cpu_ms") / (total("responses_2xx") + total("non_2xx"))) : null,
+  };
+}
+
+const failures = (figures) => figures.non_2xx + figures.errors + figures.timeouts;
+
+function describeRun(run, index, count) {
+  const cpu = run.server_cpu_ms_per_request === null ? "" : `, server CPU ${run.server_cpu_ms_per_request} ms/req, others ${run.other_processes_cpu_cores} cores`;
+  return `  run ${index}/${count} ${run.target.padEnd(9)} ${run.requests_per_second.toFixed(1)} req/s, p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms, ${failures(run)} errors${cpu}`;
+}
+
+function printTable(figures, ratios) {
+  const rows = [
+    ["", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/req"],
+    ...TARGETS.map((name) => {
+      const f = figures[name];
+      return [name, f.requests_per_second.toFixed(1), String(f.p50_ms), String(f.p99_ms), String(failures(f)), String(f.server_cpu_ms_per_request ?? "n/a")];
+    }),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  console.log("");
+  for (const row of rows) console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  "));
+  console.log("");
+  console.log(`throughput gateway/reference: ${ratios.throughput.toFixed(2)}x  (target >= ${TARGET.throughputRatioMin}x)`);
+  console.log(`p99 gateway/reference:        ${ratios.p99.toFixed(2)}x  (target <= ${TARGET.p99RatioMax}x)`);
+  if (ratios.server_cpu_per_request !== null) console.log(`server CPU per request:       ${ratios.server_cpu_per_request.toFixed(2)}x`);
+}
+
+function gitState() {
+  const git = (args) => execFileSync("git", args, { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" }).trim();
+  try {
+    return { commit: git(["rev-parse", "--short", "HEAD"]), source_dirty: git(["status", "--porcelain", "--", "src", "migrations", "wrangler.toml"]) !== "" };
+  } catch {
+    return { commit: null, source_dirty: null };
+  }
+}
+
+async function main() {
+  const loadBefore = round(loadavg()[0]);
+  const vars = loadDevVars(ROOT);
+  rmSync(STATE, { recursive: true, force: true });
+  const gatewayState = join(STATE, "gateway", "persist");
+  const referenceState = join(STATE, "reference", "persist");
+  const referenceConfig = join("bench", "reference", "wrangler.toml");
+
+  console.log("Preparing fresh local state (migrations, demo tenant 'acme')...");
+  applyMigrations(["--persist-to", gatewayState]);
+  seedDemoTenant(vars, ["--persist-to", gatewayState]);
+  applyMigrations(["-c", referenceConfig, "--persist-to", referenceState]);
+
+  const gatewayEntry = bundle("gateway", "wrangler.toml");
+  const referenceEntry = bundle("reference", referenceConfig);
+  console.log("Starting gateway and reference (wrangler dev)...");
+  const gateway = await startServer({ name: "gateway", config: "wrangler.toml", entry: gatewayEntry, persistDir: gatewayState, probePath: "/healthz" });
+  const reference = await startServer({ name: "reference", config: referenceConfig, entry: referenceEntry, persistDir: referenceState, probePath: "/" });
+  const [gatewayPort, referencePort] = [gateway.port, reference.port];
+  const startup = { gateway_ms: gateway.startupMs, reference_ms: reference.startupMs };
+  console.log(`Gateway on ${HOST}:${gatewayPort} up after ${startup.gateway_ms} ms, reference on ${HOST}:${referencePort} after ${startup.reference_ms} ms.`);
+
+  const targets = {
+    gateway: {
+      port: gatewayPort,
+      path: CREATE_TICKET_PATH,
+      headers: { host: `acme.localhost:${gatewayPort}`, authorization: vars.DEMO_API_KEY, "content-type": "application/json" },
+    },
+    reference: { port: referencePort, path: "/", headers: { "content-type": "application/json" } },
+  };
+
+  for (const name of TARGETS) {
+    const { port, path, headers } = targets[name];
+    const probe = await send({ port, path, method: "POST", headers, body: BODY });
+    if (probe.status !== 201) throw new Error(`${name}: expected 201 from a single request, got ${probe.status}: ${probe.text.slice(0, 500)}`);
+    if (settings.warmupSeconds > 0) {
+      console.log(`Warming up ${name} (${settings.warmupSeconds} s)...`);
+      await load(targets[name], settings.warmupSeconds);
+    }
+  }
+
+  const plan = Array.from({ length: settings.rounds }, (_, index) => roundOrder(index)).flat();
+  console.log(`Measuring: ${plan.length} runs of ${settings.durationSeconds} s, ${settings.connections} connections, order ${plan.join(", ")}`);
+  const runs = [];
+  for (const [index, name] of plan.entries()) {
+    await sleep(PAUSE_BETWEEN_RUNS_MS);
+    const run = await measure(name, targets[name]);
+    runs.push({ round: Math.floor(index / TARGETS.length) + 1, ...run });
+    console.log(describeRun(run, index + 1, plan.length));
+  }
+
+  const figures = Object.fromEntries(TARGETS.map((name) => [name, aggregate(runs.filter((run) => run.target === name))]));
+  const cpuRatio =
+    figures.gateway.server_cpu_ms_per_request && figures.reference.server_cpu_ms_per_request
+      ? round(figures.gateway.server_cpu_ms_per_request / figures.reference.server_cpu_ms_per_request, 3)
+      : null;
+  const ratios = {
+    throughput: round(figures.gateway.requests_per_second / figures.reference.requests_per_second, 3),
+    p99: round(figures.gateway.p99_ms / figures.reference.p99_ms, 3),
+    server_cpu_per_request: cpuRatio,
+  };
+  printTable(figures, ratios);
+
+  const warnings = [];
+  for (const name of TARGETS) {
+    const f = figures[name];
+    if (failures(f) > 0) warnings.push(`${name}: ${f.non_2xx} non-2xx, ${f.errors} errors, ${f.timeouts} timeouts (server log: ${relative(ROOT, join(STATE, `${name}.log`))})`);
+  }
+  const busiest = Math.max(...runs.map((run) => run.other_processes_cpu_cores ?? 0));
+  const conclusive = busiest <= BUSY_MACHINE_CORES;
+  if (!conclusive) warnings.push(`other processes used up to ${busiest} cores during the runs: req/s and latency ratios are noisy, rerun on an idle machine (CPU per request is less affected)`);
+  for (const warning of warnings) console.log(`WARNING ${warning}`);
+  const met = failures(figures.gateway) === 0 && ratios.throughput >= TARGET.throughputRatioMin && ratios.p99 <= TARGET.p99RatioMax;
+  console.log(`Target ${met ? "met" : "NOT met"}${conclusive ? "." : " (inconclusive: machine busy)."}`);
+
+  const cpu = cpus();
+  const wranglerVersion = JSON.parse(readFileSync(join(ROOT, "node_modules", "wrangler", "package.json"), "utf8")).version;
+  const report = {
+    date: new Date().toISOString(),
+    command: "npm run bench",
+    ...gitState(),
+    request: { method: "POST", gateway_path: CREATE_TICKET_PATH, reference_path: "/", body: JSON.parse(BODY) },
+    settings: {
+      duration_s: settings.durationSeconds,
+      connections: settings.connections,
+      warmup_s: settings.warmupSeconds,
+      rounds: settings.rounds,
+      pipelining: settings.pipelining,
+      order: plan,
+      runtime: `wrangler ${wranglerVersion} dev (local workerd); each Worker bundled once, served with --no-bundle`,
+      figures: "req/s = 2xx responses per second over all runs; p50/p99 = mean of the runs; CPU = server process tree per response",
+    },
+    machine: {
+      cpu: cpu[0]?.model ?? "unknown",
+      cores: cpu.length,
+      memory_gb: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+      os: `${platform()} ${release()}`,
+      load_average_1m_before: loadBefore,
+    },
+    startup,
+    gateway: figures.gateway,
+    reference: figures.reference,
+    ratios,
+    target: { throughput_ratio_min: TARGET.throughputRatioMin, p99_ratio_max: TARGET.p99RatioMax, met, conclusive },
+    warnings,
+    runs,
+  };
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`Wrote ${relative(ROOT, RESULTS)}`);
+}
+
+const watchdogMs =
+  3 * STARTUP_TIMEOUT_MS + (2 * settings.warmupSeconds + 2 * settings.rounds * (settings.durationSeconds + 15)) * 1000;
+const watchdog = setTimeout(() => {
+  console.error(`bench: watchdog fired after ${watchdogMs / 1000} s`);
+  stopServers().then(() => process.exit(1));
+}, watchdogMs);
+try {
+  await main();
+} catch (error) {
+  process.exitCode = 1;
+  console.error(`bench failed: ${error instanceof Error ? error.message : error}`);
+  if (error?.stderr) console.error(String(error.stderr));
+} finally {
+  clearTimeout(watchdog);
+  await stopServers();
+}

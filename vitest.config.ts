@@ -17,6 +17,8 @@ export default defineConfig({
           MASTER_KEY: "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmchISE=",
           TEST_MIGRATIONS: migrations,
         },
+        // Low enough for a test to reach in a moment, high enough that no other test's tenant gets near it.
+        ratelimits: { INBOUND_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 40, period: 60 } } },
       },
     }),
   ],

@@ -11,6 +11,7 @@ export interface Bindings {
   SECRETS: KVNamespace;
   DELIVERY_QUEUE: Queue<DeliveryNudge>;
   TENANT_DELIVERY: DurableObjectNamespace<TenantDelivery>;
+  INBOUND_RATE_LIMITER: RateLimit;
   BASE_DOMAIN: string;
   ENVIRONMENT: string;
   ADMIN_TOKEN: string;

@@ -18,7 +18,6 @@ export const errorStatus = {
   TENANT_NOT_FOUND: 404,
   /** An inbound hook's `update` or `archive` found no record through its sync keys. */
   RECORD_NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

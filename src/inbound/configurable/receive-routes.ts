@@ -15,7 +15,7 @@ import { secretStore } from "../../secrets/secret-store";
 import { nudgeDelivery } from "../../delivery/nudge";
 import { isUniqueViolation } from "../../records/record-keys";
 import type { InboundHook } from "../../db/schema/inbound-hooks";
-import { logInbound } from "../inbound-log";
+import { inboundGate } from "../rate-limit";
 import { runSyncLifecycleHooks } from "../../lifecycle/sync-hooks";
 import { USER_FORM } from "../../lifecycle/post-hooks";
 import { findHook, rememberEventId, seenEventId, type EventIdKey } from "./hook-store";
@@ -51,7 +51,7 @@ const receive = createRoute({
   method: "post",
   path: "/hooks/{hookId}",
   summary: "A vendor delivery to a configurable inbound hook",
-  middleware: [logInbound(INBOUND_HOOK_SOURCE), jsonBody()] as const,
+  middleware: [...inboundGate(INBOUND_HOOK_SOURCE), jsonBody()] as const,
   request: { params },
   responses: {
     200: { description: "Applied (or replayed: the same event id within 24 h)", content: { "application/json": { schema: receivedSchema } } },
@@ -63,7 +63,7 @@ const challenge = createRoute({
   method: "get",
   path: "/hooks/{hookId}",
   summary: "Okta's one-time event hook verification",
-  middleware: [logInbound(INBOUND_HOOK_SOURCE)] as const,
+  middleware: [...inboundGate(INBOUND_HOOK_SOURCE)] as const,
   request: { params, headers: z.object({ "x-okta-verification-challenge": z.string().max(1024).optional() }) },
   responses: {
     200: { description: "The challenge echoed", content: { "application/json": { schema: z.object({ verification: z.string() }) } } },
@@ -77,7 +77,7 @@ const handshake = createRoute({
   method: "options",
   path: "/hooks/{hookId}",
   summary: "CloudEvents v1.0 abuse-protection handshake (Azure Event Grid)",
-  middleware: [logInbound(INBOUND_HOOK_SOURCE)] as const,
+  middleware: [...inboundGate(INBOUND_HOOK_SOURCE)] as const,
   request: { params, headers: z.object({ "webhook-request-origin": z.string().max(255).optional() }) },
   responses: { 200: { description: "Deliveries from the origin are allowed" }, 400: errors[400], 404: errors[404] },
 });

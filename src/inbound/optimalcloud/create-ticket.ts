@@ -8,7 +8,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
-import { acceptedLogRow, logInbound, markLogCommitted } from "../inbound-log";
+import { acceptedLogRow, markLogCommitted } from "../inbound-log";
+import { inboundGate } from "../rate-limit";
 import { createRecord, findRecord, type RecordChange } from "../../records/store";
 import { isUniqueViolation } from "../../records/record-keys";
 import { findIdempotentRecord, idempotencyRequest, rememberIdempotencyKey } from "../idempotency";
@@ -36,7 +37,7 @@ const createTicket = createRoute({
   method: "post",
   path: "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/createticket",
   summary: "Generic TICKETS webhook (seed 000)",
-  middleware: [logInbound("helpdesk.createticket"), authenticate({ scope: "tickets" }), jsonBody()] as const,
+  middleware: [...inboundGate("helpdesk.createticket"), authenticate({ scope: "tickets" }), jsonBody()] as const,
   request: {
     headers: z.object({ "idempotency-key": z.string().optional() }),
     body: { required: true, content: { "application/json": { schema: createTicketBody } } },

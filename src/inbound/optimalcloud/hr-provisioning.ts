@@ -15,7 +15,8 @@ import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { AppError } from "../../errors";
 import type { AppEnv } from "../../http/app-env";
-import { acceptedLogRow, logInbound, markLogCommitted } from "../inbound-log";
+import { acceptedLogRow, markLogCommitted } from "../inbound-log";
+import { inboundGate } from "../rate-limit";
 import type { StoredRecord } from "../../db/schema";
 import { createRecord, deleteRecord, updateRecord, type RecordChange } from "../../records/store";
 import { findRecordByKey, isUniqueViolation, linkRecordKey, type RecordKey } from "../../records/record-keys";
@@ -48,7 +49,7 @@ const hrRoute = createRoute({
   method: "post",
   path: "/v5.0/mgmt/api/v1.0/webhooks/provisioning/{plugin_id}/{action}",
   summary: "HR webhooks (seed 000): adduser, modifyuser, deleteuser for a provisioning destination",
-  middleware: [logInbound("hr.provisioning"), authenticate({ scope: "hr" }), jsonBody()],
+  middleware: [...inboundGate("hr.provisioning"), authenticate({ scope: "hr" }), jsonBody()],
   request: {
     params: z.object({ plugin_id: z.string().min(1).max(64), action: z.enum(HR_ACTIONS) }),
     // The body's shape depends on the destination's type (generic or Paylocity): it is validated in the handler.

@@ -10,7 +10,8 @@ import { newRouter, errors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import type { AppEnv } from "../../http/app-env";
-import { acceptedLogRow, logInbound, markLogCommitted } from "../inbound-log";
+import { acceptedLogRow, markLogCommitted } from "../inbound-log";
+import { inboundGate } from "../rate-limit";
 import { createRecord, updateRecord, type RecordChange } from "../../records/store";
 import { findRecordByKey, isUniqueViolation, linkRecordKey, type RecordKey } from "../../records/record-keys";
 import { changedFields } from "../../records/diff";
@@ -28,7 +29,7 @@ const serviceNow = createRoute({
   method: "post",
   path: "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/servicenow",
   summary: "ServiceNow TICKETS webhook (seed 000)",
-  middleware: [logInbound(SOURCE), authenticate({ scope: "tickets" }), jsonBody()],
+  middleware: [...inboundGate(SOURCE), authenticate({ scope: "tickets" }), jsonBody()],
   request: { body: { required: true, content: { "application/json": { schema: serviceNowTicketSchema } } } },
   responses: {
     201: { description: "Ticket created, updated, or replayed (Idempotent-Replayed: true)", content: { "application/json": { schema: ticketCreatedSchema } } },

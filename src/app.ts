@@ -10,6 +10,13 @@ import { tenantRoutes } from "./admin/tenants";
 import { apiKeyRoutes } from "./admin/api-keys";
 import { serviceAccountRoutes } from "./admin/service-accounts";
 import { buildTenantApi } from "./tenant-api";
+import { openApiRoutes } from "./openapi/routes";
+
+export function buildAdminApi() {
+  const admin = newRouter();
+  admin.use("*", adminToken());
+  return admin.route("/", tenantRoutes).route("/", apiKeyRoutes).route("/", serviceAccountRoutes);
+}
 
 export function buildApp() {
   const app = newRouter();
@@ -19,12 +26,12 @@ export function buildApp() {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }, 200));
 
-  const admin = newRouter();
-  admin.use("*", adminToken());
-  admin.route("/", tenantRoutes).route("/", apiKeyRoutes).route("/", serviceAccountRoutes);
+  const admin = buildAdminApi();
   app.route("/admin/v1", admin);
 
   const tenantApi = buildTenantApi();
+  // Public API documents and reference, on any host; before the tenant routes so no tenant is resolved.
+  app.route("/", openApiRoutes({ tenantApi, adminApi: admin }));
   app.route("/t/:tenant", tenantApi);
   app.route("/", tenantApi);
   return app;

@@ -59,6 +59,8 @@ const SCHEMA = [
   // Fan-out is idempotent: one original delivery per (subscription, event), however often a pump repeats.
   "CREATE UNIQUE INDEX IF NOT EXISTS deliveries_fan_out ON deliveries (subscription_id, event_seq) WHERE replay_of IS NULL",
   "CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (stream_key, position) WHERE status IN ('pending', 'inflight') OR blocking = 1",
+  // A stream's head in stream order, by an index seek rather than a sort of all its open work (streamHead()).
+  "CREATE INDEX IF NOT EXISTS deliveries_open_order ON deliveries (stream_key, COALESCE(stream_order, position), position) WHERE status IN ('pending', 'inflight') OR blocking = 1",
   "CREATE TABLE IF NOT EXISTS breakers (url TEXT PRIMARY KEY, state TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ];
@@ -119,6 +121,19 @@ export class DeliveryStore {
          WHERE rank = 1`,
       )
       .toArray();
+  }
+
+  /** The head of one stream (as streamHeads() would give it), or null when the stream has no open work. */
+  streamHead(streamKey: string): DeliveryRow | null {
+    return (
+      this.sql
+        .exec<DeliveryRow>(
+          `SELECT * FROM deliveries WHERE stream_key = ? AND (status IN ('pending', 'inflight') OR blocking = 1)
+           ORDER BY COALESCE(stream_order, position), position LIMIT 1`,
+          streamKey,
+        )
+        .toArray()[0] ?? null
+    );
   }
 
   get(id: string): DeliveryRow | null {

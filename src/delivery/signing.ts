@@ -56,8 +56,27 @@ function signedContent(id: string, timestamp: number | string, body: string | Ui
   return content;
 }
 
+/** Imported HMAC keys by secret, so a secret is decoded and imported once per isolate, not once per signature. */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+const HMAC_KEY_CACHE_MAX = 512;
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (key) {
+    // Most recently used last, so the oldest unused key is the one dropped when the cache is full.
+    hmacKeys.delete(secret);
+    hmacKeys.set(secret, key);
+    return key;
+  }
+  key = crypto.subtle.importKey("raw", secretKeyBytes(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  if (hmacKeys.size >= HMAC_KEY_CACHE_MAX) hmacKeys.delete(hmacKeys.keys().next().value!);
+  hmacKeys.set(secret, key);
+  key.catch(() => hmacKeys.delete(secret));
+  return key;
+}
+
 async function hmacSha256(secret: string, content: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", secretKeyBytes(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await hmacKey(secret);
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, content));
 }
 

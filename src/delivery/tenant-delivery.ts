@@ -44,6 +44,15 @@ export class TenantDelivery extends DurableObject<Bindings> {
   /** The tenant's lifecycle hook configuration (undefined: not loaded since the last reset) and its opened token. */
   private lifecycleCache: { config: LifecycleHooks | null; token: Promise<string | null> | null } | undefined;
   private credentials: OutboundCredentials | null = null;
+  /**
+   * The drain's view of every stream's head, by stream key; null when it must be read again in full (a new
+   * drain, a fan-out, an operator's replay or skip). Between full reads only the streams in `changedStreams`
+   * (a send of theirs finished) are read again, each by one index seek, instead of every stream's head.
+   */
+  private heads: Map<string, DeliveryRow> | null = null;
+  private readonly changedStreams = new Set<string>();
+  /** Attempt-log flushes under way; a drain waits for them before it ends, not before its next send. */
+  private attemptLogFlushes: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -100,6 +109,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
       if (blocked) this.store.finish(original.id, { status: "dead", lastStatus: original.last_status, lastError: original.last_error, now: Date.now() });
       return this.store.replay(original, Date.now(), blocked);
     });
+    this.heads = null;
     this.kick();
     return toDeliveryView(replay);
   }
@@ -110,6 +120,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
     if (!row) return null;
     if (row.status === "pending" || row.blocking === 1) {
       this.store.finish(id, { status: "skipped", lastStatus: row.last_status, lastError: row.last_error, now: Date.now() });
+      this.heads = null;
       this.kick();
     }
     return toDeliveryView(this.store.get(id)!);
@@ -121,6 +132,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
     this.ctx.storage.transactionSync(() => {
       for (const original of originals) this.store.replay(original, Date.now());
     });
+    this.heads = null;
     this.kick();
     return originals.length;
   }
@@ -196,6 +208,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
       }
       const now = Date.now();
       this.ctx.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, now));
+      this.heads = null;
       read += page.length;
       if (page.length < EVENT_PAGE) break;
     }
@@ -248,10 +261,11 @@ export class TenantDelivery extends DurableObject<Bindings> {
     this.subscriptionCache = null;
     this.lifecycleCache = undefined;
     this.credentials = new OutboundCredentials(this.env, tenantId);
+    this.heads = null;
     for (;;) {
       const subscriptionsById = await this.subscriptions(tenantId);
       const now = Date.now();
-      const heads = this.store.streamHeads();
+      const heads = this.currentHeads();
       const breakers = new Map<string, CircuitBreaker>();
       const candidates = heads
         .filter((head) => {
@@ -276,29 +290,67 @@ export class TenantDelivery extends DurableObject<Bindings> {
       const plan = planSends(candidates, { now, concurrency: DEFAULT_CONCURRENCY, breakers });
       for (const pick of plan.send) this.start(pick.row, subscriptionsById.get(pick.row.subscription_id) ?? null, now);
       if (this.inFlight.size === 0) {
-        await this.flushAttemptLog();
+        this.flushAttemptLogInBackground();
+        await this.attemptLogFlushes;
         if (plan.wakeAt === null) await this.ctx.storage.deleteAlarm();
         else await this.ctx.storage.setAlarm(plan.wakeAt);
         return;
       }
       await Promise.race(this.inFlight.values());
-      if (this.attemptLog.length >= ATTEMPT_LOG_FLUSH) await this.flushAttemptLog();
+      // The log goes to D1 while sends go on; the drain waits for it only before it ends.
+      if (this.attemptLog.length >= ATTEMPT_LOG_FLUSH) this.flushAttemptLogInBackground();
     }
+  }
+
+  /**
+   * Every stream's head, as store.streamHeads() gives it: read in full when `heads` was invalidated, else only
+   * the streams whose send finished since the last call are read again (only a stream's own send changes its
+   * head while a drain runs; anything else invalidates the whole view).
+   */
+  private currentHeads(): DeliveryRow[] {
+    if (this.heads === null) {
+      this.changedStreams.clear();
+      this.heads = new Map(this.store.streamHeads().map((head) => [head.stream_key, head]));
+    } else {
+      for (const key of this.changedStreams) {
+        const head = this.store.streamHead(key);
+        if (head) this.heads.set(key, head);
+        else this.heads.delete(key);
+      }
+      this.changedStreams.clear();
+    }
+    return [...this.heads.values()];
   }
 
   private start(delivery: DeliveryRow, subscription: Subscription | null, now: number): void {
     this.store.markInflight(delivery.id, now);
+    // What markInflight wrote, so the drain's view of this stream is current without reading it again.
+    this.heads?.set(delivery.stream_key, { ...delivery, status: "inflight", attempts: delivery.attempts + 1, updated_at: now });
     const url = subscription?.callbackUrl ?? delivery.url;
-    if (url) {
-      this.store.saveBreaker(url, recordSend(this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER, now));
-    }
+    if (url) this.saveBreakerIfChanged(url, (breaker) => recordSend(breaker, now));
     const send = this.send(delivery, subscription, delivery.attempts + 1)
       .catch((error: unknown) => {
         logLine("error", "delivery_send_failed", { deliveryId: delivery.id, error: String(error) });
         this.store.finish(delivery.id, { status: "pending", nextAttemptAt: Date.now() + 5_000, lastStatus: null, lastError: "internal error", now: Date.now() });
       })
-      .finally(() => this.inFlight.delete(delivery.id));
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        this.changedStreams.add(delivery.stream_key);
+      });
     this.inFlight.set(delivery.id, send);
+  }
+
+  /** Applies a transition to a URL's breaker and writes it only when it changed (no row reads as closed). */
+  private saveBreakerIfChanged(url: string, transition: (breaker: CircuitBreaker) => CircuitBreaker): void {
+    const current = this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER;
+    const next = transition(current);
+    const unchanged =
+      next === current ||
+      (next.state === current.state &&
+        next.consecutiveFailures === current.consecutiveFailures &&
+        next.openedAt === current.openedAt &&
+        next.openUntil === current.openUntil);
+    if (!unchanged) this.store.saveBreaker(url, next);
   }
 
   private async send(delivery: DeliveryRow, subscription: Subscription | null, attemptNumber: number): Promise<void> {
@@ -362,8 +414,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
         this.store.finish(delivery.id, { status: "dead", ...common });
         break;
     }
-    const breaker = this.store.breaker<CircuitBreaker>(context.url) ?? CLOSED_BREAKER;
-    this.store.saveBreaker(context.url, decision.kind === "delivered" ? recordSuccess() : recordFailure(breaker, now));
+    this.saveBreakerIfChanged(context.url, (breaker) => (decision.kind === "delivered" ? recordSuccess() : recordFailure(breaker, now)));
     this.attemptLog.push({
       id: `${delivery.id}_a${attemptNumber}_${now}`,
       tenantId: context.tenantId,
@@ -430,6 +481,12 @@ export class TenantDelivery extends DurableObject<Bindings> {
       .set({ disabledReason: reason, updatedAt: Date.now() })
       .where(and(eq(subscriptions.tenantId, subscription.tenantId), eq(subscriptions.id, subscription.id)));
     this.subscriptionCache = null;
+  }
+
+  /** Starts flushing the attempt log without waiting for it; the drain awaits `attemptLogFlushes` before it ends. */
+  private flushAttemptLogInBackground(): void {
+    const flush = this.flushAttemptLog();
+    this.attemptLogFlushes = this.attemptLogFlushes.then(() => flush);
   }
 
   private async flushAttemptLog(): Promise<void> {

@@ -9,6 +9,9 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
 import { adminDocument, tenantDocument, type DocumentOptions } from "./documents";
 
+/** The reference's browser bundle, pinned (Scalar's default is the CDN's latest). */
+export const SCALAR_CDN = "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.72.1";
+
 export const DOC_PATHS = ["/openapi.json", "/admin/openapi.json", "/docs"] as const;
 
 export interface DocumentedRouters {
@@ -36,6 +39,7 @@ export function openApiRoutes({ tenantApi, adminApi }: DocumentedRouters) {
       "/docs",
       Scalar({
         pageTitle: "Hookgate API reference",
+        cdn: SCALAR_CDN,
         sources: [
           { url: "/openapi.json", title: "Tenant API" },
           { url: "/admin/openapi.json", title: "Admin API" },

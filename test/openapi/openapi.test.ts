@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { app } from "../../src/app";
-import { DOC_PATHS } from "../../src/openapi/routes";
+import { DOC_PATHS, SCALAR_CDN } from "../../src/openapi/routes";
 import { BASE_DOMAIN, createTenant, tenantUrl } from "../helpers";
 
 type Document = {
@@ -117,5 +117,7 @@ describe("OpenAPI documents", () => {
     const html = await response.text();
     expect(html).toContain("/openapi.json");
     expect(html).toContain("/admin/openapi.json");
+    // The browser loads the pinned bundle; the Worker fetches nothing to answer.
+    expect(html).toContain(`src="${SCALAR_CDN}"`);
   });
 });

@@ -33,5 +33,12 @@ export const errors = {
   415: errorResponse("Content-Type is not application/json"),
 } as const;
 
+/** Extra error responses of the vendor-facing inbound routes (rate limit, tenant lifecycle hooks). */
+export const inboundErrors = {
+  422: errorResponse("The tenant's lifecycle hook rejected the change (HOOK_REJECTED)"),
+  429: errorResponse("Too many requests for this tenant (RATE_LIMITED, with Retry-After)"),
+  503: errorResponse("The tenant's lifecycle hook failed under onTimeout: reject (HOOK_UNAVAILABLE)"),
+} as const;
+
 export const isoTime = (ms: number): string => new Date(ms).toISOString();
 export const isoTimeOrNull = (ms: number | null): string | null => (ms === null ? null : isoTime(ms));

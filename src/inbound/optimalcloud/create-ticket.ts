@@ -5,7 +5,7 @@
  * header makes retries safe for 24 h (same key + body: the same ticket, `Idempotent-Replayed: true`).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter, errors } from "../../http/openapi-app";
+import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { acceptedLogRow, markLogCommitted } from "../inbound-log";
@@ -45,6 +45,7 @@ const createTicket = createRoute({
   responses: {
     201: { description: "Ticket created", content: { "application/json": { schema: ticketCreatedSchema } } },
     ...errors,
+    429: inboundErrors[429],
   },
 });
 

@@ -10,7 +10,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { newRouter, errors, isoTime } from "../../http/openapi-app";
+import { newRouter, errors, isoTime, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { AppError } from "../../errors";
@@ -59,6 +59,7 @@ const hrRoute = createRoute({
     200: { description: "Nothing changed (no event)", content: { "application/json": { schema: hrResponse } } },
     201: { description: "Stored (or replayed, with Idempotent-Replayed: true)", content: { "application/json": { schema: hrResponse } } },
     ...errors,
+    ...inboundErrors,
   },
 });
 

@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { newRouter, errors } from "../../http/openapi-app";
+import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import type { AppEnv } from "../../http/app-env";
@@ -34,6 +34,7 @@ const serviceNow = createRoute({
   responses: {
     201: { description: "Ticket created, updated, or replayed (Idempotent-Replayed: true)", content: { "application/json": { schema: ticketCreatedSchema } } },
     ...errors,
+    429: inboundErrors[429],
   },
 });
 

@@ -415,6 +415,17 @@ export class TenantDelivery extends DurableObject<Bindings> {
         break;
     }
     this.saveBreakerIfChanged(context.url, (breaker) => (decision.kind === "delivered" ? recordSuccess() : recordFailure(breaker, now)));
+    // One structured line per attempt: identifiers and outcome only, never the body, URL credentials or secrets.
+    logLine(decision.kind === "delivered" ? "info" : "warn", "delivery_attempt", {
+      tenantId: context.tenantId,
+      deliveryId: delivery.id,
+      subscriptionId: delivery.subscription_id,
+      eventSeq: delivery.event_seq,
+      attempt: attemptNumber,
+      status: record.statusCode,
+      outcome: decision.kind,
+      durationMs: record.durationMs,
+    });
     this.attemptLog.push({
       id: `${delivery.id}_a${attemptNumber}_${now}`,
       tenantId: context.tenantId,

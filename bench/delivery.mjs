@@ -21,21 +21,21 @@
 //                                 the gateway then runs from a copy of wrangler.toml in bench/.state-delivery
 //                                 with that one value changed (default: unset, wrangler.toml as committed)
 //   BENCH_DELIVERY_OUT            results file (default bench/results/delivery-latest.json)
-import { spawn, execFileSync } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, createServer, request as httpRequest } from "node:http";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, createServer } from "node:http";
 import { cpus, loadavg, totalmem, platform, release } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
 import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
+import { HOST, createServerPool, logTail, round, send as sendRequest, sleep } from "./local-servers.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 // Its own directory, beside bench/.state rather than in it: `npm run bench` wipes all of bench/.state when it
 // starts, which would pull the state out from under a delivery run going on at the same time.
 const STATE = join(ROOT, "bench", ".state-delivery");
-const HOST = "127.0.0.1";
 const FORM = "Widget";
 const STARTUP_TIMEOUT_MS = 90_000;
 const TARGET = { perStreamRatioMin: 0.5, p50MsMax: 50 };
@@ -73,125 +73,39 @@ process.env.PATH = `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH ?? 
 process.env.WRANGLER_SEND_METRICS = "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
 
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-const round = (value, digits = 2) => (value === null || value === undefined || Number.isNaN(value) ? null : Math.round(value * 10 ** digits) / 10 ** digits);
 const now = () => performance.now();
 
 // ---------------------------------------------------------------------------------------------------------------
 // Child processes (wrangler dev), stopped on every exit path.
 
-const servers = [];
-let stopping = null;
 let receiver = null;
+const pool = createServerPool({
+  root: ROOT,
+  stateDir: STATE,
+  startupTimeoutMs: STARTUP_TIMEOUT_MS,
+  onStop: () => new Promise((done) => (receiver ? receiver.close(() => done()) : done())),
+});
+const { bundle, stopServers, cpuSample, wrangler } = pool;
 
-function stopServers() {
-  stopping ??= Promise.all(
-    servers.map(
-      (server) =>
-        new Promise((done) => {
-          const kill = (pid, signal) => {
-            try {
-              process.kill(pid, signal);
-            } catch {
-              // Already gone.
-            }
-          };
-          if (server.child.exitCode !== null || server.child.signalCode !== null) {
-            kill(-server.child.pid, "SIGKILL");
-            return done();
-          }
-          const forced = setTimeout(() => kill(-server.child.pid, "SIGKILL"), 5_000);
-          server.child.once("exit", () => {
-            clearTimeout(forced);
-            kill(-server.child.pid, "SIGKILL");
-            done();
-          });
-          kill(server.child.pid, "SIGTERM");
-        }),
-    ),
-  ).then(() => new Promise((done) => (receiver ? receiver.close(() => done()) : done())));
-  return stopping;
-}
-
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: stopping servers`);
-    stopServers().then(() => process.exit(130));
-  });
-}
-
-const wrangler = (args) => execFileSync("wrangler", args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
-
-const freePort = () =>
-  new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
-
+/** The load phase posts thousands of entries: reuse connections. */
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+const send = (options) => sendRequest({ agent, ...options });
 
-/** One HTTP request on the loopback interface. */
-const send = ({ port, path, method = "GET", headers = {}, body, timeout = 15_000 }) =>
-  new Promise((done, fail) => {
-    const req = httpRequest({ host: HOST, port, path, method, headers, timeout, agent }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => (text += chunk));
-      res.on("end", () => done({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", fail);
-    req.end(body);
+/**
+ * Starts a server and timestamps the queue consumer's log lines as they arrive (`QUEUE <queue> <acked>/<size>
+ * (<ms>ms)`, printed when a batch finishes) so that each phase can count its own batches.
+ */
+async function startServer(options) {
+  const queueBatches = [];
+  const server = await pool.startServer({
+    ...options,
+    onStdoutLine: (line) => {
+      const match = /QUEUE \S+ (\d+)\/(\d+) \((\d+)ms\)/.exec(line);
+      if (match) queueBatches.push({ at: now(), size: Number(match[2]), ms: Number(match[3]) });
+    },
   });
-
-// CPU accounting from /proc (Linux; null elsewhere), as in bench/run.mjs. USER_HZ = 100.
-const TICK_MS = 10;
-
-function processTable() {
-  const table = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      table.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return table;
-}
-
-function treeCpuMs(table, rootPid) {
-  let ticks = 0;
-  const pending = [rootPid];
-  while (pending.length > 0) {
-    const pid = pending.pop();
-    ticks += table.get(pid)?.ticks ?? 0;
-    for (const [child, info] of table) if (info.ppid === pid) pending.push(child);
-  }
-  return ticks * TICK_MS;
-}
-
-function machineBusyMs() {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  return (user + nice + system + irq + softirq + steal) * TICK_MS;
-}
-
-function cpuSample() {
-  if (platform() !== "linux") return null;
-  const table = processTable();
-  const usage = process.cpuUsage();
-  return {
-    servers: Object.fromEntries(servers.map((server) => [server.name, treeCpuMs(table, server.child.pid)])),
-    bench: (usage.user + usage.system) / 1000,
-    machine: machineBusyMs(),
-    at: now(),
-  };
+  server.queueBatches = queueBatches;
+  return server;
 }
 
 /** CPU used between two samples: each server's tree, this process (client + receiver), and everything else. */
@@ -207,50 +121,6 @@ function cpuBetween(before, after) {
     bench_process_ms: round(benchMs, 0),
     other_processes_cores: round(Math.max(0, after.machine - before.machine - ownMs) / (seconds * 1000)),
   };
-}
-
-const logTail = (server) => readFileSync(server.logFile, "utf8").trimEnd().split("\n").slice(-25).join("\n");
-
-function bundle(name, config) {
-  const outdir = join(STATE, name, "bundle");
-  wrangler(["deploy", "--dry-run", "--outdir", outdir, "-c", config]);
-  return join(outdir, "index.js");
-}
-
-async function startServer({ name, config, entry, persistDir, probePath, extraArgs = [] }) {
-  const [port, inspectorPort] = [await freePort(), await freePort()];
-  const logFile = join(STATE, `${name}.log`);
-  const log = createWriteStream(logFile);
-  const args = ["dev", entry, "--no-bundle", "-c", config, "--port", String(port), "--ip", HOST];
-  args.push("--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--show-interactive-dev-session=false", ...extraArgs);
-  const child = spawn("wrangler", args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const server = { name, port, child, logFile, startupMs: 0, queueBatches: [] };
-  // Timestamp the queue consumer's log lines as they arrive (`QUEUE <queue> <acked>/<size> (<ms>ms)`, printed when
-  // a batch finishes) so that each phase can count its own batches.
-  let partial = "";
-  child.stdout.on("data", (chunk) => {
-    log.write(chunk);
-    const lines = (partial + chunk.toString("utf8")).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      const match = /QUEUE \S+ (\d+)\/(\d+) \((\d+)ms\)/.exec(line);
-      if (match) server.queueBatches.push({ at: now(), size: Number(match[2]), ms: Number(match[3]) });
-    }
-  });
-  child.stderr.pipe(log);
-  servers.push(server);
-  const started = Date.now();
-  while (Date.now() - started < STARTUP_TIMEOUT_MS) {
-    if (child.exitCode !== null) throw new Error(`${name}: wrangler dev exited (${child.exitCode})\n${logTail(server)}`);
-    try {
-      await send({ port, path: probePath, timeout: 2_000 });
-      server.startupMs = Date.now() - started;
-      return server;
-    } catch {
-      await sleep(250);
-    }
-  }
-  throw new Error(`${name}: not answering on :${port} after ${STARTUP_TIMEOUT_MS / 1000} s\n${logTail(server)}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -7,20 +7,19 @@
 // BENCH_WARMUP seconds per target (default 2), BENCH_ROUNDS (default 2). Rounds alternate the order
 // (reference, gateway | gateway, reference | ...) so that drift and other load on the machine hit both alike.
 // On Linux it also measures the CPU the servers used per request and the CPU that other processes took meanwhile.
-import { spawn, execFileSync } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, request as httpRequest } from "node:http";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, platform, release } from "node:os";
 import { delimiter, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
+import { HOST, createServerPool, round, send, sleep } from "./local-servers.mjs";
 import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const STATE = join(ROOT, "bench", ".state");
 const RESULTS = join(ROOT, "bench", "results", "latest.json");
-const HOST = "127.0.0.1";
 const CREATE_TICKET_PATH = "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/createticket";
 const BODY = JSON.stringify({ requester_email: "john.doe@optimalidm.com", title: "Bench ticket", description: "load" });
 const TARGET = { throughputRatioMin: 0.85, p99RatioMax: 2 };
@@ -52,164 +51,8 @@ process.env.WRANGLER_SEND_METRICS = "false";
 // Loopback only: without this, wrangler dev fetches the Request.cf placeholder from workers.cloudflare.com.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
 
-const servers = [];
-let stopping = null;
-
-/**
- * Stops every server this script started: SIGTERM to wrangler, which shuts down its workerd and reaps it, then
- * SIGKILL to whatever is left of that server's own process group.
- */
-function stopServers() {
-  stopping ??= Promise.all(
-    servers.map(
-      (server) =>
-        new Promise((resolve) => {
-          const kill = (pid, signal) => {
-            try {
-              process.kill(pid, signal);
-            } catch {
-              // Already gone.
-            }
-          };
-          if (server.child.exitCode !== null || server.child.signalCode !== null) {
-            kill(-server.child.pid, "SIGKILL");
-            return resolve();
-          }
-          const forced = setTimeout(() => kill(-server.child.pid, "SIGKILL"), 5_000);
-          server.child.once("exit", () => {
-            clearTimeout(forced);
-            kill(-server.child.pid, "SIGKILL");
-            resolve();
-          });
-          kill(server.child.pid, "SIGTERM");
-        }),
-    ),
-  );
-  return stopping;
-}
-
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: stopping servers`);
-    stopServers().then(() => process.exit(130));
-  });
-}
-
-const wrangler = (args) => execFileSync("wrangler", args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+const { bundle, startServer, stopServers, cpuSample } = createServerPool({ root: ROOT, stateDir: STATE, startupTimeoutMs: STARTUP_TIMEOUT_MS });
 const sum = (values) => values.reduce((total, value) => total + value, 0);
-
-/** A TCP port that is free on the loopback interface right now. */
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-
-/** One HTTP request with full control over the Host header (fetch forbids setting it). */
-const send = ({ port, path, method = "GET", headers = {}, body }) =>
-  new Promise((resolve, reject) => {
-    const req = httpRequest({ host: HOST, port, path, method, headers, timeout: 5_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end(body);
-  });
-
-// CPU accounting from /proc (Linux; null elsewhere). Times are in USER_HZ ticks, 100 per second on Linux.
-const TICK_MS = 10;
-
-function processTable() {
-  const table = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      table.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // The process exited while we looked.
-    }
-  }
-  return table;
-}
-
-/** CPU ms used so far by a process and all its descendants (wrangler, its workerd and esbuild). */
-function treeCpuMs(table, rootPid) {
-  let ticks = 0;
-  const pending = [rootPid];
-  while (pending.length > 0) {
-    const pid = pending.pop();
-    ticks += table.get(pid)?.ticks ?? 0;
-    for (const [child, info] of table) if (info.ppid === pid) pending.push(child);
-  }
-  return ticks * TICK_MS;
-}
-
-/** Busy CPU ms of the whole machine, all cores. */
-function machineBusyMs() {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  return (user + nice + system + irq + softirq + steal) * TICK_MS;
-}
-
-function cpuSample() {
-  if (platform() !== "linux") return null;
-  const table = processTable();
-  const usage = process.cpuUsage();
-  return {
-    servers: Object.fromEntries(servers.map((server) => [server.name, treeCpuMs(table, server.child.pid)])),
-    bench: (usage.user + usage.system) / 1000,
-    machine: machineBusyMs(),
-  };
-}
-
-const logTail = (server) => readFileSync(server.logFile, "utf8").trimEnd().split("\n").slice(-25).join("\n");
-
-/** Bundles a Worker once (wrangler deploy --dry-run); returns the bundle's entry file. */
-function bundle(name, config) {
-  const outdir = join(STATE, name, "bundle");
-  wrangler(["deploy", "--dry-run", "--outdir", outdir, "-c", config]);
-  return join(outdir, "index.js");
-}
-
-/**
- * Serves a bundle with `wrangler dev --no-bundle` (so edits to the source during a run cannot reload the Worker
- * mid-measurement) and waits until it answers HTTP. Servers start one after the other, each with its own
- * inspector port: two wrangler dev processes starting together both pick the default 9229.
- */
-async function startServer({ name, config, entry, persistDir, probePath }) {
-  const [port, inspectorPort] = [await freePort(), await freePort()];
-  const logFile = join(STATE, `${name}.log`);
-  const log = createWriteStream(logFile);
-  const args = ["dev", entry, "--no-bundle", "-c", config, "--port", String(port), "--ip", HOST];
-  args.push("--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--show-interactive-dev-session=false");
-  const child = spawn("wrangler", args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  const server = { name, port, child, logFile, startupMs: 0 };
-  servers.push(server);
-  const started = Date.now();
-  while (Date.now() - started < STARTUP_TIMEOUT_MS) {
-    if (child.exitCode !== null) throw new Error(`${name}: wrangler dev exited (${child.exitCode})\n${logTail(server)}`);
-    try {
-      await send({ port, path: probePath });
-      server.startupMs = Date.now() - started;
-      return server;
-    } catch {
-      await sleep(250);
-    }
-  }
-  throw new Error(`${name}: not answering on :${port} after ${STARTUP_TIMEOUT_MS / 1000} s\n${logTail(server)}`);
-}
 
 /** autocannon with the shared settings; resolves with its result. */
 const load = (target, durationSeconds) =>

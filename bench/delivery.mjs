@@ -21,16 +21,15 @@
 //                                 the gateway then runs from a copy of wrangler.toml in bench/.state-delivery
 //                                 with that one value changed (default: unset, wrangler.toml as committed)
 //   BENCH_DELIVERY_OUT            results file (default bench/results/delivery-latest.json)
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, createServer } from "node:http";
-import { cpus, loadavg, totalmem, platform, release } from "node:os";
+import { loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
 import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
-import { HOST, createServerPool, logTail, round, send as sendRequest, sleep } from "./local-servers.mjs";
+import { HOST, createServerPool, gitState, machineInfo, wranglerVersion, logTail, round, send as sendRequest, sleep } from "./local-servers.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 // Its own directory, beside bench/.state rather than in it: `npm run bench` wipes all of bench/.state when it
@@ -430,15 +429,6 @@ async function referenceRun(reference, receiverPort, streams, count, state) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function gitState() {
-  const git = (args) => execFileSync("git", args, { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" }).trim();
-  try {
-    return { commit: git(["rev-parse", "--short", "HEAD"]), source_dirty: git(["status", "--porcelain", "--", "src", "migrations", "wrangler.toml"]) !== "" };
-  } catch {
-    return { commit: null, source_dirty: null };
-  }
-}
-
 function printTable(rows) {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
   for (const row of rows) console.log(row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]))).join("  "));
@@ -618,12 +608,10 @@ async function main() {
   }
   if (attempts && !attempts.error) console.log(`gateway attempt log: ${attempts.logged} attempts, ${attempts.ok} 2xx, mean fetch ${attempts.mean_fetch_ms} ms, max ${attempts.max_fetch_ms} ms`);
 
-  const cpu = cpus();
-  const wranglerVersion = JSON.parse(readFileSync(join(ROOT, "node_modules", "wrangler", "package.json"), "utf8")).version;
   const report = {
     date: new Date().toISOString(),
     command: "npm run bench:delivery",
-    ...gitState(),
+    ...gitState(ROOT),
     settings: {
       events_per_k: settings.events,
       tenants: settings.tenants,
@@ -634,7 +622,7 @@ async function main() {
       phase_timeout_s: settings.phaseTimeoutSeconds,
       queue_max_batch_timeout_s: settings.queueBatchTimeout ?? "as in wrangler.toml",
       streams: "one AR webhook per tenant (ordering 'subscription'): K streams",
-      runtime: `wrangler ${wranglerVersion} dev (local workerd); each Worker bundled once, served with --no-bundle`,
+      runtime: `wrangler ${wranglerVersion(ROOT)} dev (local workerd); each Worker bundled once, served with --no-bundle`,
       definitions: {
         delivered_per_second: "first receipts / (last first receipt - start of posting); includes ingest",
         latency: "receiver's first receipt - the 201 of the inbound POST, per entry_id, same clock",
@@ -643,14 +631,7 @@ async function main() {
         reference_ceiling: "mean events/s of the reference Worker's single serial loop (run before and after the gateway phases)",
       },
     },
-    machine: {
-      cpu: cpu[0]?.model ?? "unknown",
-      cores: cpu.length,
-      memory_gb: round(totalmem() / 2 ** 30, 1),
-      node: process.version,
-      os: `${platform()} ${release()}`,
-      load_average_1m_before: loadBefore,
-    },
+    machine: machineInfo(loadBefore),
     startup_ms: { gateway: gateway.startupMs, reference: reference.startupMs },
     figures,
     reference: { serial_ceiling_per_second: ceiling, serial: referenceSerial, parallel: referenceParallel },

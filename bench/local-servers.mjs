@@ -4,7 +4,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import { createWriteStream, readFileSync, readdirSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
-import { platform } from "node:os";
+import { cpus, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
@@ -185,3 +185,28 @@ export function createServerPool({ root, stateDir, startupTimeoutMs = 90_000, on
 
   return { servers, wrangler, bundle, startServer, stopServers, cpuSample };
 }
+
+/** Which commit the figures belong to, and whether the measured source differed from it. */
+export function gitState(root) {
+  const git = (args) => execFileSync("git", args, { cwd: root, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" }).trim();
+  try {
+    return { commit: git(["rev-parse", "--short", "HEAD"]), source_dirty: git(["status", "--porcelain", "--", "src", "migrations", "wrangler.toml"]) !== "" };
+  } catch {
+    return { commit: null, source_dirty: null };
+  }
+}
+
+/** The machine the figures came from. */
+export function machineInfo(loadAverageBefore) {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model ?? "unknown",
+    cores: cpu.length,
+    memory_gb: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    os: `${platform()} ${release()}`,
+    load_average_1m_before: loadAverageBefore,
+  };
+}
+
+export const wranglerVersion = (root) => JSON.parse(readFileSync(join(root, "node_modules", "wrangler", "package.json"), "utf8")).version;

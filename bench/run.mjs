@@ -7,14 +7,13 @@
 // BENCH_WARMUP seconds per target (default 2), BENCH_ROUNDS (default 2). Rounds alternate the order
 // (reference, gateway | gateway, reference | ...) so that drift and other load on the machine hit both alike.
 // On Linux it also measures the CPU the servers used per request and the CPU that other processes took meanwhile.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, totalmem, platform, release } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { delimiter, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
-import { HOST, createServerPool, round, send, sleep } from "./local-servers.mjs";
+import { HOST, createServerPool, gitState, machineInfo, wranglerVersion, round, send, sleep } from "./local-servers.mjs";
 import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -141,15 +140,6 @@ function printTable(figures, ratios) {
   if (ratios.server_cpu_per_request !== null) console.log(`server CPU per request:       ${ratios.server_cpu_per_request.toFixed(2)}x`);
 }
 
-function gitState() {
-  const git = (args) => execFileSync("git", args, { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" }).trim();
-  try {
-    return { commit: git(["rev-parse", "--short", "HEAD"]), source_dirty: git(["status", "--porcelain", "--", "src", "migrations", "wrangler.toml"]) !== "" };
-  } catch {
-    return { commit: null, source_dirty: null };
-  }
-}
-
 async function main() {
   const loadBefore = round(loadavg()[0]);
   const vars = loadDevVars(ROOT);
@@ -225,12 +215,10 @@ async function main() {
   const met = failures(figures.gateway) === 0 && ratios.throughput >= TARGET.throughputRatioMin && ratios.p99 <= TARGET.p99RatioMax;
   console.log(`Target ${met ? "met" : "NOT met"}${conclusive ? "." : " (inconclusive: machine busy)."}`);
 
-  const cpu = cpus();
-  const wranglerVersion = JSON.parse(readFileSync(join(ROOT, "node_modules", "wrangler", "package.json"), "utf8")).version;
   const report = {
     date: new Date().toISOString(),
     command: "npm run bench",
-    ...gitState(),
+    ...gitState(ROOT),
     request: { method: "POST", gateway_path: CREATE_TICKET_PATH, reference_path: "/", body: JSON.parse(BODY) },
     settings: {
       duration_s: settings.durationSeconds,
@@ -239,17 +227,10 @@ async function main() {
       rounds: settings.rounds,
       pipelining: settings.pipelining,
       order: plan,
-      runtime: `wrangler ${wranglerVersion} dev (local workerd); each Worker bundled once, served with --no-bundle`,
+      runtime: `wrangler ${wranglerVersion(ROOT)} dev (local workerd); each Worker bundled once, served with --no-bundle`,
       figures: "req/s = 2xx responses per second over all runs; p50/p99 = mean of the runs; CPU = server process tree per response",
     },
-    machine: {
-      cpu: cpu[0]?.model ?? "unknown",
-      cores: cpu.length,
-      memory_gb: round(totalmem() / 2 ** 30, 1),
-      node: process.version,
-      os: `${platform()} ${release()}`,
-      load_average_1m_before: loadBefore,
-    },
+    machine: machineInfo(loadBefore),
     startup,
     gateway: figures.gateway,
     reference: figures.reference,

@@ -3,21 +3,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { call, createTenant, type TestTenant } from "../helpers";
 import { createEntry, deliveryStub, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
+import type { DeliveryView as Delivery } from "../../src/delivery/delivery-view";
 
 let receiver: Receiver | null = null;
 afterEach(() => receiver?.restore());
-
-interface Delivery {
-  id: string;
-  eventSeq: number;
-  status: string;
-  blocking: boolean;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastStatus: number | null;
-  lastError: string | null;
-  replayOf: string | null;
-}
 
 const deliveries = async (tenant: TestTenant, query = "") =>
   (await (await call(tenant.slug, `/api/v1/deliveries${query}`, { key: tenant.key })).json<{ items: Delivery[] }>()).items;

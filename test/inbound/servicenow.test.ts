@@ -1,24 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { call, countRows, createApiKey, createTenant, envelope, type TestTenant } from "../helpers";
+import { SEED_SERVICENOW } from "../seed-bodies";
 
 const PATH = "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/servicenow";
 
-/** Seed 000's ServiceNow body, verbatim. */
-const SEED = {
-  requester_email: "john.doe@optimalidm.com",
-  number: "INC010100",
-  reported_by_email: "someone@optimalidm.com",
-  opened_at: "2022-01-05T19:25:51.927013+00:00",
-  impact: "low",
-  urgency: "medium",
-  short_description: "Test Ticket",
-  description: "Description of the Incident",
-  category: "network",
-  priority: "high",
-  sys_id: "9d385017c611228701d22104cc95c371",
-  subcategory: "ldap",
-  state: "open",
-};
+const SEED = SEED_SERVICENOW;
 
 const post = (tenant: TestTenant, json: unknown) => call(tenant.slug, PATH, { key: tenant.key, json });
 const record = async (tenant: TestTenant, id: string) =>

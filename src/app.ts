@@ -9,13 +9,15 @@ import { adminToken } from "./auth/admin-token";
 import { tenantRoutes } from "./admin/tenants";
 import { apiKeyRoutes } from "./admin/api-keys";
 import { serviceAccountRoutes } from "./admin/service-accounts";
+import { resealSecretRoutes } from "./admin/reseal-secrets";
 import { buildTenantApi } from "./tenant-api";
 import { openApiRoutes } from "./openapi/routes";
+import { portalRoutes } from "./portal/router";
 
 export function buildAdminApi() {
   const admin = newRouter();
   admin.use("*", adminToken());
-  return admin.route("/", tenantRoutes).route("/", apiKeyRoutes).route("/", serviceAccountRoutes);
+  return admin.route("/", tenantRoutes).route("/", apiKeyRoutes).route("/", serviceAccountRoutes).route("/", resealSecretRoutes);
 }
 
 export function buildApp() {
@@ -32,6 +34,10 @@ export function buildApp() {
   const tenantApi = buildTenantApi();
   // Public API documents and reference, on any host; before the tenant routes so no tenant is resolved.
   app.route("/", openApiRoutes({ tenantApi, adminApi: admin }));
+  // The portal calls the tenant API in process, through this same app (so every middleware runs).
+  const portal = portalRoutes((request, env, ctx) => app.fetch(request, env, ctx));
+  app.route("/t/:tenant", portal);
+  app.route("/", portal);
   app.route("/t/:tenant", tenantApi);
   app.route("/", tenantApi);
   return app;

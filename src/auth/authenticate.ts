@@ -5,6 +5,7 @@
  * response never says whether a key exists for another tenant.
  */
 import { createMiddleware } from "hono/factory";
+import type { Context } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import type { AppEnv } from "../http/app-env";
 import { AppError } from "../errors";
@@ -17,6 +18,7 @@ import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
 import { verifyPassword } from "./passwords";
 import { verifyArJwt } from "./ar-jwt";
 import { hasScope, type Principal, type Scope } from "./principal";
+import { internalPrincipal } from "./internal-principal";
 
 const CHALLENGE = 'Bearer realm="hookgate", Basic realm="hookgate"';
 /** last_used_at is advisory: refresh it at most this often, off the response path. */
@@ -28,7 +30,7 @@ export const unauthorized = (message: string) =>
 /** Verified API keys by SHA-256 hash; revocation deletes the entry (src/admin/api-keys.ts). */
 export const apiKeyCache = new TtlCache<string, Principal>(LOOKUP_CACHE_TTL_MS);
 
-async function apiKeyPrincipal(
+export async function apiKeyPrincipal(
   env: AppEnv["Bindings"],
   db: Database,
   tenantId: string,
@@ -104,20 +106,24 @@ export interface AuthenticateOptions {
 
 export const authenticate = (options: AuthenticateOptions) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const credential = parseAuthorization(c.req.header("authorization"));
-    if (!credential) throw unauthorized("Missing or malformed Authorization header");
     const tenant = c.get("tenant");
-    const db = c.get("db");
-    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(() => undefined));
-    const principal =
-      credential.kind === "api_key"
-        ? await apiKeyPrincipal(c.env, db, tenant.id, credential.key, Date.now(), defer)
-        : credential.kind === "ar_jwt"
-          ? await arJwtPrincipal(db, c.get("config").MASTER_KEY, tenant.id, credential.token)
-          : await serviceAccountPrincipal(db, tenant.id, credential);
+    const principal = internalPrincipal(c.req.raw) ?? (await credentialPrincipal(c));
+    if (principal.tenantId !== tenant.id) throw unauthorized("Credential is not valid for this tenant");
     if (!hasScope(principal, options.scope)) {
       throw new AppError("FORBIDDEN", `This credential is not allowed the '${options.scope}' scope`);
     }
     c.set("principal", principal);
     await next();
   });
+
+/** The principal behind the request's Authorization header (API key, service account or AR-JWT). */
+async function credentialPrincipal(c: Context<AppEnv>): Promise<Principal> {
+  const credential = parseAuthorization(c.req.header("authorization"));
+  if (!credential) throw unauthorized("Missing or malformed Authorization header");
+  const tenant = c.get("tenant");
+  const db = c.get("db");
+  const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(() => undefined));
+  if (credential.kind === "api_key") return apiKeyPrincipal(c.env, db, tenant.id, credential.key, Date.now(), defer);
+  if (credential.kind === "ar_jwt") return arJwtPrincipal(db, c.get("config").MASTER_KEY, tenant.id, credential.token);
+  return serviceAccountPrincipal(db, tenant.id, credential);
+}

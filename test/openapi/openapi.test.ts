@@ -30,6 +30,8 @@ function mountedRoutes(): string[] {
     if (route.method === "ALL") continue;
     if (route.path === "/t/:tenant" || route.path.startsWith("/t/:tenant/")) continue;
     if ((DOC_PATHS as readonly string[]).includes(route.path)) continue;
+    // The portal serves HTML pages for browsers, not API operations.
+    if (route.path === "/portal" || route.path.startsWith("/portal/")) continue;
     const path = route.path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");
     routes.add(`${route.method.toLowerCase()} ${path}`);
   }

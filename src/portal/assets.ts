@@ -61,6 +61,13 @@ pre { background: var(--panel); padding: .75rem; border-radius: .4rem; overflow-
   .side ul { display: flex; flex-wrap: wrap; gap: .25rem; }
   main { padding: 1rem; }
 }
+/* subscriptions, deliveries, dead letters */
+form.stack fieldset { border: 1px solid var(--line); border-radius: .5rem; padding: .75rem 1rem; display: grid; gap: .75rem; margin: 0; }
+form.stack legend { font-weight: 600; padding: 0 .25rem; }
+.check { display: flex; gap: .5rem; align-items: center; }
+.check label { display: inline; font-weight: 400; margin: 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0 0 1rem; }
+dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 `;
 
 export const PORTAL_JS = `

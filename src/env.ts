@@ -16,6 +16,8 @@ export interface Bindings {
   ENVIRONMENT: string;
   ADMIN_TOKEN: string;
   MASTER_KEY: string;
+  /** Set only while rotating MASTER_KEY: the old key, tried when the current one does not open a secret. */
+  MASTER_KEY_PREVIOUS?: string;
   MAX_BODY_BYTES?: string;
 }
 
@@ -34,6 +36,7 @@ export const configSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
   MASTER_KEY: base64Key32,
+  MASTER_KEY_PREVIOUS: base64Key32.optional(),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
 });
 

@@ -15,7 +15,9 @@ import { deliveryApiPath, renderSubscriptionDetail, streamSummary, subscriptionA
 
 const ACTIVE = "/subscriptions";
 const detailPath = (id: string) => `/subscriptions/${encodeURIComponent(id)}`;
-const errorText = (error: ApiError) => `${error.message} (${error.code})`;
+/** A redirect's flash has no room for a details list: the field problems go into the sentence. */
+const errorText = (error: ApiError) =>
+  `${error.message}${error.details?.length ? ` — ${error.details.map((detail) => `${detail.path}: ${detail.message}`).join("; ")}` : ""} (${error.code})`;
 
 function renderNew(c: Context<PortalEnv>, form: SubscriptionForm, error?: ApiError) {
   return renderPage(c, {

@@ -22,7 +22,7 @@ import { lifecycleHooksPage } from "./pages/lifecycle-hooks";
 import { destinationsPage } from "./pages/destinations";
 import { apiKeysPage } from "./pages/api-keys";
 
-/** Scripts and styles only from the Worker itself; no framing; nothing cached or leaked in a Referer. */
+/** Scripts and styles only from the Worker itself; no framing; nothing cached; no Referer to other sites. */
 const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -32,7 +32,9 @@ const portalContext = createMiddleware<PortalEnv>(async (c, next) => {
   await next();
   c.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
   c.header("X-Frame-Options", "DENY");
-  c.header("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on form POSTs, which the CSRF
+  // origin check (csrf.ts) must refuse; same-origin still sends nothing to other sites.
+  c.header("Referrer-Policy", "same-origin");
   c.header("X-Content-Type-Options", "nosniff");
   if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
 });

@@ -16,6 +16,8 @@ import { entryRoutes } from "./arsys/entry-routes";
 import { deliveryRoutes } from "./delivery/routes";
 import { inboundHookRoutes } from "./inbound/configurable/routes";
 import { lifecycleRoutes } from "./lifecycle/routes";
+import { statsRoutes } from "./stats/routes";
+import { tenantApiKeyRoutes } from "./api-keys/tenant-api-keys";
 
 export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*", "/hooks/*"] as const;
 
@@ -31,5 +33,7 @@ export function buildTenantApi() {
     .route("/", entryRoutes)
     .route("/", deliveryRoutes)
     .route("/", lifecycleRoutes)
-    .route("/", inboundHookRoutes);
+    .route("/", inboundHookRoutes)
+    .route("/", statsRoutes)
+    .route("/", tenantApiKeyRoutes);
 }

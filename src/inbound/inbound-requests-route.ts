@@ -1,6 +1,6 @@
 /** Tenant API: the inbound request log, newest first (never the Authorization header or the body). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, between, desc, eq, lt, sql } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { authenticate } from "../auth/authenticate";
 import { inboundRequests, type InboundRequest } from "../db/schema";
@@ -41,6 +41,12 @@ const listInbound = createRoute({
     query: z.object({
       limit: z.coerce.number().int().min(1).max(500).default(50),
       before: z.coerce.number().int().positive().optional().openapi({ description: "receivedAt in ms: page to older entries" }),
+      source: z.string().min(1).max(100).optional().openapi({ description: "Only this source (e.g. helpdesk.createticket)" }),
+      status: z
+        .string()
+        .regex(/^[1-5](xx|\d\d)$/, "must be a status class like 4xx or an exact status like 400")
+        .optional()
+        .openapi({ description: "A status class (2xx, 4xx, 5xx) or an exact status code" }),
     }),
   },
   responses: {
@@ -56,14 +62,27 @@ const listInbound = createRoute({
   },
 });
 
+/** `4xx` → 400..499, `404` → 404..404. */
+function statusRange(status: string): [number, number] {
+  const low = Number(status.replace(/x/g, "0"));
+  return [low, Number(status.replace(/x/g, "9"))];
+}
+
 export const inboundRequestRoutes = newRouter().openapi(listInbound, async (c) => {
-  const { limit, before } = c.req.valid("query");
+  const { limit, before, source, status } = c.req.valid("query");
   const tenantId = c.get("tenant").id;
   const rows = await c
     .get("db")
     .select()
     .from(inboundRequests)
-    .where(and(eq(inboundRequests.tenantId, tenantId), before === undefined ? undefined : lt(inboundRequests.receivedAt, before)))
+    .where(
+      and(
+        eq(inboundRequests.tenantId, tenantId),
+        before === undefined ? undefined : lt(inboundRequests.receivedAt, before),
+        source === undefined ? undefined : eq(inboundRequests.source, source),
+        status === undefined ? undefined : between(inboundRequests.status, ...statusRange(status)),
+      ),
+    )
     // rowid breaks ties between requests logged in the same millisecond, newest first.
     .orderBy(desc(inboundRequests.receivedAt), desc(sql`rowid`))
     .limit(limit)

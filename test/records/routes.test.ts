@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SEED_TICKET, TICKET_PATH, call, createTenant, envelope } from "../helpers";
+import { SEED_TICKET, TICKET_PATH, call, createTenant, envelope, waitForInboundLog } from "../helpers";
+import { SEED_SERVICENOW } from "../seed-bodies";
 
 async function postTickets(tenant: { slug: string; key: string }, count: number): Promise<string[]> {
   const ids: string[] = [];
@@ -89,5 +90,38 @@ describe("inbound request log API", () => {
     expect(page.items).toHaveLength(2);
     expect(page.nextBefore).not.toBeNull();
     expect((await call(a.slug, "/api/v1/inbound-requests", { key: b.key })).status).toBe(401);
+  });
+
+  it("filters by source and by status class or exact status", async () => {
+    const tenant = await createTenant("filters");
+    const sent = [
+      await call(tenant.slug, TICKET_PATH, { key: tenant.key, json: SEED_TICKET }),
+      await call(tenant.slug, TICKET_PATH, { key: tenant.key, json: { title: "no email" } }),
+      await call(tenant.slug, "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/servicenow", { key: tenant.key, json: SEED_SERVICENOW }),
+    ];
+    expect(sent.map((response) => response.status)).toEqual([201, 400, 201]);
+    for (const response of sent) await waitForInboundLog(tenant.id, response.headers.get("x-request-id")!);
+    type Item = { source: string; status: number; code: string | null; error: string | null };
+    const list = async (query: string) => (await (await call(tenant.slug, `/api/v1/inbound-requests${query}`, { key: tenant.key })).json<{ items: Item[] }>()).items;
+
+    expect((await list("?source=helpdesk.servicenow")).map((item) => item.status)).toEqual([201]);
+    expect((await list("?source=helpdesk.createticket")).map((item) => item.status)).toEqual([400, 201]);
+    expect((await list("?status=2xx")).map((item) => item.source).sort()).toEqual(["helpdesk.createticket", "helpdesk.servicenow"]);
+    const rejected = await list("?status=4xx&source=helpdesk.createticket");
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+    expect(rejected[0]!.error).toBeTruthy();
+    expect(await list("?status=400")).toHaveLength(1);
+    expect(await list("?status=404")).toEqual([]);
+    expect(await list("?source=hr.provisioning")).toEqual([]);
+  });
+
+  it("rejects a malformed status filter with 400 VALIDATION_FAILED", async () => {
+    const tenant = await createTenant("filters");
+    for (const status of ["4XX", "600", "ok", "40"]) {
+      const response = await call(tenant.slug, `/api/v1/inbound-requests?status=${status}`, { key: tenant.key });
+      expect(response.status, status).toBe(400);
+      expect((await envelope(response)).error.code).toBe("VALIDATION_FAILED");
+    }
   });
 });

@@ -1,0 +1,62 @@
+/**
+ * Tenant API for the tenant's own API keys (scope "api"): list, create (the plaintext key is answered once)
+ * and revoke. A caller can only hand out scopes it holds itself; another tenant's key id is simply not found.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { newRouter, errors } from "../http/openapi-app";
+import { jsonBody } from "../http/json-body";
+import { authenticate } from "../auth/authenticate";
+import { AppError } from "../errors";
+import { scopes } from "../auth/principal";
+import { apiKeyView, createApiKey, createdApiKey, listApiKeys, revokeApiKey } from "./api-key-store";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+
+const createBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  scopes: z
+    .array(z.enum(scopes))
+    .min(1)
+    .transform((list) => [...new Set(list)])
+    .optional()
+    .openapi({ description: "Defaults to the caller's own scopes; none beyond them may be granted" }),
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/api/v1/api-keys",
+  middleware: [authenticate({ scope: "api" })] as const,
+  responses: { 200: json(z.object({ items: z.array(apiKeyView) }), "The tenant's keys, without secrets"), 401: errors[401], 403: errors[403] },
+});
+
+const create = createRoute({
+  method: "post",
+  path: "/api/v1/api-keys",
+  middleware: [authenticate({ scope: "api" }), jsonBody()] as const,
+  request: { body: { required: true, content: { "application/json": { schema: createBody } } } },
+  responses: { 201: json(createdApiKey, "Created; `key` is shown only here"), 400: errors[400], 401: errors[401], 403: errors[403], 413: errors[413], 415: errors[415] },
+});
+
+const revoke = createRoute({
+  method: "delete",
+  path: "/api/v1/api-keys/{id}",
+  middleware: [authenticate({ scope: "api" })] as const,
+  request: { params: z.object({ id: z.string().min(1).max(200) }) },
+  responses: { 204: { description: "Revoked" }, 401: errors[401], 403: errors[403], 404: errors[404] },
+});
+
+export const tenantApiKeyRoutes = newRouter()
+  .openapi(list, async (c) => c.json({ items: await listApiKeys(c.get("db"), c.get("tenant").id) }, 200))
+  .openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const held = c.get("principal").scopes;
+    const granted = body.scopes ?? scopes.filter((scope) => held.includes(scope));
+    const beyond = granted.filter((scope) => !held.includes(scope));
+    if (beyond.length > 0) throw new AppError("FORBIDDEN", `A key cannot grant scopes its creator does not hold: ${beyond.join(", ")}`);
+    return c.json(await createApiKey(c.get("db"), c.env.SECRETS, c.get("tenant").id, { name: body.name, scopes: granted }), 201);
+  })
+  .openapi(revoke, async (c) => {
+    const { id } = c.req.valid("param");
+    if (!(await revokeApiKey(c.get("db"), c.env.SECRETS, c.get("tenant").id, id))) throw new AppError("NOT_FOUND", `No active API key '${id}'`);
+    return c.body(null, 204);
+  });

@@ -85,14 +85,14 @@ export const inboundHooksPage = new Hono<PortalEnv>()
     });
   })
   .get("/inbound-hooks/:id", async (c) => {
-    const [found, presets] = await Promise.all([c.get("api").get<HookView>(`${HOOKS}/${c.req.param("id")}`), loadPresets(c)]);
+    const [found, presets] = await Promise.all([c.get("api").get<HookView>(`${HOOKS}/${encodeURIComponent(c.req.param("id"))}`), loadPresets(c)]);
     if (!found.ok) return notFound(c, found);
     const hook = found.body;
     const presetName = presets.find((preset) => preset.id === hook.preset)?.name ?? hook.preset;
     return renderHook(c, { hook, form: formFromHook(hook, presetSample(presets, hook.preset)), presetName });
   })
   .post("/inbound-hooks/:id", async (c) => {
-    const id = c.req.param("id");
+    const id = encodeURIComponent(c.req.param("id"));
     const [found, form, presets] = await Promise.all([c.get("api").get<HookView>(`${HOOKS}/${id}`), formFromRequest(c), loadPresets(c)]);
     if (!found.ok) return notFound(c, found);
     const saved = await c.get("api").send<HookView>("PUT", `${HOOKS}/${id}`, hookInput({ ...form, preset: found.body.preset }));
@@ -107,7 +107,7 @@ export const inboundHooksPage = new Hono<PortalEnv>()
     return redirectWith(c, `/inbound-hooks/${id}`, { notice: "Inbound hook saved." });
   })
   .post("/inbound-hooks/:id/preview", async (c) => {
-    const id = c.req.param("id");
+    const id = encodeURIComponent(c.req.param("id"));
     const [found, body, presets] = await Promise.all([c.get("api").get<HookView>(`${HOOKS}/${id}`), c.req.parseBody(), loadPresets(c)]);
     if (!found.ok) return notFound(c, found);
     const sampleBody = typeof body["sample_body"] === "string" ? body["sample_body"] : "";
@@ -117,7 +117,7 @@ export const inboundHooksPage = new Hono<PortalEnv>()
     return renderHook(c, { hook, form: formFromHook(hook, sampleBody), presetName, preview }, preview.ok ? 200 : 400);
   })
   .post("/inbound-hooks/:id/delete", async (c) => {
-    const id = c.req.param("id");
+    const id = encodeURIComponent(c.req.param("id"));
     const deleted = await c.get("api").send("DELETE", `${HOOKS}/${id}`);
     if (!deleted.ok) return redirectWith(c, "/inbound-hooks", { error: `${deleted.error.message} (${deleted.error.code})` });
     return redirectWith(c, "/inbound-hooks", { notice: "Inbound hook deleted." });

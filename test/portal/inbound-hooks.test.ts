@@ -14,6 +14,19 @@ function inputValue(html: string, id: string): string | undefined {
   return match?.[1]?.replace(/&amp;/g, "&");
 }
 
+/** The hook page's edit form as it loads for this hook. */
+const editForm = (hook: HookView) => ({
+  name: hook.name,
+  auth_kind: hook.auth.kind,
+  header_name: hook.auth.headerName ?? "",
+  secret: "",
+  event: hook.event,
+  form: hook.form,
+  sync_keys: hook.syncKeys.join(", "),
+  template: hook.template,
+  sample_body: "",
+});
+
 const genericHmacForm = (overrides: Record<string, string> = {}) => ({
   name: "HR feed",
   preset: "generic-hmac",
@@ -135,26 +148,38 @@ describe("portal inbound hooks", () => {
     expect(await (await readHook(tenant, hook.id)).json()).toMatchObject({ name: "renamed", event: "archive" });
   });
 
-  it("previews the saved template over a sample body, and shows the error code for a template that fails", async () => {
+  it("previews the template as typed over a sample body without saving it, and shows the error code for one that fails", async () => {
     const tenant = await createTenant("ih-preview");
-    const good = await createHook(tenant, { name: "good", preset: "generic-header-secret", template: '{"email": {{ body.email | tojson }}, "n": {{ body.n + 1 }}}', syncKeys: ["email"] });
-    const broken = await createHook(tenant, { name: "broken", preset: "generic-header-secret", template: "[{{ body.email | tojson }}]" });
+    const hook = await createHook(tenant, { name: "good", preset: "generic-header-secret", template: '{"email": {{ body.email | tojson }}}', syncKeys: ["email"] });
     const browser = await new PortalBrowser(tenant.slug).signedIn(tenant.key);
-    await browser.get(`/portal/inbound-hooks/${good.id}`);
-    const rendered = await browser.post(`/portal/inbound-hooks/${good.id}/preview`, { sample_body: '{"email": "pat@example.com", "n": 41}' });
-    expect(rendered.status).toBe(200);
-    const text = pageText(rendered.html);
-    expect(text).toMatch(/Preview .*"email": "pat@example.com"/);
-    expect(text).toContain('"n": 42');
-    expect(text).toContain("email = pat@example.com");
-    expect(rendered.html).toContain("pat@example.com"); // the sample body is kept in its textarea
+    const page = await browser.get(`/portal/inbound-hooks/${hook.id}`);
+    expect(page.html).toContain(`formaction="/portal/inbound-hooks/${hook.id}/preview"`);
+    const edit = (template: string, sample: string) => ({ ...editForm(hook), name: "typed, not saved", template, sample_body: sample });
 
-    const failed = await browser.post(`/portal/inbound-hooks/${broken.id}/preview`, { sample_body: '{"email": "pat@example.com"}' });
+    const saved = await browser.post(`/portal/inbound-hooks/${hook.id}/preview`, edit(hook.template, '{"email": "pat@example.com"}'));
+    expect(saved.status).toBe(200);
+    expect(pageText(saved.html)).toMatch(/Preview .*"email": "pat@example.com"/);
+    expect(pageText(saved.html)).toContain("email = pat@example.com");
+
+    const typed = await browser.post(`/portal/inbound-hooks/${hook.id}/preview`, edit('{"email": {{ body.email | upper | tojson }}, "n": {{ body.n + 1 }}}', '{"email": "pat@example.com", "n": 41}'));
+    expect(typed.status).toBe(200);
+    const text = pageText(typed.html);
+    expect(text).toContain('"email": "PAT@EXAMPLE.COM"');
+    expect(text).toContain('"n": 42');
+    expect(inputValue(typed.html, "hook-name")).toBe("typed, not saved"); // the form keeps what was typed
+    expect(typed.html).toContain("body.n + 1");
+
+    const failed = await browser.post(`/portal/inbound-hooks/${hook.id}/preview`, edit("[{{ body.email | tojson }}]", '{"email": "pat@example.com"}'));
     expect(failed.status).toBe(400);
-    expect(pageText(failed.html)).toContain("TEMPLATE_FAILED");
-    const notJson = await browser.post(`/portal/inbound-hooks/${good.id}/preview`, { sample_body: "{nope" });
+    expect(pageText(failed.html)).toMatch(/Preview .*TEMPLATE_FAILED/);
+    const unparsable = await browser.post(`/portal/inbound-hooks/${hook.id}/preview`, edit('{"a": {{ body.a }', "{}"));
+    expect(unparsable.status).toBe(400);
+    expect(pageText(unparsable.html)).toContain("TEMPLATE_FAILED");
+    const notJson = await browser.post(`/portal/inbound-hooks/${hook.id}/preview`, edit(hook.template, "{nope"));
     expect(notJson.status).toBe(400);
     expect(pageText(notJson.html)).toContain("Sample body is not valid JSON");
+
+    expect(await (await readHook(tenant, hook.id)).json()).toMatchObject({ name: "good", template: hook.template });
     expect(await countRows("records", tenant.id)).toBe(0);
   });
 
@@ -203,7 +228,7 @@ describe("portal inbound hooks security", () => {
     expect((await browser.get(`/portal/inbound-hooks/${hook.id}`)).status).toBe(404);
     const edit = await browser.post(`/portal/inbound-hooks/${hook.id}`, { name: "pwned", auth_kind: "header_secret", secret: "attacker-secret-1" });
     expect(edit.status).toBe(404);
-    expect((await browser.post(`/portal/inbound-hooks/${hook.id}/preview`, { sample_body: "{}" })).status).toBe(404);
+    expect((await browser.post(`/portal/inbound-hooks/${hook.id}/preview`, { ...editForm(hook), sample_body: "{}" })).status).toBe(404);
     const deleted = await browser.post(`/portal/inbound-hooks/${hook.id}/delete`);
     expect(deleted.status).toBe(303);
     expect(deleted.location).toContain("error=");

@@ -1,7 +1,7 @@
 /**
  * Issue 7 configuration API (tenant API key, scope `api`): the preset catalogue, create/list/get/replace/delete
- * configurable inbound hooks, and a dry run that renders a hook's template over a sample body and stores nothing.
- * Secrets are sealed in KV and shown only once, when Hookgate generated them.
+ * configurable inbound hooks, and a dry run that renders a hook's template (or an unsaved one to try) over a
+ * sample body and stores nothing. Secrets are sealed in KV and shown only once, when Hookgate generated them.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../../http/openapi-app";
@@ -14,7 +14,7 @@ import type { Tenant } from "../../db/schema";
 import { PRESETS } from "./presets";
 import { deleteHook, findHook, insertHook, listHooks, replaceHook } from "./hook-store";
 import { hookInput, hookView, presetOf, resolveHook, toHookView } from "./hook-view";
-import { compileTemplate, TemplateError } from "./template";
+import { compileTemplate, MAX_TEMPLATE_CHARS, TemplateError } from "./template";
 import { headerRecord, mapDelivery, syncKeyValues, vendorEventId } from "./mapping";
 
 const idParam = z.object({ id: z.string().regex(/^hook_[0-9a-f]{24}$/, "is not an inbound hook id") });
@@ -91,6 +91,7 @@ const dryRunInput = z
   .object({
     body: z.unknown().optional().openapi({ description: "A vendor body; the preset's documented sample when absent" }),
     headers: z.record(z.string(), z.string()).optional(),
+    template: z.string().min(1).max(MAX_TEMPLATE_CHARS).optional().openapi({ description: "A template to try instead of the saved one, e.g. an editor's unsaved text" }),
   })
   .openapi("InboundHookDryRun");
 
@@ -107,7 +108,7 @@ const dryRunResult = z.object({
 const dryRun = createRoute({
   method: "post",
   path: "/api/v1/inbound-hooks/{id}/dry-run",
-  summary: "Render the hook's template over a sample body; nothing is stored",
+  summary: "Render the hook's template, or a template to try, over a sample body; nothing is stored",
   middleware: [authenticate({ scope: "api" }), jsonBody()] as const,
   request: { params: idParam, body: { required: true, content: { "application/json": { schema: dryRunInput } } } },
   responses: { 200: json(dryRunResult, "The fields each item maps to"), ...errors },
@@ -151,7 +152,7 @@ export const inboundHookConfigRoutes = newRouter()
     const body = sample.body === undefined ? preset.sample.body : sample.body;
     const headers = new Headers(sample.headers ?? (sample.body === undefined ? preset.sample.headers : {}));
     try {
-      const items = mapDelivery(compileTemplate(hook.template), preset, { body, headers: headerRecord(headers), now: Date.now() });
+      const items = mapDelivery(compileTemplate(sample.template ?? hook.template), preset, { body, headers: headerRecord(headers), now: Date.now() });
       return c.json(
         {
           eventId: vendorEventId(preset, headers, body),

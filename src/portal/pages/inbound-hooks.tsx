@@ -1,6 +1,6 @@
 /**
  * Inbound hooks page: the tenant's configurable inbound hooks with their receiving URLs, a new hook from a
- * preset, a hook's settings and template, and a dry-run preview of the saved template over a sample body.
+ * preset, a hook's settings and template, and a dry-run preview of the template as typed over a sample body.
  * Everything goes through /api/v1/inbound-hooks.
  */
 import { Hono, type Context } from "hono";
@@ -33,16 +33,20 @@ function notFound(c: Context<PortalEnv>, failed: { status: number; error: ApiErr
   return renderPage(c, { title: "Inbound hook not found", active: ACTIVE, body, status: pageStatus(failed.status) });
 }
 
+const presetName = (presets: PresetView[], id: string): string => presets.find((preset) => preset.id === id)?.name ?? id;
+
 /** The preset's sample body, pretty-printed, to start a dry run from. */
 const presetSample = (presets: PresetView[], id: string): string => {
   const preset = presets.find((candidate) => candidate.id === id);
   return preset ? prettyJson(preset.sample.body) : "";
 };
 
-async function dryRun(c: Context<PortalEnv>, hookId: string, sampleBody: string): Promise<Preview> {
+/** Renders `template` (the saved one when undefined) over the sample body through the dry-run API. */
+async function dryRun(c: Context<PortalEnv>, hookId: string, sampleBody: string, template?: string): Promise<Preview> {
   const sample = parseSampleBody(sampleBody);
   if (!sample.ok) return { ok: false, error: { code: "INVALID_JSON", message: sample.message } };
-  const result = await c.get("api").send<DryRunResult>("POST", `${HOOKS}/${hookId}/dry-run`, sample.body === undefined ? {} : { body: sample.body });
+  const input = { ...(sample.body === undefined ? {} : { body: sample.body }), ...(template === undefined ? {} : { template }) };
+  const result = await c.get("api").send<DryRunResult>("POST", `${HOOKS}/${hookId}/dry-run`, input);
   return result.ok ? { ok: true, result: result.body } : { ok: false, error: result.error };
 }
 
@@ -79,7 +83,7 @@ export const inboundHooksPage = new Hono<PortalEnv>()
     return renderHook(c, {
       hook,
       form: formFromHook(hook, form.sampleBody || presetSample(presets, hook.preset)),
-      presetName: presets.find((preset) => preset.id === hook.preset)?.name ?? hook.preset,
+      presetName: presetName(presets, hook.preset),
       secret: hook.auth.secret !== MASKED_SECRET ? hook.auth.secret : undefined,
       preview: form.sampleBody.trim() ? await dryRun(c, hook.id, form.sampleBody) : undefined,
     });
@@ -88,33 +92,27 @@ export const inboundHooksPage = new Hono<PortalEnv>()
     const [found, presets] = await Promise.all([c.get("api").get<HookView>(`${HOOKS}/${encodeURIComponent(c.req.param("id"))}`), loadPresets(c)]);
     if (!found.ok) return notFound(c, found);
     const hook = found.body;
-    const presetName = presets.find((preset) => preset.id === hook.preset)?.name ?? hook.preset;
-    return renderHook(c, { hook, form: formFromHook(hook, presetSample(presets, hook.preset)), presetName });
+    return renderHook(c, { hook, form: formFromHook(hook, presetSample(presets, hook.preset)), presetName: presetName(presets, hook.preset) });
   })
   .post("/inbound-hooks/:id", async (c) => {
     const id = encodeURIComponent(c.req.param("id"));
     const [found, form, presets] = await Promise.all([c.get("api").get<HookView>(`${HOOKS}/${id}`), formFromRequest(c), loadPresets(c)]);
     if (!found.ok) return notFound(c, found);
-    const saved = await c.get("api").send<HookView>("PUT", `${HOOKS}/${id}`, hookInput({ ...form, preset: found.body.preset }));
-    const presetName = presets.find((preset) => preset.id === found.body.preset)?.name ?? found.body.preset;
-    if (!saved.ok) {
-      const kept = { ...form, sampleBody: presetSample(presets, found.body.preset) };
-      return renderHook(c, { hook: found.body, form: kept, presetName, error: saved.error }, pageStatus(saved.status));
-    }
-    if (saved.body.auth.secret !== MASKED_SECRET) {
-      return renderHook(c, { hook: saved.body, form: formFromHook(saved.body, presetSample(presets, saved.body.preset)), presetName, secret: saved.body.auth.secret });
-    }
+    // The preset (and so the auth kind) is the hook's own; the form only edits the rest.
+    const typed = { ...form, preset: found.body.preset, authKind: found.body.auth.kind };
+    const saved = await c.get("api").send<HookView>("PUT", `${HOOKS}/${id}`, hookInput(typed));
+    if (!saved.ok) return renderHook(c, { hook: found.body, form: typed, presetName: presetName(presets, found.body.preset), error: saved.error }, pageStatus(saved.status));
     return redirectWith(c, `/inbound-hooks/${id}`, { notice: "Inbound hook saved." });
   })
   .post("/inbound-hooks/:id/preview", async (c) => {
     const id = encodeURIComponent(c.req.param("id"));
-    const [found, body, presets] = await Promise.all([c.get("api").get<HookView>(`${HOOKS}/${id}`), c.req.parseBody(), loadPresets(c)]);
+    const [found, form, presets] = await Promise.all([c.get("api").get<HookView>(`${HOOKS}/${id}`), formFromRequest(c), loadPresets(c)]);
     if (!found.ok) return notFound(c, found);
-    const sampleBody = typeof body["sample_body"] === "string" ? body["sample_body"] : "";
     const hook = found.body;
-    const preview = await dryRun(c, id, sampleBody);
-    const presetName = presets.find((preset) => preset.id === hook.preset)?.name ?? hook.preset;
-    return renderHook(c, { hook, form: formFromHook(hook, sampleBody), presetName, preview }, preview.ok ? 200 : 400);
+    // The edit form as typed stays on the page: previewing is trying a template before saving it.
+    const preview = await dryRun(c, id, form.sampleBody, form.template);
+    const typed = { ...form, preset: hook.preset, authKind: hook.auth.kind };
+    return renderHook(c, { hook, form: typed, presetName: presetName(presets, hook.preset), preview }, preview.ok ? 200 : 400);
   })
   .post("/inbound-hooks/:id/delete", async (c) => {
     const id = encodeURIComponent(c.req.param("id"));

@@ -1,6 +1,6 @@
 /**
  * The inbound hook pages' markup: the list, the new-hook page (preset picker, then the form), and a hook's page
- * (receiving URL, edit form, dry-run preview, delete). Handlers in ../inbound-hooks.tsx fetch and render these.
+ * (receiving URL, edit form whose Preview dry-runs the template as typed, delete). Handlers in ../inbound-hooks.tsx fetch and render these.
  */
 import type { Context } from "hono";
 import type { PortalEnv } from "../../portal-env";
@@ -145,17 +145,17 @@ export function HookBody(props: { c: Context<PortalEnv>; state: HookPageState })
       <form method="post" action={portalPath(c, path)} class="stack">
         <CsrfField token={csrf} />
         <HookFields form={form} editing={true} />
-        <p class="actions"><button type="submit" class="primary">Save inbound hook</button></p>
-      </form>
-      <h2>Dry run</h2>
-      <form method="post" action={portalPath(c, `${path}/preview`)} class="stack">
-        <CsrfField token={csrf} />
         <div>
           <label for="sample-body">Sample body</label>
           <textarea id="sample-body" name="sample_body" rows={10} spellcheck={false} aria-describedby="sample-body-hint">{form.sampleBody}</textarea>
-          <p class="hint" id="sample-body-hint">Renders the saved template over this JSON body; nothing is stored. Empty uses the preset's sample.</p>
+          <p class="hint" id="sample-body-hint">
+            Preview renders the template above, saved or not, over this JSON body; nothing is stored. Empty uses the preset's sample.
+          </p>
         </div>
-        <p class="actions"><button type="submit">Preview</button></p>
+        <p class="actions">
+          <button type="submit" class="primary">Save inbound hook</button>
+          <button type="submit" formaction={portalPath(c, `${path}/preview`)}>Preview</button>
+        </p>
       </form>
       {state.preview ? <PreviewSection preview={state.preview} /> : null}
       <h2>Delete</h2>

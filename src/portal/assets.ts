@@ -88,4 +88,9 @@ document.addEventListener("change", (event) => {
   if (!all) return;
   for (const box of document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]')) box.checked = all.checked;
 });
+// data-canonical-url: a page rendered by a form post shows its own address, so reloading it is a GET, not a re-post.
+{
+  const canonical = document.querySelector("[data-canonical-url]");
+  if (canonical) history.replaceState(null, "", canonical.dataset.canonicalUrl);
+}
 `;

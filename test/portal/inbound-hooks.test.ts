@@ -96,6 +96,7 @@ describe("portal inbound hooks", () => {
     expect(inputValue(created.html, "receiving-url")).toBe(hook!.url);
     expect(hook!.url).toMatch(new RegExp(`^http://${tenant.slug}\\..+/hooks/${hook!.id}$`));
     expect(inputValue(created.html, "hook-new-secret")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(created.html).toContain(`data-canonical-url="/portal/inbound-hooks/${hook!.id}"`);
     const text = pageText(created.html);
     expect(text).toContain("Preview");
     expect(text).toContain('"first_name": "Sam"');
@@ -103,6 +104,7 @@ describe("portal inbound hooks", () => {
     const again = await browser.get(`/portal/inbound-hooks/${hook!.id}`);
     expect(again.status).toBe(200);
     expect(again.html).not.toContain("hook-new-secret");
+    expect(again.html).not.toContain("data-canonical-url");
     expect(inputValue(again.html, "receiving-url")).toBe(hook!.url);
   });
 

@@ -132,6 +132,8 @@ export function HookBody(props: { c: Context<PortalEnv>; state: HookPageState })
   const path = `/inbound-hooks/${hook.id}`;
   return (
     <>
+      {/* Rendered by a post (create, preview, a refused edit): the address bar should still name this hook. */}
+      {c.req.method === "POST" ? <div hidden data-canonical-url={portalPath(c, path)}></div> : null}
       <CopyField id="receiving-url" label="Receiving URL" value={hook.url} />
       <p class="hint">Preset {state.presetName} · {AUTH_LABELS[hook.auth.kind]} · updated {hook.updatedAt}</p>
       {state.secret ? (

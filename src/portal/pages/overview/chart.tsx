@@ -28,6 +28,8 @@ export function ActivityChart(props: { series: ChartPoint[]; label: string }) {
       <svg class="chart" role="img" aria-label={props.label} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width={WIDTH} height={HEIGHT}>
         <title>{props.label}</title>
         <line x1="0" y1={plot} x2={WIDTH} y2={plot} stroke="#d0d7de" />
+        <line x1="0" y1="8" x2={WIDTH} y2="8" stroke="#d0d7de" stroke-dasharray="4 4" />
+        <text x={WIDTH - 4} y="20" font-size="12" fill="#57606a" text-anchor="end">{String(top)}</text>
         {series.map((point, index) => {
           const x = index * slot + slot * 0.1;
           const ok = height(point.succeeded);

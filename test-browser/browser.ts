@@ -64,11 +64,18 @@ export async function signIn(page: Page, port: number, apiKey: string): Promise<
   await page.waitForURL((url) => !url.pathname.endsWith("/login"));
 }
 
-/** Saves test/artifacts/screenshots/<name>-<width>.png (full page). */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
+/**
+ * Saves test/artifacts/screenshots/<name>-<width>.png (full page). `viewportOnly` also saves what fits the
+ * viewport to screenshots/readme/ (the README's pictures, copied to docs/ by `npm run screenshots`).
+ */
+export async function screenshot(page: Page, name: string, options: { viewportOnly?: boolean } = {}): Promise<void> {
   const width = page.viewportSize()?.width ?? 0;
+  mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  if (options.viewportOnly) {
+    mkdirSync(join(SCREENSHOTS, "readme"), { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, "readme", `${name}-${width}.png`) });
+  }
 }
 
 /** Nothing on the page is wider than the viewport (no sideways scrolling at 375 px). */

@@ -60,10 +60,12 @@ interface PortalPage {
   path: () => string;
   /** Brings the page into the state worth a screenshot (e.g. a test result shown inline). */
   prepare?: (page: Page) => Promise<void>;
+  /** Widths at which this page is one of the README's pictures. */
+  readme?: number[];
 }
 
 const PAGES: PortalPage[] = [
-  { name: "overview", path: () => "" },
+  { name: "overview", path: () => "", readme: [WIDE.width] },
   { name: "inbound-log", path: () => "/inbound-requests" },
   { name: "subscriptions", path: () => "/subscriptions" },
   { name: "subscription-new", path: () => "/subscriptions/new" },
@@ -74,9 +76,10 @@ const PAGES: PortalPage[] = [
       await page.getByRole("button", { name: "Send test" }).click();
       await page.getByRole("region", { name: "Test result" }).waitFor();
     },
+    readme: [WIDE.width],
   },
   { name: "deliveries", path: () => "/deliveries" },
-  { name: "delivery-detail", path: () => `/deliveries/${deliveryId}` },
+  { name: "delivery-detail", path: () => `/deliveries/${deliveryId}`, readme: [WIDE.width, NARROW.width] },
   { name: "dead-letters", path: () => "/dead-letters" },
   { name: "inbound-hooks", path: () => "/inbound-hooks" },
   { name: "inbound-hook-new", path: () => "/inbound-hooks/new" },
@@ -98,7 +101,7 @@ describe.each([
       await entry.prepare?.(page);
       expect.soft(await page.getByRole("heading", { level: 1 }).count(), `${entry.name}: one h1`).toBe(1);
       await expectNoHorizontalOverflow(page, entry.name);
-      await screenshot(page, entry.name);
+      await screenshot(page, entry.name, { viewportOnly: entry.readme?.includes(viewport.width) ?? false });
     }
     expect(errors).toEqual([]);
     await context.close();

@@ -68,6 +68,10 @@ form.stack legend { font-weight: 600; padding: 0 .25rem; }
 .check label { display: inline; font-weight: 400; margin: 0; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0 0 1rem; }
 dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
+/* inbound hooks, destinations; narrow screens: the navigation row keeps its own height, main takes the rest */
+@media (max-width: 700px) { body { grid-template-rows: auto auto 1fr; } }
+section.card + section.card { margin-top: .75rem; }
+td .copy-row { min-width: 22rem; }
 `;
 
 export const PORTAL_JS = `

@@ -41,7 +41,14 @@ export function HookList(props: { c: Context<PortalEnv>; hooks: HookView[]; pres
             <td>{presetName(hook.preset)}</td>
             <td>{AUTH_LABELS[hook.auth.kind]}</td>
             <td>{hook.event} <code>{hook.form}</code></td>
-            <td><CopyField id={`url-${hook.id}`} label={`Receiving URL of ${hook.name}`} value={hook.url} /></td>
+            <td>
+              {/* The column header already says what this is; the label stays for screen readers. */}
+              <div class="copy-row">
+                <label for={`url-${hook.id}`} class="sr-only">{`Receiving URL of ${hook.name}`}</label>
+                <input id={`url-${hook.id}`} type="text" readonly value={hook.url} />
+                <button type="button" data-copy={`url-${hook.id}`}>Copy</button>
+              </div>
+            </td>
           </tr>
         ))}
       </DataTable>

@@ -66,7 +66,7 @@ interface PortalPage {
 
 const PAGES: PortalPage[] = [
   { name: "overview", path: () => "", readme: [WIDE.width] },
-  { name: "inbound-log", path: () => "/inbound-requests" },
+  { name: "inbound-log", path: () => "/inbound-requests", readme: [WIDE.width] },
   { name: "subscriptions", path: () => "/subscriptions" },
   { name: "subscription-new", path: () => "/subscriptions/new" },
   {
@@ -79,7 +79,7 @@ const PAGES: PortalPage[] = [
     readme: [WIDE.width],
   },
   { name: "deliveries", path: () => "/deliveries" },
-  { name: "delivery-detail", path: () => `/deliveries/${deliveryId}`, readme: [WIDE.width, NARROW.width] },
+  { name: "delivery-detail", path: () => `/deliveries/${deliveryId}`, readme: [NARROW.width] },
   { name: "dead-letters", path: () => "/dead-letters" },
   { name: "inbound-hooks", path: () => "/inbound-hooks" },
   { name: "inbound-hook-new", path: () => "/inbound-hooks/new" },

@@ -38,6 +38,8 @@ describe("portal API keys", () => {
     expect(key).toMatch(/^hg_/);
     expect(created.html).toContain('<label for="new-api-key">New API key</label>');
     expect(pageText(created.html)).toContain("won't be shown again");
+    // Reloading the page must not post the form again: the script swaps the address for the list's.
+    expect(created.html).toContain('data-canonical-url="/portal/api-keys"');
     expect(pageText(created.html)).toContain("ci runner");
 
     expect((await call(tenant.slug, "/api/v1/events", { key })).status).toBe(200);

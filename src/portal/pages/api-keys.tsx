@@ -22,7 +22,7 @@ async function renderKeys(c: Context<PortalEnv>, options: { form?: KeyForm; erro
   const list = await c.get("api").get<{ items: ApiKeyItem[] }>("/api/v1/api-keys");
   const body = (
     <>
-      {options.created ? <NewKey created={options.created} /> : null}
+      {options.created ? <NewKey created={options.created} listUrl={portalPath(c, ACTIVE)} /> : null}
       {list.ok ? null : <p role="alert" class="flash error">{`${list.error.message} (${list.error.code})`}</p>}
       <h2>Keys</h2>
       <KeyList c={c} keys={list.ok ? list.body.items : []} />

@@ -98,9 +98,10 @@ export function CreateKeyForm(props: { c: Context<PortalEnv>; form: KeyForm; err
   );
 }
 
-export function NewKey(props: { created: CreatedKey }) {
+/** `listUrl` becomes the page's address (portal.js), so a reload is a GET: no second key, and this one is gone. */
+export function NewKey(props: { created: CreatedKey; listUrl: string }) {
   return (
-    <section aria-labelledby="new-key-heading">
+    <section aria-labelledby="new-key-heading" data-canonical-url={props.listUrl}>
       <h2 id="new-key-heading">{`Key "${props.created.name}" created`}</h2>
       <CopyField id="new-api-key" label="New API key" value={props.created.key} />
       <p class="flash notice" role="status">

@@ -51,7 +51,7 @@ export function Flash(props: { notice?: string | undefined; error?: string | und
 }
 
 /** Renders a signed-in page. `active` is the NAV path the page belongs to. */
-export function renderPage(c: Context<PortalEnv>, page: { title: string; active: string; body: Child; status?: 200 | 400 | 404 | 409 | 422 }) {
+export function renderPage(c: Context<PortalEnv>, page: { title: string; active: string; body: Child; status?: 200 | 201 | 400 | 403 | 404 | 409 | 422 }) {
   const base = c.get("base");
   const session = c.get("session");
   const tenant = c.get("tenant");

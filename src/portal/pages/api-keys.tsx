@@ -12,13 +12,8 @@ import { CreateKeyForm, KeyList, NewKey, type ApiKeyItem, type CreatedKey, type 
 
 const ACTIVE = "/api-keys";
 
-/** renderPage knows only the usual statuses; a page can still answer 201 or 403 for what it did. */
-async function withStatus(response: Response | Promise<Response>, status: number): Promise<Response> {
-  const rendered = await response;
-  return new Response(rendered.body, { status, headers: rendered.headers });
-}
 
-async function renderKeys(c: Context<PortalEnv>, options: { form?: KeyForm; error?: ApiError; created?: CreatedKey } = {}) {
+async function renderKeys(c: Context<PortalEnv>, options: { form?: KeyForm; error?: ApiError; created?: CreatedKey; status?: 201 | 400 | 403 } = {}) {
   const list = await c.get("api").get<{ items: ApiKeyItem[] }>("/api/v1/api-keys");
   const body = (
     <>
@@ -30,7 +25,7 @@ async function renderKeys(c: Context<PortalEnv>, options: { form?: KeyForm; erro
       <CreateKeyForm c={c} form={options.form ?? { name: "", scopes: ["api"] }} error={options.error} />
     </>
   );
-  return renderPage(c, { title: "API keys", active: ACTIVE, body });
+  return renderPage(c, { title: "API keys", active: ACTIVE, body, status: options.status ?? 200 });
 }
 
 export const apiKeysPage = new Hono<PortalEnv>()
@@ -40,8 +35,8 @@ export const apiKeysPage = new Hono<PortalEnv>()
     const name = typeof form.name === "string" ? form.name : "";
     const scopes = [form.scopes ?? []].flat().filter((scope): scope is string => typeof scope === "string");
     const created = await c.get("api").send<CreatedKey>("POST", "/api/v1/api-keys", { name, scopes });
-    if (!created.ok) return withStatus(renderKeys(c, { form: { name, scopes }, error: created.error }), created.status === 403 ? 403 : 400);
-    return withStatus(renderKeys(c, { created: created.body }), 201);
+    if (!created.ok) return renderKeys(c, { form: { name, scopes }, error: created.error, status: created.status === 403 ? 403 : 400 });
+    return renderKeys(c, { created: created.body, status: 201 });
   })
   .post("/api-keys/:id/revoke", async (c) => {
     const id = c.req.param("id");

@@ -92,6 +92,16 @@ document.addEventListener("change", (event) => {
   if (!all) return;
   for (const box of document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]')) box.checked = all.checked;
 });
+// data-show-for="<field id>=<value>[,<value>]": show a form field only while another field has one of those values.
+function syncShowFor() {
+  for (const element of document.querySelectorAll("[data-show-for]")) {
+    const [id, values] = element.dataset.showFor.split("=");
+    const field = document.getElementById(id);
+    if (field) element.hidden = !values.split(",").includes(field.value);
+  }
+}
+document.addEventListener("change", (event) => { if (event.target.id && document.querySelector('[data-show-for^="' + event.target.id + '="]')) syncShowFor(); });
+document.addEventListener("DOMContentLoaded", syncShowFor);
 // data-canonical-url: a page rendered by a form post shows its own address, so reloading it is a GET, not a re-post.
 {
   const canonical = document.querySelector("[data-canonical-url]");

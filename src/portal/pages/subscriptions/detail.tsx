@@ -45,7 +45,13 @@ export function TestResult(props: { result: TestAttempt }) {
       <h2 id="test-result">Test result</h2>
       <dl class="facts">
         <dt>Status code</dt>
-        <dd>{result.statusCode === null ? "no response" : <StatusBadge status={String(result.statusCode)} />}</dd>
+        <dd>
+          {result.statusCode === null ? (
+            "no response"
+          ) : (
+            <span class={`badge ${result.statusCode >= 200 && result.statusCode <= 299 ? "badge-ok" : "badge-failed"}`}>{result.statusCode}</span>
+          )}
+        </dd>
         <dt>Latency</dt>
         <dd>{`${result.durationMs} ms`}</dd>
         {result.error ? (

@@ -189,10 +189,10 @@ export function registrationFrom(form: SubscriptionForm, editing: boolean): Reco
 const AUTH_LABELS: Record<string, string> = { NO_AUTH: "None", BASIC: "Basic (username and password)", IMS: "IMS (access key and token)" };
 const EVENT_LABELS: Record<string, string> = { create: "Create", update: "Update", merge: "Merge", delete: "Delete" };
 
-function Text(props: { name: string; label: string; value: string; type?: string; hint?: string; required?: boolean; autocomplete?: string }) {
+function Text(props: { name: string; label: string; value: string; type?: string; hint?: string; required?: boolean; autocomplete?: string; showFor?: string }) {
   const hintId = props.hint ? `${props.name}-hint` : undefined;
   return (
-    <div>
+    <div data-show-for={props.showFor}>
       <label for={props.name}>{props.label}</label>
       <input id={props.name} name={props.name} type={props.type ?? "text"} value={props.value} required={props.required} aria-describedby={hintId} autocomplete={props.autocomplete} />
       {props.hint ? <p class="hint" id={hintId}>{props.hint}</p> : null}
@@ -244,16 +244,16 @@ export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: str
       <fieldset>
         <legend>Callback authentication</legend>
         <Select name="auth_type" label="Authentication type" value={form.authType} options={callbackAuthTypes} labels={AUTH_LABELS} />
-        <p class="hint">Basic uses the username and password; IMS uses the access key fields. Other fields are ignored.</p>
-        <Text name="auth_username" label="Username" value={form.username} autocomplete="off" />
-        <Text name="auth_password" label="Password" type="password" value={form.password} hint={keepHint} autocomplete="new-password" />
-        <Text name="auth_access_key" label="Access key" value={form.accessKey} autocomplete="off" />
-        <Text name="auth_access_secret_key" label="Access secret key" type="password" value={form.accessSecretKey} hint={keepHint} autocomplete="new-password" />
-        <Text name="auth_tenant_id" label="IMS tenant id" value={form.tenantId} />
-        <Text name="auth_base_url" label="Auth base URL" value={form.authBaseUrl} />
-        <Text name="auth_access_token_path" label="Access token path" value={form.authAccessTokenPath} />
-        <Text name="auth_refresh_token_path" label="Refresh token path" value={form.authRefreshTokenPath} />
-        <Text name="auth_header_token_name" label="Token header name" value={form.authHeaderTokenName} />
+        <p class="hint">Basic uses the username and password; IMS uses the access key and token fields; other fields are ignored.</p>
+        <Text showFor="auth_type=BASIC" name="auth_username" label="Username" value={form.username} autocomplete="off" />
+        <Text showFor="auth_type=BASIC" name="auth_password" label="Password" type="password" value={form.password} hint={keepHint} autocomplete="new-password" />
+        <Text showFor="auth_type=IMS" name="auth_access_key" label="Access key" value={form.accessKey} autocomplete="off" />
+        <Text showFor="auth_type=IMS" name="auth_access_secret_key" label="Access secret key" type="password" value={form.accessSecretKey} hint={keepHint} autocomplete="new-password" />
+        <Text showFor="auth_type=IMS" name="auth_tenant_id" label="IMS tenant id" value={form.tenantId} />
+        <Text showFor="auth_type=IMS" name="auth_base_url" label="Auth base URL" value={form.authBaseUrl} />
+        <Text showFor="auth_type=IMS" name="auth_access_token_path" label="Access token path" value={form.authAccessTokenPath} />
+        <Text showFor="auth_type=IMS" name="auth_refresh_token_path" label="Refresh token path" value={form.authRefreshTokenPath} />
+        <Text showFor="auth_type=IMS" name="auth_header_token_name" label="Token header name" value={form.authHeaderTokenName} />
       </fieldset>
       <fieldset>
         <legend>Delivery</legend>

@@ -78,6 +78,7 @@ describe("portal: subscriptions", () => {
     expect(text).toContain("must be an absolute http(s) URL");
     expect(response.html).toContain('value="Typed by hand"');
     expect(response.html).toContain('value="not a url"');
+    expect(response.html).not.toContain("s3cret");
     expect(await webhooks(tenant)).toHaveLength(0);
 
     const noEvents = await browser.post("/portal/subscriptions", { ...validForm("https://receiver.example/hook"), entry_events: undefined });

@@ -10,7 +10,7 @@ import { DataTable, StatusBadge } from "../components";
 import type { ApiError } from "../api-client";
 import type { WebhookView } from "../../arsys/webhook-view";
 import type { StreamView, TestAttempt } from "../../delivery/delivery-view";
-import { SubscriptionFormView, emptyForm, formFromRequest, registrationFrom, type SubscriptionForm } from "./subscriptions/form";
+import { SubscriptionFormView, emptyForm, formFromRequest, registrationFrom, withoutSecrets, type SubscriptionForm } from "./subscriptions/form";
 import { deliveryApiPath, renderSubscriptionDetail, streamSummary, subscriptionApiPath } from "./subscriptions/detail";
 
 const ACTIVE = "/subscriptions";
@@ -92,7 +92,7 @@ export const subscriptionsPage = new Hono<PortalEnv>()
   .post("/subscriptions", async (c) => {
     const form = await formFromRequest(c);
     const created = await c.get("api").send("POST", "/api/arsys/v1.0/webhook", registrationFrom(form, false));
-    if (!created.ok) return renderNew(c, form, created.error);
+    if (!created.ok) return renderNew(c, withoutSecrets(form), created.error);
     const id = created.headers.get("location")?.split("/").pop() ?? "";
     return redirectWith(c, detailPath(id), { notice: `Subscription ${id} created.` });
   })
@@ -106,7 +106,7 @@ export const subscriptionsPage = new Hono<PortalEnv>()
     // Enabling and disabling are their own buttons; saving the settings keeps the current state.
     form.enabled = current.body.enabled;
     const saved = await api.send("PUT", subscriptionApiPath(id), registrationFrom(form, true));
-    if (!saved.ok) return renderSubscriptionDetail(c, id, { form, formError: saved.error, status: 400 });
+    if (!saved.ok) return renderSubscriptionDetail(c, id, { form: withoutSecrets(form), formError: saved.error, status: 400 });
     return redirectWith(c, detailPath(id), { notice: "Subscription saved." });
   })
   .post("/subscriptions/:id/disable", (c) => setEnabled(c, false))

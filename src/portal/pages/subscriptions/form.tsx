@@ -71,6 +71,9 @@ export const emptyForm = (): SubscriptionForm => ({
   enabled: true,
 });
 
+/** For re-rendering after an error: typed secrets are not echoed back into the page. */
+export const withoutSecrets = (form: SubscriptionForm): SubscriptionForm => ({ ...form, password: "", accessSecretKey: "" });
+
 export function formFromView(view: WebhookView): SubscriptionForm {
   const auth = view.callback.authentication;
   const retry = (view.retry_policy ?? {}) as { retryDelaysMs?: number[]; maxAttempts?: number; timeoutMs?: number };

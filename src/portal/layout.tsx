@@ -29,6 +29,8 @@ export function Document(props: { title: string; base: string; children: Child }
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* No favicon: say so, so browsers don't request /favicon.ico (a 404 in the console). */}
+        <link rel="icon" href="data:," />
         <title>{`${props.title} · Hookgate`}</title>
         <link rel="stylesheet" href={`${props.base}/portal/assets/portal.css`} />
         <script src={`${props.base}/portal/assets/portal.js`} defer></script>

@@ -1,11 +1,12 @@
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-/** pages.test.ts last: its screenshots then show the data the flow tests created. */
-class ScreenshotsLast extends BaseSequencer {
+/** The files that walk every page run last, in this order, so they see (and screenshot) what the flow tests created. */
+const LAST = ["/path-form.test.ts", "/pages.test.ts"];
+class PageWalkersLast extends BaseSequencer {
   override async sort(files: TestSpecification[]) {
-    const last = (file: TestSpecification) => (file.moduleId.endsWith("/pages.test.ts") ? 1 : 0);
-    return [...files].sort((a, b) => last(a) - last(b) || a.moduleId.localeCompare(b.moduleId));
+    const rank = (file: TestSpecification) => LAST.findIndex((name) => file.moduleId.endsWith(name));
+    return [...files].sort((a, b) => rank(a) - rank(b) || a.moduleId.localeCompare(b.moduleId));
   }
 }
 
@@ -18,7 +19,7 @@ export default defineConfig({
     environment: "node",
     pool: "forks",
     fileParallelism: false,
-    sequence: { concurrent: false, sequencer: ScreenshotsLast },
+    sequence: { concurrent: false, sequencer: PageWalkersLast },
     globalSetup: ["./test-browser/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -163,6 +163,60 @@ describe("subscriptions and deliveries", () => {
     }
   });
 
+  it("Rotate signing secret shows the new secret once, and the next test is signed with it", async () => {
+    await page.goto(portalUrl(gateway.port, `/subscriptions/${subscriptionId}`));
+    await page.getByRole("button", { name: "Rotate signing secret" }).click();
+    const field = page.getByLabel("New signing secret");
+    await field.waitFor();
+    const secret = await field.inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    await page.goto(portalUrl(gateway.port, `/subscriptions/${subscriptionId}`));
+    expect(await page.getByLabel("New signing secret").count()).toBe(0);
+
+    const before = receiver.received.length;
+    await page.getByRole("button", { name: "Send test" }).click();
+    await page.getByRole("region", { name: "Test result" }).waitFor();
+    const signed = await receiver.waitFor((request) => request.path === "/hook", { from: before });
+    // Standard Webhooks: HMAC-SHA256 over "id.timestamp.body" with the base64 key after "whsec_".
+    const { createHmac } = await import("node:crypto");
+    const expected = createHmac("sha256", Buffer.from(secret.slice("whsec_".length), "base64"))
+      .update(`${signed.headers["webhook-id"]}.${signed.headers["webhook-timestamp"]}.${signed.body}`)
+      .digest("base64");
+    expect(String(signed.headers["webhook-signature"]).split(" ")).toContain(`v1,${expected}`);
+  });
+
+  it("Skip gives up on a delivery that is waiting for its next attempt", async () => {
+    const failing = await startReceiver();
+    failing.answerWith(503);
+    try {
+      await page.goto(portalUrl(gateway.port, "/subscriptions/new"));
+      await page.getByLabel("Description").fill("Retrying receiver");
+      await page.getByLabel("Form name").fill("Ticket");
+      await page.getByLabel("Callback URL").fill(`${failing.url}/hook`);
+      await page.getByRole("button", { name: "Create subscription" }).click();
+      await expect.poll(() => pathOf(page)).toMatch(/^\/portal\/subscriptions\/[^/]+$/);
+      const retryingId = decodeURIComponent(pathOf(page).split("/").pop() ?? "");
+
+      const skipTitle = `${title} (skip)`;
+      expect((await createTicket(gateway.origin, gateway.apiKey, skipTitle)).status).toBe(201);
+      await failing.waitFor((request) => request.body.includes(skipTitle));
+
+      await page.goto(portalUrl(gateway.port, `/deliveries?subscription=${encodeURIComponent(retryingId)}`));
+      await waitForRowStatus(retryingId, "pending");
+      await page.getByRole("region", { name: "Deliveries" }).locator("tbody tr").first().getByRole("link").first().click();
+      const pendingId = decodeURIComponent(pathOf(page).split("/").pop() ?? "");
+      await page.getByRole("button", { name: "Skip" }).click();
+      await expect.poll(() => page.getByRole("status").textContent()).toBe(`Skipped ${pendingId}.`);
+      expect(await page.locator("dl.facts").textContent()).toContain("skipped");
+
+      await page.getByRole("link", { name: retryingId }).first().click();
+      await page.getByRole("button", { name: "Disable" }).click();
+      await expect.poll(() => page.getByRole("status").textContent()).toBe("Subscription disabled.");
+    } finally {
+      await failing.close();
+    }
+  });
+
   it("no script errors, CSP violations or failed assets on any page of the flow", () => {
     expect(open.errors).toEqual([]);
   });

@@ -17,7 +17,17 @@ export interface AttemptRecord {
   responseExcerpt: string | null;
 }
 
-const excerpt = (response: Response): Promise<string> => readBodyText(response.body, RESPONSE_EXCERPT_BYTES, "truncate");
+/**
+ * The first RESPONSE_EXCERPT_BYTES of the answer. A body whose declared length fits is read whole in one call
+ * (the runtime reads no more than Content-Length of an HTTP/1.1 body); any other is streamed and cut.
+ */
+function excerpt(response: Response): Promise<string> {
+  const declared = response.headers.get("content-length");
+  if (declared !== null && /^\d{1,4}$/.test(declared) && Number(declared) <= RESPONSE_EXCERPT_BYTES && !response.headers.has("content-encoding")) {
+    return response.text();
+  }
+  return readBodyText(response.body, RESPONSE_EXCERPT_BYTES, "truncate");
+}
 
 export async function attempt(request: Request, timeoutMs: number, now: () => number = Date.now): Promise<AttemptRecord> {
   const startedAt = now();

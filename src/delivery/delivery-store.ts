@@ -111,16 +111,25 @@ export class DeliveryStore {
     this.sql.exec("INSERT INTO cursor (id, value) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET value = excluded.value", cursor);
   }
 
-  /** The head (first in stream order) of every stream that still has work or is blocked. */
+  /**
+   * The head (first in stream order) of every stream that still has work or is blocked, one index seek per
+   * stream (the first open delivery in index order past the previous stream's key), rather than ranking every
+   * open delivery, bodies and all, when a backlog is deep.
+   */
   streamHeads(): DeliveryRow[] {
-    return this.sql
-      .exec<DeliveryRow & { rank: number }>(
-        `SELECT * FROM (
-           SELECT d.*, ROW_NUMBER() OVER (PARTITION BY stream_key ORDER BY COALESCE(stream_order, position), position) AS rank
-           FROM deliveries d WHERE status IN ('pending', 'inflight') OR blocking = 1)
-         WHERE rank = 1`,
-      )
-      .toArray();
+    const heads: DeliveryRow[] = [];
+    for (let head = this.nextStreamHead(null); head; head = this.nextStreamHead(head.stream_key)) heads.push(head);
+    return heads;
+  }
+
+  private nextStreamHead(after: string | null): DeliveryRow | null {
+    const open = "(status IN ('pending', 'inflight') OR blocking = 1)";
+    const order = "ORDER BY stream_key, COALESCE(stream_order, position), position LIMIT 1";
+    const rows =
+      after === null
+        ? this.sql.exec<DeliveryRow>(`SELECT * FROM deliveries WHERE ${open} ${order}`)
+        : this.sql.exec<DeliveryRow>(`SELECT * FROM deliveries WHERE stream_key > ? AND ${open} ${order}`, after);
+    return rows.toArray()[0] ?? null;
   }
 
   /** The head of one stream (as streamHeads() would give it), or null when the stream has no open work. */
@@ -134,6 +143,18 @@ export class DeliveryStore {
         )
         .toArray()[0] ?? null
     );
+  }
+
+  /** The first `limit` open deliveries of one stream in stream order: its head (as streamHead() gives it) and those behind it. */
+  streamAhead(streamKey: string, limit: number): DeliveryRow[] {
+    return this.sql
+      .exec<DeliveryRow>(
+        `SELECT * FROM deliveries WHERE stream_key = ? AND (status IN ('pending', 'inflight') OR blocking = 1)
+         ORDER BY COALESCE(stream_order, position), position LIMIT ?`,
+        streamKey,
+        limit,
+      )
+      .toArray();
   }
 
   get(id: string): DeliveryRow | null {

@@ -25,7 +25,12 @@ interface CachedToken {
 /** IMS tokens by tenant and access key, shared by every drain of this isolate. */
 const imsTokens = new Map<string, CachedToken>();
 
-/** Per-drain cache of a tenant's opened secrets, so each is unsealed once per drain, not once per attempt. */
+/**
+ * A tenant's opened secrets, kept by the TenantDelivery object across drains so each is read from KV and
+ * unsealed once, not once per attempt or per drain. Keyed by secret reference: a reference names one sealed
+ * value for good (saving or rotating makes a new one), so a changed subscription never meets a stale secret.
+ * Only complete answers are kept: a reference KV does not show yet (eventual consistency) is asked again.
+ */
 export class OutboundCredentials {
   private readonly callback = new Map<string, Promise<CallbackSecrets>>();
   private readonly signing = new Map<string, Promise<string[]>>();
@@ -36,30 +41,46 @@ export class OutboundCredentials {
   ) {}
 
   callbackSecrets(subscription: Subscription): Promise<CallbackSecrets> {
-    let secrets = this.callback.get(subscription.id);
+    const ref = subscription.secretRef;
+    if (!ref) return Promise.resolve({});
+    let secrets = this.callback.get(ref);
     if (!secrets) {
       secrets = callbackSecrets(secretStore(this.env), subscription);
-      this.callback.set(subscription.id, secrets);
+      this.keepIf(this.callback, ref, secrets, (opened) => Object.keys(opened).length > 0);
     }
     return secrets;
   }
 
   /** The secrets to sign with: the current one, plus the previous one until its 24 h overlap ends. */
   signingSecrets(subscription: Subscription, now: number): Promise<string[]> {
-    let secrets = this.signing.get(subscription.id);
+    const refs = [subscription.signingSecretRef];
+    if (subscription.previousSigningSecretRef && (subscription.previousSigningSecretExpiresAt ?? 0) > now) {
+      refs.push(subscription.previousSigningSecretRef);
+    }
+    const key = refs.join("\u0000");
+    let secrets = this.signing.get(key);
     if (!secrets) {
       secrets = (async () => {
         const store = secretStore(this.env);
-        const refs = [subscription.signingSecretRef];
-        if (subscription.previousSigningSecretRef && (subscription.previousSigningSecretExpiresAt ?? 0) > now) {
-          refs.push(subscription.previousSigningSecretRef);
-        }
         const opened = await Promise.all(refs.map((ref) => (ref ? store.get(this.tenantId, ref) : Promise.resolve(null))));
         return opened.filter((secret): secret is string => secret !== null);
       })();
-      this.signing.set(subscription.id, secrets);
+      this.keepIf(this.signing, key, secrets, (opened) => opened.length === refs.filter(Boolean).length);
     }
     return secrets;
+  }
+
+  /** Caches `value` under `key` while it is pending, and keeps it only if it resolves complete. */
+  private keepIf<T>(cache: Map<string, Promise<T>>, key: string, value: Promise<T>, complete: (opened: T) => boolean): void {
+    cache.set(key, value);
+    value.then(
+      (opened) => {
+        if (!complete(opened) && cache.get(key) === value) cache.delete(key);
+      },
+      () => {
+        if (cache.get(key) === value) cache.delete(key);
+      },
+    );
   }
 }
 

@@ -22,12 +22,26 @@ import { CLOSED_BREAKER, recordFailure, recordSend, recordSuccess, type CircuitB
 import { decideAfterAttempt, DEFAULT_RETRY_POLICY, resolveRetryPolicy, type AttemptDecision, type RetryPolicy, type RetryPolicyOverride } from "./retry-policy";
 import { attempt, type AttemptRecord } from "./attempt";
 import { buildLifecycleRequest, buildOutboundRequest, forgetImsToken, OutboundCredentials } from "./outbound-request";
-import { checkCallbackUrl } from "./ssrf-guard";
+import { checkCallbackUrl, type CallbackUrlCheck } from "./ssrf-guard";
 import { findLifecycleConfig, lifecycleTarget } from "../lifecycle/config-store";
 import { LIFECYCLE_SUBSCRIPTION_ID, planLifecycleDeliveries } from "../lifecycle/post-hooks";
 
 const EVENT_PAGE = 100;
 const ATTEMPT_LOG_FLUSH = 25;
+/** Open deliveries read ahead of a stream's head at once, so a backlog is not read back one row per send. */
+const STREAM_LOOKAHEAD = 64;
+/** Delivered attempts gathered before a `delivery_attempts` log line lists them (a drain going idle logs what it has). */
+const DELIVERED_LOG_LINE_MAX = 100;
+
+/** What the batched `delivery_attempts` log line keeps of each delivered attempt: identifiers and outcome only. */
+interface DeliveredAttemptLog {
+  deliveryId: string;
+  subscriptionId: string;
+  eventSeq: number;
+  attempt: number;
+  status: number | null;
+  durationMs: number;
+}
 
 export interface PumpResult {
   cursor: number;
@@ -43,6 +57,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
   private subscriptionCache: Map<string, Subscription> | null = null;
   /** The tenant's lifecycle hook configuration (undefined: not loaded since the last reset) and its opened token. */
   private lifecycleCache: { config: LifecycleHooks | null; token: Promise<string | null> | null } | undefined;
+  /** Opened secrets, kept for the life of this instance (keyed by secret reference: see OutboundCredentials). */
   private credentials: OutboundCredentials | null = null;
   /**
    * The drain's view of every stream's head, by stream key; null when it must be read again in full (a new
@@ -51,6 +66,28 @@ export class TenantDelivery extends DurableObject<Bindings> {
    */
   private heads: Map<string, DeliveryRow> | null = null;
   private readonly changedStreams = new Set<string>();
+  /**
+   * Per stream, the open deliveries behind its head in stream order, as last read (at most STREAM_LOOKAHEAD),
+   * valid while `heads` is: when a head is closed (delivered, skipped, dead and not blocking) the next one
+   * comes from here instead of another read.
+   */
+  private readonly upcoming = new Map<string, DeliveryRow[]>();
+  /** Deliveries closed since the drain last looked at their stream (see finishDelivery()). */
+  private readonly closedSinceLook = new Set<string>();
+  /**
+   * Circuit breakers by callback URL as stored, read once per drain: this object is their only writer while a
+   * drain runs (saveBreakerIfChanged() writes through), so each send needs no read of its own.
+   */
+  private readonly breakerCache = new Map<string, CircuitBreaker | null>();
+  /** The SSRF guard's verdict per callback URL for this drain: a pure function of the URL and the environment. */
+  private readonly urlChecks = new Map<string, CallbackUrlCheck>();
+  /**
+   * Delivered attempts not yet logged: one `delivery_attempts` line lists about DELIVERED_LOG_LINE_MAX of them
+   * (or what there is when the drain goes idle), because under `wrangler dev` a console call costs more than
+   * the delivery itself (about 5 ms each, measured).
+   * Every other outcome keeps its own `delivery_attempt` warn line at once.
+   */
+  private deliveredLog: DeliveredAttemptLog[] = [];
   /** Attempt-log flushes under way; a drain waits for them before it ends, not before its next send. */
   private attemptLogFlushes: Promise<void> = Promise.resolve();
 
@@ -169,7 +206,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
     if (!subscription) return null;
     const now = Date.now();
     const body = JSON.stringify({ webhook_id: subscription.id, entry_event: "test", form_name: subscription.formName, timestamp: new Date(now).toISOString() });
-    this.credentials = new OutboundCredentials(this.env, tenantId);
+    this.credentials ??= new OutboundCredentials(this.env, tenantId);
     const timeoutMs = resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null).timeoutMs;
     const record = await this.attemptDelivery({ id: `msg_test_${now}`, body, content_type: "application/json" }, subscription, timeoutMs);
     return { statusCode: record.statusCode, durationMs: record.durationMs, error: record.error, responseExcerpt: record.responseExcerpt };
@@ -208,7 +245,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
       }
       const now = Date.now();
       this.ctx.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, now));
-      this.heads = null;
+      this.noteAppended(planned);
       read += page.length;
       if (page.length < EVENT_PAGE) break;
     }
@@ -260,8 +297,10 @@ export class TenantDelivery extends DurableObject<Bindings> {
     if (!tenantId) return;
     this.subscriptionCache = null;
     this.lifecycleCache = undefined;
-    this.credentials = new OutboundCredentials(this.env, tenantId);
+    this.credentials ??= new OutboundCredentials(this.env, tenantId);
     this.heads = null;
+    this.breakerCache.clear();
+    this.urlChecks.clear();
     for (;;) {
       const subscriptionsById = await this.subscriptions(tenantId);
       const now = Date.now();
@@ -275,7 +314,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
         })
         .map((head) => {
           const url = subscriptionsById.get(head.subscription_id)?.callbackUrl ?? head.url ?? undefined;
-          if (url && !breakers.has(url)) breakers.set(url, this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER);
+          if (url && !breakers.has(url)) breakers.set(url, this.breakerOf(url));
           return {
             row: head,
             id: head.id,
@@ -290,6 +329,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
       const plan = planSends(candidates, { now, concurrency: DEFAULT_CONCURRENCY, breakers });
       for (const pick of plan.send) this.start(pick.row, subscriptionsById.get(pick.row.subscription_id) ?? null, now);
       if (this.inFlight.size === 0) {
+        this.logDeliveredAttempts();
         this.flushAttemptLogInBackground();
         await this.attemptLogFlushes;
         if (plan.wakeAt === null) await this.ctx.storage.deleteAlarm();
@@ -310,16 +350,73 @@ export class TenantDelivery extends DurableObject<Bindings> {
   private currentHeads(): DeliveryRow[] {
     if (this.heads === null) {
       this.changedStreams.clear();
+      this.upcoming.clear();
+      this.closedSinceLook.clear();
       this.heads = new Map(this.store.streamHeads().map((head) => [head.stream_key, head]));
     } else {
       for (const key of this.changedStreams) {
-        const head = this.store.streamHead(key);
+        const head = this.nextHead(key, this.heads.get(key));
         if (head) this.heads.set(key, head);
         else this.heads.delete(key);
       }
       this.changedStreams.clear();
     }
     return [...this.heads.values()];
+  }
+
+  /**
+   * A stream's head after its send finished. If that send closed the old head, the next open delivery in
+   * stream order is the first of the look-ahead (read again, STREAM_LOOKAHEAD at a time, when it runs out);
+   * otherwise (a retry is due later, a dead letter blocks) the head is read again and the look-ahead kept.
+   */
+  private nextHead(key: string, previous: DeliveryRow | undefined): DeliveryRow | null {
+    if (!previous || !this.closedSinceLook.delete(previous.id)) {
+      this.upcoming.delete(key);
+      return this.store.streamHead(key);
+    }
+    const ahead = this.upcoming.get(key);
+    if (ahead && ahead.length > 0) return ahead.shift()!;
+    const rows = this.store.streamAhead(key, STREAM_LOOKAHEAD);
+    this.upcoming.set(key, rows.slice(1));
+    return rows[0] ?? null;
+  }
+
+  /**
+   * After a fan-out: new deliveries take the highest positions, so they join the end of their streams and
+   * every head and look-ahead the drain holds stays right. Only a stream the drain holds no head for (new, or
+   * drained empty) has to be read again.
+   */
+  private noteAppended(planned: readonly PlannedDelivery[]): void {
+    if (this.heads === null) return;
+    for (const delivery of planned) if (!this.heads.has(delivery.streamKey)) this.changedStreams.add(delivery.streamKey);
+  }
+
+  /** store.finish(), noting a delivery that no longer holds its stream so nextHead() can move on without a read. */
+  private finishDelivery(id: string, update: Parameters<DeliveryStore["finish"]>[1]): void {
+    this.store.finish(id, update);
+    const open = update.status === "pending" || update.status === "inflight" || update.blocking === true;
+    if (open) this.closedSinceLook.delete(id);
+    else this.closedSinceLook.add(id);
+  }
+
+  /** The breaker of a callback URL (closed when none is stored), read from storage once per drain. */
+  private breakerOf(url: string): CircuitBreaker {
+    let breaker = this.breakerCache.get(url);
+    if (breaker === undefined) {
+      breaker = this.store.breaker<CircuitBreaker>(url);
+      this.breakerCache.set(url, breaker);
+    }
+    return breaker ?? CLOSED_BREAKER;
+  }
+
+  /** The SSRF guard's verdict on a callback URL, computed once per URL and drain. */
+  private checkUrl(url: string): CallbackUrlCheck {
+    let check = this.urlChecks.get(url);
+    if (!check) {
+      check = checkCallbackUrl(url, { allowPrivate: readConfig(this.env).ENVIRONMENT === "development" });
+      this.urlChecks.set(url, check);
+    }
+    return check;
   }
 
   private start(delivery: DeliveryRow, subscription: Subscription | null, now: number): void {
@@ -331,7 +428,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
     const send = this.send(delivery, subscription, delivery.attempts + 1)
       .catch((error: unknown) => {
         logLine("error", "delivery_send_failed", { deliveryId: delivery.id, error: String(error) });
-        this.store.finish(delivery.id, { status: "pending", nextAttemptAt: Date.now() + 5_000, lastStatus: null, lastError: "internal error", now: Date.now() });
+        this.finishDelivery(delivery.id, { status: "pending", nextAttemptAt: Date.now() + 5_000, lastStatus: null, lastError: "internal error", now: Date.now() });
       })
       .finally(() => {
         this.inFlight.delete(delivery.id);
@@ -342,7 +439,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
 
   /** Applies a transition to a URL's breaker and writes it only when it changed (no row reads as closed). */
   private saveBreakerIfChanged(url: string, transition: (breaker: CircuitBreaker) => CircuitBreaker): void {
-    const current = this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER;
+    const current = this.breakerOf(url);
     const next = transition(current);
     const unchanged =
       next === current ||
@@ -350,7 +447,10 @@ export class TenantDelivery extends DurableObject<Bindings> {
         next.consecutiveFailures === current.consecutiveFailures &&
         next.openedAt === current.openedAt &&
         next.openUntil === current.openUntil);
-    if (!unchanged) this.store.saveBreaker(url, next);
+    if (!unchanged) {
+      this.store.saveBreaker(url, next);
+      this.breakerCache.set(url, next);
+    }
   }
 
   private async send(delivery: DeliveryRow, subscription: Subscription | null, attemptNumber: number): Promise<void> {
@@ -359,7 +459,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
       return;
     }
     if (!subscription) {
-      this.store.finish(delivery.id, { status: "skipped", lastStatus: null, lastError: "subscription deleted", now: Date.now() });
+      this.finishDelivery(delivery.id, { status: "skipped", lastStatus: null, lastError: "subscription deleted", now: Date.now() });
       return;
     }
     const policy = resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null);
@@ -383,7 +483,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
     const { config } = await this.lifecycle(tenantId);
     const hook = delivery.url.slice(delivery.url.lastIndexOf("/") + 1);
     if (!config || !config.enabled.some((name) => name === hook)) {
-      this.store.finish(delivery.id, { status: "skipped", lastStatus: null, lastError: "lifecycle hook no longer enabled", now: Date.now() });
+      this.finishDelivery(delivery.id, { status: "skipped", lastStatus: null, lastError: "lifecycle hook no longer enabled", now: Date.now() });
       return;
     }
     const record = await this.attemptLifecycle(delivery, await this.lifecycleToken(tenantId), DEFAULT_RETRY_POLICY.timeoutMs);
@@ -402,30 +502,31 @@ export class TenantDelivery extends DurableObject<Bindings> {
     const common = { lastStatus: record.statusCode, lastError: record.error, now };
     switch (decision.kind) {
       case "delivered":
-        this.store.finish(delivery.id, { status: "delivered", ...common });
+        this.finishDelivery(delivery.id, { status: "delivered", ...common });
         break;
       case "retry":
-        this.store.finish(delivery.id, { status: "pending", nextAttemptAt: decision.at, ...common });
+        this.finishDelivery(delivery.id, { status: "pending", nextAttemptAt: decision.at, ...common });
         break;
       case "dead_letter":
-        this.store.finish(delivery.id, { status: "dead", blocking: context.blockOnDead, ...common });
+        this.finishDelivery(delivery.id, { status: "dead", blocking: context.blockOnDead, ...common });
         break;
       case "disable":
-        this.store.finish(delivery.id, { status: "dead", ...common });
+        this.finishDelivery(delivery.id, { status: "dead", ...common });
         break;
     }
     this.saveBreakerIfChanged(context.url, (breaker) => (decision.kind === "delivered" ? recordSuccess() : recordFailure(breaker, now)));
-    // One structured line per attempt: identifiers and outcome only, never the body, URL credentials or secrets.
-    logLine(decision.kind === "delivered" ? "info" : "warn", "delivery_attempt", {
-      tenantId: context.tenantId,
+    // Structured logs of every attempt: identifiers and outcome only, never the body, URL credentials or secrets.
+    // Any other outcome gets its own line now; delivered attempts are listed in batches (see deliveredLog).
+    const logged = {
       deliveryId: delivery.id,
       subscriptionId: delivery.subscription_id,
       eventSeq: delivery.event_seq,
       attempt: attemptNumber,
       status: record.statusCode,
-      outcome: decision.kind,
       durationMs: record.durationMs,
-    });
+    };
+    if (decision.kind === "delivered") this.deliveredLog.push(logged);
+    else logLine("warn", "delivery_attempt", { tenantId: context.tenantId, ...logged, outcome: decision.kind });
     this.attemptLog.push({
       id: `${delivery.id}_a${attemptNumber}_${now}`,
       tenantId: context.tenantId,
@@ -451,7 +552,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
       error,
       responseExcerpt: null,
     });
-    const guard = checkCallbackUrl(delivery.url, { allowPrivate: readConfig(this.env).ENVIRONMENT === "development" });
+    const guard = this.checkUrl(delivery.url);
     if (!guard.ok) return refused(`Refused by the SSRF guard: ${guard.message}`);
     if (token === null) return refused("The lifecycle hook token is missing; save the lifecycle hooks again");
     return attempt(await buildLifecycleRequest(delivery, token, Date.now()), timeoutMs);
@@ -462,7 +563,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
    * fetched token (the cached one may have been revoked early).
    */
   private async attemptDelivery(delivery: Pick<DeliveryRow, "id" | "body" | "content_type">, subscription: Subscription, timeoutMs: number): Promise<AttemptRecord> {
-    const guard = checkCallbackUrl(subscription.callbackUrl, { allowPrivate: readConfig(this.env).ENVIRONMENT === "development" });
+    const guard = this.checkUrl(subscription.callbackUrl);
     if (!guard.ok) {
       return {
         outcome: { kind: "network_error", error: guard.reason, beforeSend: true },
@@ -496,8 +597,17 @@ export class TenantDelivery extends DurableObject<Bindings> {
 
   /** Starts flushing the attempt log without waiting for it; the drain awaits `attemptLogFlushes` before it ends. */
   private flushAttemptLogInBackground(): void {
+    if (this.deliveredLog.length >= DELIVERED_LOG_LINE_MAX) this.logDeliveredAttempts();
     const flush = this.flushAttemptLog();
     this.attemptLogFlushes = this.attemptLogFlushes.then(() => flush);
+  }
+
+  /** One `delivery_attempts` info line for the delivered attempts since the last one. */
+  private logDeliveredAttempts(): void {
+    const attempts = this.deliveredLog;
+    if (attempts.length === 0) return;
+    this.deliveredLog = [];
+    logLine("info", "delivery_attempts", { tenantId: this.store.tenantId(), outcome: "delivered", count: attempts.length, attempts });
   }
 
   private async flushAttemptLog(): Promise<void> {

@@ -1,6 +1,7 @@
 /** Small shared pieces of portal markup. Every input has a label; every action is a real button or link. */
 import type { Child } from "hono/jsx";
 import { CsrfField } from "./layout";
+import type { ApiError } from "./api-client";
 
 /** A read-only value with a copy button (portal.js copies the input's value). */
 export function CopyField(props: { id: string; label: string; value: string }) {
@@ -57,3 +58,14 @@ export function ErrorDetails(props: { details?: { path: string; message: string 
 }
 
 export const formatTime = (iso: string | null | undefined): string => (iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "—");
+
+/** An API error at the top of a form: its message and code, then the fields it names. */
+export function FormError(props: { error?: ApiError | undefined }) {
+  if (!props.error) return null;
+  return (
+    <div role="alert" class="flash error">
+      <p>{`${props.error.message} (${props.error.code})`}</p>
+      <ErrorDetails details={props.error.details} />
+    </div>
+  );
+}

@@ -5,6 +5,7 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { useTransport } from "../../src/delivery/transport";
+import type { DeliveryView } from "../../src/delivery/delivery-view";
 import { call, type TestTenant } from "../helpers";
 
 export interface Received {
@@ -127,3 +128,9 @@ export async function updateEntry(tenant: TestTenant, id: string, values: Record
 
 /** The event seq carried by a received AR callback's delivery id (msg_<seq>_<subscription>). */
 export const seqOf = (received: Received): number => Number(received.headers.get("webhook-id")!.split("_")[1]);
+
+/** The tenant's deliveries from the API, with an optional query string (e.g. "?status=dead"). */
+export async function listDeliveries(tenant: TestTenant, query = ""): Promise<DeliveryView[]> {
+  const response = await call(tenant.slug, `/api/v1/deliveries${query}`, { key: tenant.key });
+  return (await response.json<{ items: DeliveryView[] }>()).items;
+}

@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { call, createTenant, type TestTenant } from "../helpers";
-import { createEntry, settle, startReceiver, subscribe, type Receiver } from "../delivery/harness";
+import { createEntry, listDeliveries, settle, startReceiver, subscribe, type Receiver } from "../delivery/harness";
 import type { DeliveryView } from "../../src/delivery/delivery-view";
-import { PortalBrowser, pageText } from "./portal-client";
+import { PortalBrowser, flashOf, pageText } from "./portal-client";
 
 let receiver: Receiver | null = null;
 afterEach(() => receiver?.restore());
 
-const deliveries = async (tenant: TestTenant, query = "") =>
-  (await (await call(tenant.slug, `/api/v1/deliveries${query}`, { key: tenant.key })).json<{ items: DeliveryView[] }>()).items;
-const flash = (location: string | null, name: "notice" | "error") => new URL(location ?? "", "http://x").searchParams.get(name) ?? "";
+const deliveries = listDeliveries;
+const flash = flashOf;
 const n = (request: { json: Record<string, unknown> }) => (request.json.entry_details as { n: number }).n;
 
 describe("portal: deliveries", () => {

@@ -81,3 +81,7 @@ export class PortalBrowser {
 /** Text content of the page, tags stripped and whitespace collapsed: for "the page says …" assertions. */
 export const pageText = (html: string): string =>
   html.replace(/<script[\s\S]*?<\/script>/g, " ").replace(/<[^>]+>/g, " ").replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/\s+/g, " ").trim();
+
+/** The `?notice=` or `?error=` message a portal redirect carries. */
+export const flashOf = (location: string | null, name: "notice" | "error"): string =>
+  new URL(location ?? "", "http://x").searchParams.get(name) ?? "";

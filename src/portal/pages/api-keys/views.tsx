@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { PortalEnv } from "../../portal-env";
 import { CsrfField, portalPath } from "../../layout";
-import { ActionButton, CopyField, DataTable, ErrorDetails, StatusBadge, formatTime } from "../../components";
+import { ActionButton, CopyField, DataTable, FormError, StatusBadge, formatTime } from "../../components";
 import type { ApiError } from "../../api-client";
 import { scopes } from "../../../auth/principal";
 
@@ -71,12 +71,7 @@ export function CreateKeyForm(props: { c: Context<PortalEnv>; form: KeyForm; err
   return (
     <form method="post" action={portalPath(c, "/api-keys")} class="stack">
       <CsrfField token={c.get("session").csrf} />
-      {props.error ? (
-        <div role="alert" class="flash error">
-          <p>{`${props.error.message} (${props.error.code})`}</p>
-          <ErrorDetails details={props.error.details} />
-        </div>
-      ) : null}
+      <FormError error={props.error} />
       <div>
         <label for="key-name">Name</label>
         <input id="key-name" name="name" type="text" required maxlength={100} value={form.name} aria-describedby="key-name-hint" />

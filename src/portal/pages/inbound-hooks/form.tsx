@@ -70,41 +70,40 @@ export const AUTH_LABELS: Record<AuthKind, string> = {
 
 export const prettyJson = (value: unknown): string => JSON.stringify(value, null, 2);
 
-export function formFromPreset(preset: PresetView): HookForm {
-  return {
-    name: "",
-    preset: preset.id,
-    authKind: preset.auth.kind,
-    headerName: preset.auth.headerName ?? "",
-    algorithm: preset.auth.algorithm ?? "sha256",
-    encoding: preset.auth.encoding ?? "hex",
-    prefix: preset.auth.prefix ?? "",
-    secret: "",
-    event: preset.event,
-    form: preset.form,
-    syncKeys: preset.syncKeys.join(", "),
-    template: preset.template,
-    sampleBody: prettyJson(preset.sample.body),
-  };
+/** What a preset and a saved hook have in common, as the form shows it. */
+interface HookSettings {
+  name: string;
+  preset: string;
+  auth: Partial<Pick<HookView["auth"], "headerName" | "algorithm" | "encoding" | "prefix">> & { kind: AuthKind };
+  event: string;
+  form: string;
+  syncKeys: string[];
+  template: string;
 }
 
-export function formFromHook(hook: HookView, sampleBody: string): HookForm {
+function formFromSettings(settings: HookSettings, sampleBody: string): HookForm {
   return {
-    name: hook.name,
-    preset: hook.preset,
-    authKind: hook.auth.kind,
-    headerName: hook.auth.headerName ?? "",
-    algorithm: hook.auth.algorithm ?? "sha256",
-    encoding: hook.auth.encoding ?? "hex",
-    prefix: hook.auth.prefix ?? "",
+    name: settings.name,
+    preset: settings.preset,
+    authKind: settings.auth.kind,
+    headerName: settings.auth.headerName ?? "",
+    algorithm: settings.auth.algorithm ?? "sha256",
+    encoding: settings.auth.encoding ?? "hex",
+    prefix: settings.auth.prefix ?? "",
+    // Secrets are never shown again: blank keeps the stored one.
     secret: "",
-    event: hook.event,
-    form: hook.form,
-    syncKeys: hook.syncKeys.join(", "),
-    template: hook.template,
+    event: settings.event,
+    form: settings.form,
+    syncKeys: settings.syncKeys.join(", "),
+    template: settings.template,
     sampleBody,
   };
 }
+
+export const formFromPreset = (preset: PresetView): HookForm =>
+  formFromSettings({ ...preset, name: "", preset: preset.id }, prettyJson(preset.sample.body));
+
+export const formFromHook = (hook: HookView, sampleBody: string): HookForm => formFromSettings(hook, sampleBody);
 
 export async function formFromRequest(c: Context<PortalEnv>): Promise<HookForm> {
   const body = await c.req.parseBody();

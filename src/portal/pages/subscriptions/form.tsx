@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { PortalEnv } from "../../portal-env";
 import { CsrfField } from "../../layout";
-import { ErrorDetails } from "../../components";
+import { FormError } from "../../components";
 import type { ApiError } from "../../api-client";
 import type { WebhookView } from "../../../arsys/webhook-view";
 import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadFormats } from "../../../db/schema";
@@ -230,12 +230,7 @@ export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: str
   return (
     <form method="post" action={props.action} class="stack" novalidate>
       <CsrfField token={props.c.get("session").csrf} />
-      {props.error ? (
-        <div role="alert" class="flash error">
-          <p>{`${props.error.message} (${props.error.code})`}</p>
-          <ErrorDetails details={props.error.details} />
-        </div>
-      ) : null}
+      <FormError error={props.error} />
       <Text name="description" label="Description" value={form.description} />
       <Text name="form_name" label="Form name" value={form.formName} required hint="The AR form whose entries trigger this webhook, e.g. HPD:Help Desk." />
       <fieldset>

@@ -29,7 +29,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
 import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
-import { HOST, createServerPool, gitState, machineInfo, wranglerVersion, logTail, round, send as sendRequest, sleep } from "./local-servers.mjs";
+import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, gitState, machineInfo, wranglerVersion, logTail, round, send as sendRequest, sleep } from "./local-servers.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 // Its own directory, beside bench/.state rather than in it: `npm run bench` wipes all of bench/.state when it
@@ -57,6 +57,7 @@ function listSetting(name, fallback) {
 
 const settings = {
   events: intSetting("BENCH_DELIVERY_EVENTS", 2000, 1, 100_000),
+  gatewayLogLevel: BENCH_LOG_LEVEL,
   tenants: listSetting("BENCH_DELIVERY_TENANTS", [1, 4, 16]),
   concurrency: intSetting("BENCH_DELIVERY_CONCURRENCY", 8, 1, 256),
   pacedEvents: intSetting("BENCH_DELIVERY_PACED_EVENTS", 40, 0, 10_000),
@@ -473,7 +474,7 @@ async function main() {
   const gatewayEntry = bundle("gateway", "wrangler.toml");
   const referenceEntry = bundle("reference", referenceConfig);
   console.log(`Starting gateway${settings.queueBatchTimeout === null ? "" : ` (queue max_batch_timeout = ${settings.queueBatchTimeout} s, bench-only copy of wrangler.toml)`} and reference (wrangler dev)...`);
-  const gateway = await startServer({ name: "gateway", config, entry: gatewayEntry, persistDir: gatewayState, probePath: "/healthz", extraArgs });
+  const gateway = await startServer({ name: "gateway", config, entry: gatewayEntry, persistDir: gatewayState, probePath: "/healthz", extraArgs: [...extraArgs, ...gatewayLogArgs()] });
   const reference = await startServer({ name: "reference", config: referenceConfig, entry: referenceEntry, persistDir: referenceState, probePath: "/" });
   console.log(`Receiver on ${HOST}:${receiverPort}, gateway on :${gateway.port} (${gateway.startupMs} ms), reference on :${reference.port} (${reference.startupMs} ms).`);
 
@@ -621,6 +622,7 @@ async function main() {
       reference_events: settings.referenceEvents,
       phase_timeout_s: settings.phaseTimeoutSeconds,
       queue_max_batch_timeout_s: settings.queueBatchTimeout ?? "as in wrangler.toml",
+      gateway_log_level: settings.gatewayLogLevel,
       streams: "one AR webhook per tenant (ordering 'subscription'): K streams",
       runtime: `wrangler ${wranglerVersion(ROOT)} dev (local workerd); each Worker bundled once, served with --no-bundle`,
       definitions: {

@@ -9,6 +9,13 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
 export const HOST = "127.0.0.1";
+/**
+ * The gateway's LOG_LEVEL in a bench (BENCH_LOG_LEVEL, default warn): under wrangler dev each console line costs
+ * about 5 ms of CPU, more than a delivery, and the reference workers log nothing. `info` measures with them.
+ */
+export const BENCH_LOG_LEVEL = ["info", "warn", "error"].includes(process.env.BENCH_LOG_LEVEL) ? process.env.BENCH_LOG_LEVEL : "warn";
+export const gatewayLogArgs = () => ["--var", `LOG_LEVEL:${BENCH_LOG_LEVEL}`];
+
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 export const round = (value, digits = 2) =>
   value === null || value === undefined || Number.isNaN(value) ? null : Math.round(value * 10 ** digits) / 10 ** digits;

@@ -13,7 +13,7 @@ import { delimiter, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
-import { HOST, createServerPool, gitState, machineInfo, wranglerVersion, round, send, sleep } from "./local-servers.mjs";
+import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, gitState, machineInfo, wranglerVersion, round, send, sleep } from "./local-servers.mjs";
 import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -41,6 +41,7 @@ const settings = {
   warmupSeconds: intSetting("BENCH_WARMUP", 2, 0, 60),
   rounds: intSetting("BENCH_ROUNDS", 2, 1, 10),
   pipelining: 1,
+  gatewayLogLevel: BENCH_LOG_LEVEL,
 };
 const roundOrder = (index) => (index % 2 === 0 ? TARGETS : [...TARGETS].reverse());
 
@@ -156,7 +157,7 @@ async function main() {
   const gatewayEntry = bundle("gateway", "wrangler.toml");
   const referenceEntry = bundle("reference", referenceConfig);
   console.log("Starting gateway and reference (wrangler dev)...");
-  const gateway = await startServer({ name: "gateway", config: "wrangler.toml", entry: gatewayEntry, persistDir: gatewayState, probePath: "/healthz" });
+  const gateway = await startServer({ name: "gateway", config: "wrangler.toml", entry: gatewayEntry, persistDir: gatewayState, probePath: "/healthz", extraArgs: gatewayLogArgs() });
   const reference = await startServer({ name: "reference", config: referenceConfig, entry: referenceEntry, persistDir: referenceState, probePath: "/" });
   const [gatewayPort, referencePort] = [gateway.port, reference.port];
   const startup = { gateway_ms: gateway.startupMs, reference_ms: reference.startupMs };
@@ -221,6 +222,7 @@ async function main() {
     ...gitState(ROOT),
     request: { method: "POST", gateway_path: CREATE_TICKET_PATH, reference_path: "/", body: JSON.parse(BODY) },
     settings: {
+      gateway_log_level: settings.gatewayLogLevel,
       duration_s: settings.durationSeconds,
       connections: settings.connections,
       warmup_s: settings.warmupSeconds,

@@ -3,6 +3,7 @@
  * so code below the edge receives typed, validated values.
  */
 import { z } from "zod";
+import { LOG_LEVELS, setLogLevel } from "./log";
 import type { TenantDelivery } from "./delivery/tenant-delivery";
 import type { DeliveryNudge } from "./delivery/nudge";
 
@@ -19,6 +20,7 @@ export interface Bindings {
   /** Set only while rotating MASTER_KEY: the old key, tried when the current one does not open a secret. */
   MASTER_KEY_PREVIOUS?: string;
   MAX_BODY_BYTES?: string;
+  LOG_LEVEL?: string;
 }
 
 const base64Key32 = z
@@ -38,6 +40,7 @@ export const configSchema = z.object({
   MASTER_KEY: base64Key32,
   MASTER_KEY_PREVIOUS: base64Key32.optional(),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -54,6 +57,8 @@ export function readConfig(env: Bindings): Config {
     throw new Error(`Invalid configuration: ${problems.join("; ")}`);
   }
   parsed.set(env, result.data);
+  // Logging is per isolate; the first configuration read sets it (every request and the DO read it first).
+  setLogLevel(result.data.LOG_LEVEL);
   return result.data;
 }
 

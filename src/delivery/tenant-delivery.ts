@@ -30,19 +30,6 @@ const EVENT_PAGE = 100;
 const ATTEMPT_LOG_FLUSH = 25;
 /** Open deliveries read ahead of a stream's head at once, so a backlog is not read back one row per send. */
 const STREAM_LOOKAHEAD = 64;
-/** Delivered attempts gathered before a `delivery_attempts` log line lists them (a drain going idle logs what it has). */
-const DELIVERED_LOG_LINE_MAX = 100;
-
-/** What the batched `delivery_attempts` log line keeps of each delivered attempt: identifiers and outcome only. */
-interface DeliveredAttemptLog {
-  deliveryId: string;
-  subscriptionId: string;
-  eventSeq: number;
-  attempt: number;
-  status: number | null;
-  durationMs: number;
-}
-
 export interface PumpResult {
   cursor: number;
   read: number;
@@ -81,19 +68,14 @@ export class TenantDelivery extends DurableObject<Bindings> {
   private readonly breakerCache = new Map<string, CircuitBreaker | null>();
   /** The SSRF guard's verdict per callback URL for this drain: a pure function of the URL and the environment. */
   private readonly urlChecks = new Map<string, CallbackUrlCheck>();
-  /**
-   * Delivered attempts not yet logged: one `delivery_attempts` line lists about DELIVERED_LOG_LINE_MAX of them
-   * (or what there is when the drain goes idle), because under `wrangler dev` a console call costs more than
-   * the delivery itself (about 5 ms each, measured).
-   * Every other outcome keeps its own `delivery_attempt` warn line at once.
-   */
-  private deliveredLog: DeliveredAttemptLog[] = [];
   /** Attempt-log flushes under way; a drain waits for them before it ends, not before its next send. */
   private attemptLogFlushes: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.store = new DeliveryStore(ctx.storage.sql);
+    // Validates the configuration and applies LOG_LEVEL in this object's isolate before its first log line.
+    readConfig(env);
     // A fresh instance has nothing in flight: sends the last one started had an unknown outcome and go again.
     ctx.blockConcurrencyWhile(async () => {
       this.store.resetInflight();
@@ -329,7 +311,6 @@ export class TenantDelivery extends DurableObject<Bindings> {
       const plan = planSends(candidates, { now, concurrency: DEFAULT_CONCURRENCY, breakers });
       for (const pick of plan.send) this.start(pick.row, subscriptionsById.get(pick.row.subscription_id) ?? null, now);
       if (this.inFlight.size === 0) {
-        this.logDeliveredAttempts();
         this.flushAttemptLogInBackground();
         await this.attemptLogFlushes;
         if (plan.wakeAt === null) await this.ctx.storage.deleteAlarm();
@@ -515,18 +496,18 @@ export class TenantDelivery extends DurableObject<Bindings> {
         break;
     }
     this.saveBreakerIfChanged(context.url, (breaker) => (decision.kind === "delivered" ? recordSuccess() : recordFailure(breaker, now)));
-    // Structured logs of every attempt: identifiers and outcome only, never the body, URL credentials or secrets.
-    // Any other outcome gets its own line now; delivered attempts are listed in batches (see deliveredLog).
-    const logged = {
+    // One structured line per attempt: identifiers and outcome only, never the body, URL credentials or secrets.
+    // Delivered ones are `info`, so LOG_LEVEL=warn keeps only the attempts that need a look.
+    logLine(decision.kind === "delivered" ? "info" : "warn", "delivery_attempt", {
+      tenantId: context.tenantId,
       deliveryId: delivery.id,
       subscriptionId: delivery.subscription_id,
       eventSeq: delivery.event_seq,
       attempt: attemptNumber,
       status: record.statusCode,
       durationMs: record.durationMs,
-    };
-    if (decision.kind === "delivered") this.deliveredLog.push(logged);
-    else logLine("warn", "delivery_attempt", { tenantId: context.tenantId, ...logged, outcome: decision.kind });
+      outcome: decision.kind,
+    });
     this.attemptLog.push({
       id: `${delivery.id}_a${attemptNumber}_${now}`,
       tenantId: context.tenantId,
@@ -597,17 +578,8 @@ export class TenantDelivery extends DurableObject<Bindings> {
 
   /** Starts flushing the attempt log without waiting for it; the drain awaits `attemptLogFlushes` before it ends. */
   private flushAttemptLogInBackground(): void {
-    if (this.deliveredLog.length >= DELIVERED_LOG_LINE_MAX) this.logDeliveredAttempts();
     const flush = this.flushAttemptLog();
     this.attemptLogFlushes = this.attemptLogFlushes.then(() => flush);
-  }
-
-  /** One `delivery_attempts` info line for the delivered attempts since the last one. */
-  private logDeliveredAttempts(): void {
-    const attempts = this.deliveredLog;
-    if (attempts.length === 0) return;
-    this.deliveredLog = [];
-    logLine("info", "delivery_attempts", { tenantId: this.store.tenantId(), outcome: "delivered", count: attempts.length, attempts });
   }
 
   private async flushAttemptLog(): Promise<void> {

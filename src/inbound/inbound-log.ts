@@ -55,7 +55,16 @@ export const logInbound = (source: string) =>
       durationMs: Date.now() - receivedAt,
       receivedAt,
     };
-    logLine("info", "inbound_request", { requestId: row.id, tenantId: row.tenantId, source, status: row.status, code: row.code, durationMs: row.durationMs });
+    // Rejections are `warn`, so LOG_LEVEL=warn still shows every refused vendor request.
+    logLine(row.status >= 400 ? "warn" : "info", "inbound_request", {
+      requestId: row.id,
+      tenantId: row.tenantId,
+      source,
+      route: `${row.method} ${row.path}`,
+      status: row.status,
+      code: row.code,
+      durationMs: row.durationMs,
+    });
     if (c.get("inboundLogCommitted") && c.res.status === ACCEPTED_STATUS) return;
     c.executionCtx.waitUntil(
       c.get("db").insert(inboundRequests).values(row).run().catch((failure: unknown) => {

@@ -1,14 +1,10 @@
+import type { DestinationView } from "../../src/inbound/optimalcloud/provisioning-destinations";
 import { describe, expect, it } from "vitest";
 import { BASE_DOMAIN, call, createApiKey, createTenant, envelope } from "../helpers";
 
 const PATH = "/api/v1/provisioning-destinations";
 
-interface Destination {
-  plugin_id: string;
-  name: string;
-  type: string;
-  webhooks: Record<"adduser" | "modifyuser" | "deleteuser", string>;
-}
+type Destination = DestinationView;
 
 describe("provisioning destinations API", () => {
   it("creates a destination (201) with a plugin_id and the three absolute HR webhook URLs", async () => {

@@ -1,15 +1,11 @@
+import type { DestinationView } from "../../src/inbound/optimalcloud/provisioning-destinations";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, type TestTenant } from "../helpers";
 import { PortalBrowser, pageText } from "./portal-client";
 
 const PATH = "/api/v1/provisioning-destinations";
 
-interface Destination {
-  plugin_id: string;
-  name: string;
-  type: string;
-  webhooks: Record<"adduser" | "modifyuser" | "deleteuser", string>;
-}
+type Destination = DestinationView;
 
 const createDestination = async (tenant: TestTenant, json: { name: string; type: string }) =>
   (await call(tenant.slug, PATH, { key: tenant.key, json })).json<Destination>();

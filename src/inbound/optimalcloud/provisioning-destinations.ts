@@ -32,7 +32,9 @@ const destinationView = z
   })
   .openapi("ProvisioningDestination");
 
-function toView(c: Context<AppEnv>, destination: ProvisioningDestination): z.infer<typeof destinationView> {
+export type DestinationView = z.infer<typeof destinationView>;
+
+function toView(c: Context<AppEnv>, destination: ProvisioningDestination): DestinationView {
   const origin = tenantOrigin(c, c.get("tenant").slug);
   const url = (action: HrAction) => origin + hrWebhookPath(destination.id, action);
   return {

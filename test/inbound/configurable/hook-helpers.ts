@@ -6,17 +6,8 @@ import { findPreset } from "../../../src/inbound/configurable/presets";
 
 export const HOOKS = "/api/v1/inbound-hooks";
 
-export interface HookView {
-  id: string;
-  name: string;
-  preset: string;
-  event: string;
-  form: string;
-  template: string;
-  syncKeys: string[];
-  auth: { kind: string; headerName?: string; algorithm?: string; encoding?: string; prefix?: string; secret: string };
-  url: string;
-}
+export type { HookView } from "../../../src/inbound/configurable/hook-view";
+import type { HookView } from "../../../src/inbound/configurable/hook-view";
 
 export async function createHook(tenant: TestTenant, input: Record<string, unknown>): Promise<HookView> {
   const response = await call(tenant.slug, HOOKS, { key: tenant.key, json: { name: `hook-${crypto.randomUUID()}`, ...input } });

@@ -4,7 +4,7 @@
  * normalises them. The condition is checked by the qualification parser, with the error position.
  */
 import { z } from "@hono/zod-openapi";
-import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadFormats } from "../db/schema";
+import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadFormats, type CallbackAuthType } from "../db/schema";
 import { retryPolicyOverrideSchema } from "../delivery/retry-policy";
 import { FORM_NAME_PATTERN } from "../records/record-ids";
 import { parseQualification } from "../subscriptions/qualification";
@@ -29,7 +29,7 @@ export const callbackAuthenticationSchema = z
     type: z
       .string()
       .transform((value) => value.trim().toUpperCase())
-      .pipe(z.enum(callbackAuthTypes, { error: "must be NO_AUTH, BASIC or IMS" })),
+      .pipe(z.enum(callbackAuthTypes, { error: "must be NO_AUTH, BASIC, BEARER, IMS or OAUTH2" })),
     username: optionalText,
     password: optionalText,
     accessKey: optionalText,
@@ -39,18 +39,27 @@ export const callbackAuthenticationSchema = z
     authAccessTokenPath: optionalText,
     authRefreshTokenPath: optionalText,
     authHeaderTokenName: optionalText,
+    token: optionalText,
+    tokenUrl: optionalText,
+    clientId: optionalText,
+    clientSecret: optionalText,
+    scope: optionalText,
   })
   .superRefine((auth, ctx) => {
     const required: Record<string, readonly (keyof typeof auth)[]> = {
       NO_AUTH: [],
       BASIC: ["username", "password"],
+      BEARER: ["token"],
       IMS: ["accessKey", "accessSecretKey", "tenantId", "authBaseUrl", "authAccessTokenPath"],
+      OAUTH2: ["tokenUrl", "clientId", "clientSecret"],
     };
     for (const field of required[auth.type] ?? []) {
       if (!auth[field]) ctx.addIssue({ code: "custom", path: [field], message: `is required for ${auth.type} authentication` });
     }
-    if (auth.type === "IMS" && auth.authBaseUrl && !httpUrl.safeParse(auth.authBaseUrl).success) {
-      ctx.addIssue({ code: "custom", path: ["authBaseUrl"], message: "must be an absolute http(s) URL" });
+    const endpoint = auth.type === "IMS" ? "authBaseUrl" : auth.type === "OAUTH2" ? "tokenUrl" : null;
+    const url = endpoint ? auth[endpoint] : null;
+    if (endpoint && url && !httpUrl.safeParse(url).success) {
+      ctx.addIssue({ code: "custom", path: [endpoint], message: "must be an absolute http(s) URL" });
     }
   });
 
@@ -123,18 +132,28 @@ export type WebhookRegistration = z.infer<typeof webhookRegistrationSchema>;
 /** Callback secrets as sent: a masked value means "keep what is stored". */
 export interface CallbackSecrets {
   password?: string;
+  token?: string;
   accessSecretKey?: string;
+  clientSecret?: string;
 }
+
+/** The one secret field of each authentication type: only it is sealed, masked and required. */
+export const callbackSecretField: Record<CallbackAuthType, keyof CallbackSecrets | null> = {
+  NO_AUTH: null,
+  BASIC: "password",
+  BEARER: "token",
+  IMS: "accessSecretKey",
+  OAUTH2: "clientSecret",
+};
 
 export function secretsFrom(registration: WebhookRegistration): { secrets: CallbackSecrets; keep: (keyof CallbackSecrets)[] } {
   const auth = registration.callback.authentication;
   const secrets: CallbackSecrets = {};
   const keep: (keyof CallbackSecrets)[] = [];
-  for (const field of ["password", "accessSecretKey"] as const) {
-    const value = auth?.[field];
-    if (value === MASKED_SECRET) keep.push(field);
-    else if (value) secrets[field] = value;
-  }
+  const field = callbackSecretField[auth?.type ?? "NO_AUTH"];
+  const value = field ? auth?.[field] : null;
+  if (field && value === MASKED_SECRET) keep.push(field);
+  else if (field && value) secrets[field] = value;
   return { secrets, keep };
 }
 

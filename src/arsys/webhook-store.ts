@@ -12,7 +12,7 @@ import { bumpSequence, sequenceIdExpression } from "../records/sequences";
 import type { SecretStore } from "../secrets/secret-store";
 import { generateSigningSecret } from "../delivery/signing";
 import { SIGNING_PURPOSE } from "../delivery/signing-secrets";
-import { entryEventsKey, secretsFrom, type CallbackSecrets, type WebhookRegistration } from "./webhook-body";
+import { callbackSecretField, entryEventsKey, secretsFrom, type CallbackSecrets, type WebhookRegistration } from "./webhook-body";
 
 const WEBHOOK_SEQUENCE = "webhook";
 const SECRET_PURPOSE = "callback-auth";
@@ -27,6 +27,9 @@ function columnsFrom(registration: WebhookRegistration) {
     authAccessTokenPath: auth?.authAccessTokenPath ?? null,
     authRefreshTokenPath: auth?.authRefreshTokenPath ?? null,
     authHeaderTokenName: auth?.authHeaderTokenName ?? null,
+    tokenUrl: auth?.tokenUrl ?? null,
+    clientId: auth?.clientId ?? null,
+    scope: auth?.scope ?? null,
   };
   return {
     description: registration.description ?? null,
@@ -65,8 +68,8 @@ export async function callbackSecrets(store: SecretStore, subscription: Subscrip
 }
 
 function requireSecrets(registration: WebhookRegistration, secrets: CallbackSecrets): void {
-  const type = registration.callback.authentication?.type;
-  const missing = type === "BASIC" && !secrets.password ? "password" : type === "IMS" && !secrets.accessSecretKey ? "accessSecretKey" : null;
+  const field = callbackSecretField[registration.callback.authentication?.type ?? "NO_AUTH"];
+  const missing = field && !secrets[field] ? field : null;
   if (missing) {
     throw new AppError("VALIDATION_FAILED", `callback.authentication.${missing} is required`, [
       { path: `callback.authentication.${missing}`, message: "is required (no stored value to keep)" },

@@ -1,9 +1,10 @@
 /**
  * Builds the HTTP request of one delivery attempt: the rendered body, the Standard Webhooks headers
  * (`webhook-id` stable per delivery, `webhook-timestamp`, `webhook-signature` with the current and, during a
- * rotation, the previous secret), `user-agent`, and the subscription's callback authentication (BASIC, or an
- * IMS token fetched with the access key and cached until it expires). Credentials come from sealed KV
- * secrets and never reach a log or an attempt record.
+ * rotation, the previous secret), `user-agent`, and the subscription's callback authentication (BASIC, a static
+ * BEARER token, or a token cached until it expires: IMS, fetched with the access key, or OAUTH2, fetched with
+ * the client credentials grant). Credentials come from sealed KV secrets and never reach a log or an attempt
+ * record.
  */
 import type { Bindings } from "../env";
 import type { Subscription } from "../db/schema";
@@ -15,15 +16,20 @@ import { signatureHeaders } from "./signing";
 import { sendOutbound } from "./transport";
 
 export const USER_AGENT = "Hookgate/0.1";
-const IMS_TOKEN_FALLBACK_TTL_MS = 10 * 60 * 1000;
+/** How long a token whose answer gave no `expires_in` is trusted. */
+const TOKEN_FALLBACK_TTL_MS = 10 * 60 * 1000;
+/** A token is dropped this long before it expires (at most a tenth of its lifetime), so it never expires in flight. */
+const TOKEN_EXPIRY_MARGIN_MS = 30_000;
 
 interface CachedToken {
   token: string;
   expiresAt: number;
 }
 
-/** IMS tokens by tenant and access key, shared by every drain of this isolate. */
-const imsTokens = new Map<string, CachedToken>();
+/** IMS and OAuth2 tokens by tenant, auth type, endpoint and client, shared by every drain of this isolate. */
+const callbackTokens = new Map<string, CachedToken>();
+/** Token requests under way, so concurrent attempts of one subscription wait for one request. */
+const tokenRequests = new Map<string, Promise<CachedToken>>();
 
 /**
  * A tenant's opened secrets, kept by the TenantDelivery object across drains so each is read from KV and
@@ -84,11 +90,43 @@ export class OutboundCredentials {
   }
 }
 
-async function imsToken(subscription: Subscription, secrets: CallbackSecrets, now: number, refresh = false): Promise<string> {
+/** The token cache key of a subscription that authenticates with a fetched token; null for the other types. */
+function tokenCacheKey(subscription: Subscription): string | null {
   const settings = subscription.authSettings;
-  const cacheKey = `${subscription.tenantId}\u0000${settings.authBaseUrl}\u0000${settings.accessKey}`;
-  const cached = imsTokens.get(cacheKey);
-  if (cached && !refresh && cached.expiresAt > now) return cached.token;
+  if (subscription.authType === "IMS") return ["IMS", subscription.tenantId, settings.authBaseUrl, settings.accessKey].join("\u0000");
+  if (subscription.authType === "OAUTH2") return ["OAUTH2", subscription.tenantId, settings.tokenUrl, settings.clientId, settings.scope ?? ""].join("\u0000");
+  return null;
+}
+
+/** The cached token under `key`, or a fresh one from `fetchToken` once it has expired or was forgotten. */
+async function tokenFromCache(key: string, now: number, fetchToken: () => Promise<CachedToken>): Promise<string> {
+  const cached = callbackTokens.get(key);
+  if (cached && cached.expiresAt > now) return cached.token;
+  let request = tokenRequests.get(key);
+  if (!request) {
+    request = fetchToken().finally(() => tokenRequests.delete(key));
+    tokenRequests.set(key, request);
+  }
+  const fresh = await request;
+  callbackTokens.set(key, fresh);
+  return fresh.token;
+}
+
+/** `expires_in` (seconds, a number or a numeric string) as the time the token is cached until. */
+function cachedUntil(expiresIn: unknown, now: number): number {
+  const seconds = typeof expiresIn === "string" && expiresIn.trim() !== "" ? Number(expiresIn) : expiresIn;
+  const lifetime = typeof seconds === "number" && Number.isFinite(seconds) ? seconds * 1000 : TOKEN_FALLBACK_TTL_MS;
+  return now + lifetime - Math.min(TOKEN_EXPIRY_MARGIN_MS, lifetime / 10);
+}
+
+/** A token endpoint's JSON answer; a body that is not JSON is treated as empty, never echoed into an error. */
+async function tokenAnswer(response: Response): Promise<Record<string, unknown>> {
+  const body: unknown = await response.json().catch(() => null);
+  return body && typeof body === "object" ? (body as Record<string, unknown>) : {};
+}
+
+async function fetchImsToken(subscription: Subscription, secrets: CallbackSecrets, now: number): Promise<CachedToken> {
+  const settings = subscription.authSettings;
   const response = await sendOutbound(
     new Request(`${settings.authBaseUrl}${settings.authAccessTokenPath}`, {
       method: "POST",
@@ -98,28 +136,61 @@ async function imsToken(subscription: Subscription, secrets: CallbackSecrets, no
     }),
   );
   if (!response.ok) throw new Error(`IMS login answered ${response.status}`);
-  const body = (await response.json()) as Record<string, unknown>;
+  const body = await tokenAnswer(response);
   const token = [body.json_web_token, body.access_token, body.token].find((value): value is string => typeof value === "string");
   if (!token) throw new Error("IMS login answered without a token");
-  const expiresIn = typeof body.expires_in === "number" ? body.expires_in * 1000 : IMS_TOKEN_FALLBACK_TTL_MS;
-  imsTokens.set(cacheKey, { token, expiresAt: now + expiresIn - 30_000 });
-  return token;
+  return { token, expiresAt: cachedUntil(body.expires_in, now) };
 }
 
-/** Forgets a cached IMS token (the receiver answered 401: it will be fetched again once). */
-export function forgetImsToken(subscription: Subscription): void {
+/** application/x-www-form-urlencoded encoding of one value, as RFC 6749 §2.3.1 asks for the Basic credentials. */
+const formEncoded = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2);
+
+/** The OAuth2 client credentials grant (RFC 6749 §4.4), the client authenticating with HTTP Basic. */
+async function fetchOAuth2Token(subscription: Subscription, secrets: CallbackSecrets, now: number): Promise<CachedToken> {
   const settings = subscription.authSettings;
-  imsTokens.delete(`${subscription.tenantId}\u0000${settings.authBaseUrl}\u0000${settings.accessKey}`);
+  const form = new URLSearchParams({ grant_type: "client_credentials" });
+  if (settings.scope) form.set("scope", settings.scope);
+  const client = new TextEncoder().encode(`${formEncoded(settings.clientId ?? "")}:${formEncoded(secrets.clientSecret ?? "")}`);
+  const response = await sendOutbound(
+    new Request(settings.tokenUrl ?? "", {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+        authorization: `Basic ${btoa(String.fromCharCode(...client))}`,
+        "user-agent": USER_AGENT,
+      },
+      body: form.toString(),
+      redirect: "manual",
+    }),
+  );
+  if (!response.ok) throw new Error(`OAuth2 token endpoint answered ${response.status}`);
+  const body = await tokenAnswer(response);
+  if (typeof body.access_token !== "string" || body.access_token === "") throw new Error("OAuth2 token endpoint answered without an access_token");
+  return { token: body.access_token, expiresAt: cachedUntil(body.expires_in, now) };
+}
+
+/** Whether the subscription sends a fetched, cached token, which a 401 from its callback should refresh once. */
+export const authenticatesWithToken = (subscription: Subscription): boolean => tokenCacheKey(subscription) !== null;
+
+/** Forgets a subscription's cached token (the receiver answered 401: it will be fetched again once). */
+export function forgetCallbackToken(subscription: Subscription): void {
+  const key = tokenCacheKey(subscription);
+  if (key) callbackTokens.delete(key);
 }
 
 async function authorization(subscription: Subscription, credentials: OutboundCredentials, now: number): Promise<string | null> {
-  if (subscription.authType === "NO_AUTH") return null;
+  const type = subscription.authType;
+  if (type === "NO_AUTH") return null;
   const secrets = await credentials.callbackSecrets(subscription);
-  if (subscription.authType === "BASIC") {
+  if (type === "BASIC") {
     const pair = new TextEncoder().encode(`${subscription.authSettings.username ?? ""}:${secrets.password ?? ""}`);
     return `Basic ${btoa(String.fromCharCode(...pair))}`;
   }
-  const token = await imsToken(subscription, secrets, now);
+  if (type === "BEARER") return `Bearer ${secrets.token ?? ""}`;
+  const key = tokenCacheKey(subscription)!;
+  if (type === "OAUTH2") return `Bearer ${await tokenFromCache(key, now, () => fetchOAuth2Token(subscription, secrets, now))}`;
+  const token = await tokenFromCache(key, now, () => fetchImsToken(subscription, secrets, now));
   return `${subscription.authSettings.authHeaderTokenName ?? "IMS-JWT"} ${token}`;
 }
 

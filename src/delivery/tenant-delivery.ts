@@ -21,7 +21,7 @@ import { planDeliveries as planSends, DEFAULT_CONCURRENCY } from "./stream-sched
 import { CLOSED_BREAKER, recordFailure, recordSend, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
 import { decideAfterAttempt, DEFAULT_RETRY_POLICY, resolveRetryPolicy, type AttemptDecision, type RetryPolicy, type RetryPolicyOverride } from "./retry-policy";
 import { attempt, type AttemptRecord } from "./attempt";
-import { buildLifecycleRequest, buildOutboundRequest, forgetImsToken, OutboundCredentials } from "./outbound-request";
+import { authenticatesWithToken, buildLifecycleRequest, buildOutboundRequest, forgetCallbackToken, OutboundCredentials } from "./outbound-request";
 import { checkCallbackUrl, type CallbackUrlCheck } from "./ssrf-guard";
 import { findLifecycleConfig, lifecycleTarget } from "../lifecycle/config-store";
 import { LIFECYCLE_SUBSCRIPTION_ID, planLifecycleDeliveries } from "../lifecycle/post-hooks";
@@ -540,8 +540,8 @@ export class TenantDelivery extends DurableObject<Bindings> {
   }
 
   /**
-   * One attempt, through the SSRF guard. An IMS callback that answers 401 gets one retry with a freshly
-   * fetched token (the cached one may have been revoked early).
+   * One attempt, through the SSRF guard. An IMS or OAUTH2 callback that answers 401 gets one retry with a
+   * freshly fetched token (the cached one may have been revoked early).
    */
   private async attemptDelivery(delivery: Pick<DeliveryRow, "id" | "body" | "content_type">, subscription: Subscription, timeoutMs: number): Promise<AttemptRecord> {
     const guard = this.checkUrl(subscription.callbackUrl);
@@ -558,11 +558,11 @@ export class TenantDelivery extends DurableObject<Bindings> {
     const credentials = this.credentials ?? new OutboundCredentials(this.env, subscription.tenantId);
     try {
       const record = await attempt(await buildOutboundRequest(delivery, subscription, credentials, Date.now()), timeoutMs);
-      if (subscription.authType !== "IMS" || record.statusCode !== 401) return record;
-      forgetImsToken(subscription);
+      if (!authenticatesWithToken(subscription) || record.statusCode !== 401) return record;
+      forgetCallbackToken(subscription);
       return await attempt(await buildOutboundRequest(delivery, subscription, credentials, Date.now()), timeoutMs);
     } catch (error) {
-      // Building the request failed (e.g. the IMS login was refused): nothing reached the callback.
+      // Building the request failed (e.g. the IMS login or OAuth2 token endpoint refused): nothing reached the callback.
       const message = error instanceof Error ? error.message : String(error);
       return { outcome: { kind: "network_error", error: message, beforeSend: true }, startedAt: Date.now(), durationMs: 0, statusCode: null, error: message, responseExcerpt: null };
     }

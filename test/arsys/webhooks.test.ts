@@ -34,6 +34,19 @@ const SEED_IMS = {
   },
 };
 
+const BEARER = {
+  ...SEED_BASIC,
+  callback: { url: "https://receiver.example/bearer", authentication: { type: "BEARER", token: "bearer-token-kept-sealed" } },
+};
+
+const OAUTH2 = {
+  ...SEED_BASIC,
+  callback: {
+    url: "https://receiver.example/oauth2",
+    authentication: { type: "oauth2", tokenUrl: "https://login.example/oauth2/token", clientId: "client-1", clientSecret: "client-secret-kept-sealed", scope: "webhooks" },
+  },
+};
+
 interface ArMessage {
   messageType: string;
   messageText: string;
@@ -110,6 +123,47 @@ describe("AR webhook registration API", () => {
     expect(JSON.parse((await secretStore(env).get(tenant.id, after!.secret_ref))!)).toEqual({ password: "Demo123" });
   });
 
+  it("BEARER and OAUTH2: secrets sealed in KV, masked on GET, kept by a masked PUT and replaced by a new one", async () => {
+    const { secretStore } = await import("../../src/secrets/secret-store");
+    const tenant = await createTenant("ar");
+    const bearer = await register(tenant, BEARER);
+    const oauth2 = await register(tenant, OAUTH2);
+    expect([bearer.response.status, oauth2.response.status]).toEqual([201, 201]);
+    const rows = await env.DB.prepare("SELECT * FROM subscriptions WHERE tenant_id = ?").bind(tenant.id).all();
+    expect(JSON.stringify(rows.results)).not.toContain("bearer-token-kept-sealed");
+    expect(JSON.stringify(rows.results)).not.toContain("client-secret-kept-sealed");
+    const bearerView = await read(tenant, bearer.id);
+    expect(bearerView.callback.authentication).toMatchObject({ type: "BEARER", token: "********", clientSecret: null });
+    const oauth2View = await read(tenant, oauth2.id);
+    expect(oauth2View.callback.authentication).toMatchObject({
+      type: "OAUTH2",
+      tokenUrl: "https://login.example/oauth2/token",
+      clientId: "client-1",
+      clientSecret: "********",
+      scope: "webhooks",
+      token: null,
+    });
+    const opened = async (id: string) => {
+      const row = await env.DB.prepare("SELECT secret_ref FROM subscriptions WHERE id = ? AND tenant_id = ?").bind(id, tenant.id).first<{ secret_ref: string }>();
+      return JSON.parse((await secretStore(env).get(tenant.id, row!.secret_ref))!) as Record<string, string>;
+    };
+    for (const [id, view] of [[bearer.id, bearerView], [oauth2.id, oauth2View]] as const) {
+      expect((await call(tenant.slug, `${BASE}/${id}`, { key: tenant.key, method: "PUT", json: { ...view, description: "masked kept" } })).status).toBe(204);
+    }
+    expect(await opened(bearer.id)).toEqual({ token: "bearer-token-kept-sealed" });
+    expect(await opened(oauth2.id)).toEqual({ clientSecret: "client-secret-kept-sealed" });
+    const replaced = { ...oauth2View, callback: { ...oauth2View.callback, authentication: { ...oauth2View.callback.authentication, clientSecret: "a-new-client-secret" } } };
+    expect((await call(tenant.slug, `${BASE}/${oauth2.id}`, { key: tenant.key, method: "PUT", json: replaced })).status).toBe(204);
+    expect(await opened(oauth2.id)).toEqual({ clientSecret: "a-new-client-secret" });
+  });
+
+  it("a masked secret on create has nothing to keep: 400 naming the field", async () => {
+    const tenant = await createTenant("ar");
+    const { response } = await register(tenant, { ...BEARER, callback: { ...BEARER.callback, authentication: { type: "BEARER", token: "********" } } });
+    expect(response.status).toBe(400);
+    expect((await response.json<ArMessage[]>())[0]?.messageAppendedText).toContain("callback.authentication.token");
+  });
+
   it("lists the tenant's webhooks with paging links", async () => {
     const tenant = await createTenant("ar");
     for (const url of ["https://a.example/1", "https://a.example/2", "https://a.example/3"]) {
@@ -157,6 +211,11 @@ describe("AR webhook registration API", () => {
       ["unknown entry event", { ...SEED_BASIC, entry_events: ["create", "archive"] }, "entry_events.1"],
       ["IMS without its keys", { ...SEED_IMS, callback: { url: "https://x.example", authentication: { type: "IMS", accessKey: "k" } } }, "callback.authentication.accessSecretKey"],
       ["BASIC without a password", { ...SEED_BASIC, callback: { url: "https://x.example", authentication: { type: "BASIC", username: "u" } } }, "callback.authentication.password"],
+      ["BEARER without a token", { ...BEARER, callback: { url: "https://x.example", authentication: { type: "BEARER" } } }, "callback.authentication.token"],
+      ["OAUTH2 without a token URL", { ...OAUTH2, callback: { url: "https://x.example", authentication: { type: "OAUTH2", clientId: "c", clientSecret: "s" } } }, "callback.authentication.tokenUrl"],
+      ["OAUTH2 without a client id", { ...OAUTH2, callback: { url: "https://x.example", authentication: { type: "OAUTH2", tokenUrl: "https://l.example/t", clientSecret: "s" } } }, "callback.authentication.clientId"],
+      ["OAUTH2 without a client secret", { ...OAUTH2, callback: { url: "https://x.example", authentication: { type: "OAUTH2", tokenUrl: "https://l.example/t", clientId: "c" } } }, "callback.authentication.clientSecret"],
+      ["OAUTH2 with a non-http(s) token URL", { ...OAUTH2, callback: { url: "https://x.example", authentication: { type: "OAUTH2", tokenUrl: "ftp://l.example/t", clientId: "c", clientSecret: "s" } } }, "callback.authentication.tokenUrl"],
       ["an unknown auth type", { ...SEED_BASIC, callback: { url: "https://x.example", authentication: { type: "OAUTH9" } } }, "callback.authentication.type"],
       ["a non-http(s) URL", { ...SEED_BASIC, callback: { url: "ftp://x.example/hook" } }, "callback.url"],
       ["a condition that does not parse", { ...SEED_BASIC, condition: "'Status' = " }, "condition"],
@@ -170,6 +229,12 @@ describe("AR webhook registration API", () => {
       expect(message?.messageAppendedText).toContain(field);
       const list = await (await call(tenant.slug, BASE, { key: tenant.key })).json<{ entries: unknown[] }>();
       expect(list.entries).toEqual([]);
+    });
+
+    it("an unknown auth type lists every supported one", async () => {
+      const tenant = await createTenant("ar");
+      const { response } = await register(tenant, { ...SEED_BASIC, callback: { url: "https://x.example", authentication: { type: "OAUTH9" } } });
+      expect((await response.json<ArMessage[]>())[0]?.messageAppendedText).toContain("must be NO_AUTH, BASIC, BEARER, IMS or OAUTH2");
     });
 
     it("gives the position of a condition parse error", async () => {

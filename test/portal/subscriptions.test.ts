@@ -1,4 +1,6 @@
+import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { secretStore } from "../../src/secrets/secret-store";
 import { call, createTenant, type TestTenant } from "../helpers";
 import { startReceiver, subscribe, type Receiver } from "../delivery/harness";
 import { PortalBrowser, pageText } from "./portal-client";
@@ -106,6 +108,28 @@ describe("portal: subscriptions", () => {
     expect(invalid.status).toBe(400);
     expect(invalid.html).toContain("https://receiver.example/v3");
     expect((await webhook(tenant, id)).body).toMatchObject({ description: "Renamed", callback: { url: "https://receiver.example/v2" } });
+  });
+
+  it("creates a BEARER subscription through the form; the token is sealed, never echoed, and kept by a blank edit", async () => {
+    const tenant = await createTenant("psub");
+    const browser = await new PortalBrowser(tenant.slug).signedIn(tenant.key);
+    const form = await browser.get("/portal/subscriptions/new");
+    for (const [name, label, type] of [["auth_token", "Bearer token", "BEARER"], ["auth_token_url", "Token URL", "OAUTH2"], ["auth_client_id", "Client ID", "OAUTH2"], ["auth_client_secret", "Client secret", "OAUTH2"], ["auth_scope", "Scope", "OAUTH2"]]) {
+      expect(form.html).toContain(`<div data-show-for="auth_type=${type}"><label for="${name}">${label}</label>`);
+    }
+    const bearer = { ...validForm("https://receiver.example/bearer"), auth_type: "BEARER", auth_username: "", auth_password: "", auth_token: "portal-bearer-token" };
+    const invalid = await browser.post("/portal/subscriptions", { ...bearer, callback_url: "not a url" });
+    expect(invalid.status).toBe(400);
+    expect(invalid.html).not.toContain("portal-bearer-token");
+    const created = await browser.post("/portal/subscriptions", bearer);
+    expect(created.status).toBe(303);
+    const id = idFrom(created.location);
+    expect((await webhook(tenant, id)).body).toMatchObject({ callback: { url: "https://receiver.example/bearer", authentication: { type: "BEARER", token: "********", password: null } } });
+    const page = await browser.get(`/portal/subscriptions/${id}`);
+    expect(page.html).not.toContain("portal-bearer-token");
+    expect((await browser.post(`/portal/subscriptions/${id}`, { ...bearer, description: "Renamed", auth_token: "" })).status).toBe(303);
+    const row = await env.DB.prepare("SELECT secret_ref FROM subscriptions WHERE id = ? AND tenant_id = ?").bind(id, tenant.id).first<{ secret_ref: string }>();
+    expect(JSON.parse((await secretStore(env).get(tenant.id, row!.secret_ref))!)).toEqual({ token: "portal-bearer-token" });
   });
 
   it("disables and enables", async () => {

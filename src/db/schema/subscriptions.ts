@@ -8,7 +8,7 @@ import { sqliteTable, text, integer, uniqueIndex, index } from "drizzle-orm/sqli
 export const entryEvents = ["create", "update", "merge", "delete"] as const;
 export type EntryEvent = (typeof entryEvents)[number];
 
-export const callbackAuthTypes = ["NO_AUTH", "BASIC", "IMS"] as const;
+export const callbackAuthTypes = ["NO_AUTH", "BASIC", "BEARER", "IMS", "OAUTH2"] as const;
 export type CallbackAuthType = (typeof callbackAuthTypes)[number];
 
 export const payloadFormats = ["ar", "thin"] as const;
@@ -19,7 +19,7 @@ export const deadLetterPolicies = ["skip", "block"] as const;
 export type DeadLetterPolicy = (typeof deadLetterPolicies)[number];
 export type Ordering = (typeof orderings)[number];
 
-/** The non-secret part of a callback's authentication (IMS endpoints, user names). */
+/** The non-secret part of a callback's authentication (user names, IMS and OAuth2 endpoints, client ids). */
 export interface CallbackAuthSettings {
   username?: string | null;
   accessKey?: string | null;
@@ -28,6 +28,9 @@ export interface CallbackAuthSettings {
   authAccessTokenPath?: string | null;
   authRefreshTokenPath?: string | null;
   authHeaderTokenName?: string | null;
+  tokenUrl?: string | null;
+  clientId?: string | null;
+  scope?: string | null;
 }
 
 export const subscriptions = sqliteTable(
@@ -49,7 +52,7 @@ export const subscriptions = sqliteTable(
     callbackUrl: text("callback_url").notNull(),
     authType: text("auth_type", { enum: callbackAuthTypes }).notNull(),
     authSettings: text("auth_settings", { mode: "json" }).$type<CallbackAuthSettings>().notNull(),
-    /** KV reference of the sealed callback secrets (password, accessSecretKey); null when there are none. */
+    /** KV reference of the sealed callback secret (password, token, accessSecretKey or clientSecret); null when there is none. */
     secretRef: text("secret_ref"),
     format: text("format", { enum: payloadFormats }).notNull().default("ar"),
     ordering: text("ordering", { enum: orderings }).notNull().default("subscription"),

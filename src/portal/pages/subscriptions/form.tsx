@@ -29,6 +29,11 @@ export interface SubscriptionForm {
   authAccessTokenPath: string;
   authRefreshTokenPath: string;
   authHeaderTokenName: string;
+  token: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
   format: string;
   ordering: string;
   deadLetterPolicy: string;
@@ -58,6 +63,11 @@ export const emptyForm = (): SubscriptionForm => ({
   authAccessTokenPath: "",
   authRefreshTokenPath: "",
   authHeaderTokenName: "",
+  token: "",
+  tokenUrl: "",
+  clientId: "",
+  clientSecret: "",
+  scope: "",
   format: "ar",
   ordering: "subscription",
   deadLetterPolicy: "skip",
@@ -72,7 +82,7 @@ export const emptyForm = (): SubscriptionForm => ({
 });
 
 /** For re-rendering after an error: typed secrets are not echoed back into the page. */
-export const withoutSecrets = (form: SubscriptionForm): SubscriptionForm => ({ ...form, password: "", accessSecretKey: "" });
+export const withoutSecrets = (form: SubscriptionForm): SubscriptionForm => ({ ...form, password: "", token: "", accessSecretKey: "", clientSecret: "" });
 
 export function formFromView(view: WebhookView): SubscriptionForm {
   const auth = view.callback.authentication;
@@ -93,6 +103,11 @@ export function formFromView(view: WebhookView): SubscriptionForm {
     authAccessTokenPath: auth.authAccessTokenPath ?? "",
     authRefreshTokenPath: auth.authRefreshTokenPath ?? "",
     authHeaderTokenName: auth.authHeaderTokenName ?? "",
+    token: "",
+    tokenUrl: auth.tokenUrl ?? "",
+    clientId: auth.clientId ?? "",
+    clientSecret: "",
+    scope: auth.scope ?? "",
     format: view.format,
     ordering: view.ordering,
     deadLetterPolicy: view.dead_letter_policy,
@@ -133,6 +148,11 @@ export async function formFromRequest(c: Context<PortalEnv>): Promise<Subscripti
     authAccessTokenPath: text("auth_access_token_path"),
     authRefreshTokenPath: text("auth_refresh_token_path"),
     authHeaderTokenName: text("auth_header_token_name"),
+    token: text("auth_token"),
+    tokenUrl: text("auth_token_url"),
+    clientId: text("auth_client_id"),
+    clientSecret: text("auth_client_secret"),
+    scope: text("auth_scope"),
     format: text("format"),
     ordering: text("ordering"),
     deadLetterPolicy: text("dead_letter_policy"),
@@ -156,6 +176,7 @@ export function registrationFrom(form: SubscriptionForm, editing: boolean): Reco
   const secret = (value: string) => (value ? value : editing ? MASKED_SECRET : null);
   const authentication: Record<string, unknown> = { type: form.authType };
   if (form.authType === "BASIC") Object.assign(authentication, { username: orNull(form.username), password: secret(form.password) });
+  if (form.authType === "BEARER") Object.assign(authentication, { token: secret(form.token) });
   if (form.authType === "IMS") {
     Object.assign(authentication, {
       accessKey: orNull(form.accessKey),
@@ -165,6 +186,14 @@ export function registrationFrom(form: SubscriptionForm, editing: boolean): Reco
       authAccessTokenPath: orNull(form.authAccessTokenPath),
       authRefreshTokenPath: orNull(form.authRefreshTokenPath),
       authHeaderTokenName: orNull(form.authHeaderTokenName),
+    });
+  }
+  if (form.authType === "OAUTH2") {
+    Object.assign(authentication, {
+      tokenUrl: orNull(form.tokenUrl),
+      clientId: orNull(form.clientId),
+      clientSecret: secret(form.clientSecret),
+      scope: orNull(form.scope),
     });
   }
   const retry: Record<string, unknown> = {};
@@ -189,7 +218,13 @@ export function registrationFrom(form: SubscriptionForm, editing: boolean): Reco
   };
 }
 
-const AUTH_LABELS: Record<string, string> = { NO_AUTH: "None", BASIC: "Basic (username and password)", IMS: "IMS (access key and token)" };
+const AUTH_LABELS: Record<string, string> = {
+  NO_AUTH: "None",
+  BASIC: "Basic (username and password)",
+  BEARER: "Bearer (static token)",
+  IMS: "IMS (access key and token)",
+  OAUTH2: "OAuth2 client credentials",
+};
 const EVENT_LABELS: Record<string, string> = { create: "Create", update: "Update", merge: "Merge", delete: "Delete" };
 
 function Text(props: { name: string; label: string; value: string; type?: string; hint?: string; required?: boolean; autocomplete?: string; showFor?: string }) {
@@ -242,9 +277,10 @@ export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: str
       <fieldset>
         <legend>Callback authentication</legend>
         <Select name="auth_type" label="Authentication type" value={form.authType} options={callbackAuthTypes} labels={AUTH_LABELS} />
-        <p class="hint">Basic uses the username and password; IMS uses the access key and token fields; other fields are ignored.</p>
+        <p class="hint">Basic uses the username and password; Bearer the token; IMS the access key and token fields; OAuth2 the token URL and client credentials. Other fields are ignored.</p>
         <Text showFor="auth_type=BASIC" name="auth_username" label="Username" value={form.username} autocomplete="off" />
         <Text showFor="auth_type=BASIC" name="auth_password" label="Password" type="password" value={form.password} hint={keepHint} autocomplete="new-password" />
+        <Text showFor="auth_type=BEARER" name="auth_token" label="Bearer token" type="password" value={form.token} hint={keepHint} autocomplete="new-password" />
         <Text showFor="auth_type=IMS" name="auth_access_key" label="Access key" value={form.accessKey} autocomplete="off" />
         <Text showFor="auth_type=IMS" name="auth_access_secret_key" label="Access secret key" type="password" value={form.accessSecretKey} hint={keepHint} autocomplete="new-password" />
         <Text showFor="auth_type=IMS" name="auth_tenant_id" label="IMS tenant id" value={form.tenantId} />
@@ -252,6 +288,10 @@ export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: str
         <Text showFor="auth_type=IMS" name="auth_access_token_path" label="Access token path" value={form.authAccessTokenPath} />
         <Text showFor="auth_type=IMS" name="auth_refresh_token_path" label="Refresh token path" value={form.authRefreshTokenPath} />
         <Text showFor="auth_type=IMS" name="auth_header_token_name" label="Token header name" value={form.authHeaderTokenName} />
+        <Text showFor="auth_type=OAUTH2" name="auth_token_url" label="Token URL" type="url" value={form.tokenUrl} />
+        <Text showFor="auth_type=OAUTH2" name="auth_client_id" label="Client ID" value={form.clientId} autocomplete="off" />
+        <Text showFor="auth_type=OAUTH2" name="auth_client_secret" label="Client secret" type="password" value={form.clientSecret} hint={keepHint} autocomplete="new-password" />
+        <Text showFor="auth_type=OAUTH2" name="auth_scope" label="Scope" value={form.scope} hint="Optional; space-separated scopes to ask for." />
       </fieldset>
       <fieldset>
         <legend>Delivery</legend>

@@ -1,0 +1,201 @@
+/**
+ * Callback authentication of AR webhook deliveries beyond BASIC and IMS (issue 6): a static BEARER token, and
+ * OAUTH2 client credentials whose access token is cached until shortly before it expires and refetched once
+ * on a 401. Every secret stays out of D1, attempt records and console lines.
+ */
+import { env } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createTenant, type TestTenant } from "../helpers";
+import { createEntry, listDeliveries, settle, startReceiver, subscribe, type Received, type Receiver } from "./harness";
+
+let receiver: Receiver | null = null;
+afterEach(() => {
+  receiver?.restore();
+  vi.restoreAllMocks();
+});
+
+const CLIENT_SECRET = "oauth-client-secret-never-shown";
+const BEARER_TOKEN = "static-bearer-token-never-shown";
+
+/** The token endpoint lives under the receiver's URL, so the same transport answers it. */
+const tokenUrlOf = (target: Receiver) => `${target.url}/token`;
+const isTokenRequest = (request: Received) => request.url.endsWith("/hook/token");
+
+const oauth2 = (target: Receiver, extra: Record<string, unknown> = {}) => ({
+  type: "OAUTH2",
+  tokenUrl: tokenUrlOf(target),
+  clientId: "client-1",
+  clientSecret: CLIENT_SECRET,
+  ...extra,
+});
+
+/** A token endpoint that hands out `token-1`, `token-2`, … valid for `expiresIn` seconds. */
+function tokenEndpoint(expiresIn = 3600) {
+  let issued = 0;
+  return () => Response.json({ access_token: `token-${++issued}`, token_type: "Bearer", expires_in: expiresIn });
+}
+
+const tokenRequests = (target: Receiver) => target.received.filter(isTokenRequest);
+const callbackAuthorizations = (target: Receiver) => target.received.filter((request) => !isTokenRequest(request)).map((request) => request.headers.get("authorization"));
+
+const attemptRows = async (tenant: TestTenant) =>
+  (await env.DB.prepare("SELECT * FROM delivery_attempts WHERE tenant_id = ? ORDER BY started_at, attempt").bind(tenant.id).all<Record<string, unknown>>()).results;
+
+describe("BEARER callback authentication", () => {
+  it("sends the stored token as `Authorization: Bearer`", async () => {
+    receiver = startReceiver();
+    const tenant = await createTenant("bearer");
+    await subscribe(tenant, { url: receiver.url, authentication: { type: "bearer", token: BEARER_TOKEN } });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    expect(callbackAuthorizations(receiver)).toEqual([`Bearer ${BEARER_TOKEN}`]);
+  });
+});
+
+describe("OAUTH2 client credentials callback authentication", () => {
+  it("fetches a token with HTTP Basic client authentication and grant_type, and reuses it across deliveries", async () => {
+    const issue = tokenEndpoint();
+    receiver = startReceiver((request) => (isTokenRequest(request) ? issue() : new Response("ok")));
+    const tenant = await createTenant("oauth2");
+    await subscribe(tenant, { url: receiver.url, authentication: oauth2(receiver, { scope: "webhooks.write events.read" }) });
+    for (const n of [1, 2, 3, 4]) await createEntry(tenant, { n });
+    await settle(tenant.id);
+    const [login, ...more] = tokenRequests(receiver);
+    expect(more).toEqual([]);
+    expect(login!.headers.get("authorization")).toBe(`Basic ${btoa(`client-1:${CLIENT_SECRET}`)}`);
+    expect(login!.headers.get("content-type")).toBe("application/x-www-form-urlencoded");
+    expect(Object.fromEntries(new URLSearchParams(login!.body))).toEqual({ grant_type: "client_credentials", scope: "webhooks.write events.read" });
+    expect(callbackAuthorizations(receiver)).toEqual(Array(4).fill("Bearer token-1"));
+    expect((await listDeliveries(tenant)).map((delivery) => delivery.status)).toEqual(Array(4).fill("delivered"));
+  });
+
+  it("sends no scope when none is set, and form-encodes the client credentials (RFC 6749 §2.3.1)", async () => {
+    const issue = tokenEndpoint();
+    receiver = startReceiver((request) => (isTokenRequest(request) ? issue() : new Response("ok")));
+    const tenant = await createTenant("oauth2-enc");
+    await subscribe(tenant, { url: receiver.url, authentication: oauth2(receiver, { clientId: "client one:x", clientSecret: "s&cret" }) });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    const [login] = tokenRequests(receiver);
+    expect(login!.body).toBe("grant_type=client_credentials");
+    expect(login!.headers.get("authorization")).toBe(`Basic ${btoa("client+one%3Ax:s%26cret")}`);
+  });
+
+  it("fetches a new token once the cached one is about to expire", async () => {
+    const issue = tokenEndpoint(2);
+    receiver = startReceiver((request) => (isTokenRequest(request) ? issue() : new Response("ok")));
+    const tenant = await createTenant("oauth2-exp");
+    await subscribe(tenant, { url: receiver.url, authentication: oauth2(receiver) });
+    await createEntry(tenant, { n: 1 });
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    expect(tokenRequests(receiver)).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await createEntry(tenant, { n: 3 });
+    await settle(tenant.id);
+    expect(tokenRequests(receiver)).toHaveLength(2);
+    expect(callbackAuthorizations(receiver)).toEqual(["Bearer token-1", "Bearer token-1", "Bearer token-2"]);
+  });
+
+  it("a 401 from the callback drops the cached token, fetches a new one and retries exactly once", async () => {
+    const issue = tokenEndpoint();
+    let rejectNext = false;
+    receiver = startReceiver((request) => {
+      if (isTokenRequest(request)) return issue();
+      if (rejectNext) {
+        rejectNext = false;
+        return new Response("token revoked", { status: 401 });
+      }
+      return new Response("ok");
+    });
+    const tenant = await createTenant("oauth2-401");
+    await subscribe(tenant, { url: receiver.url, authentication: oauth2(receiver) });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    rejectNext = true;
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    const sequence = receiver.received.map((request) => (isTokenRequest(request) ? "token" : request.headers.get("authorization")));
+    expect(sequence).toEqual(["token", "Bearer token-1", "Bearer token-1", "token", "Bearer token-2"]);
+    expect((await listDeliveries(tenant)).map((delivery) => [delivery.status, delivery.attempts])).toEqual([
+      ["delivered", 1],
+      ["delivered", 1],
+    ]);
+  });
+
+  it("a callback that keeps answering 401 gets one retry per attempt, not more", async () => {
+    const issue = tokenEndpoint();
+    receiver = startReceiver((request) => (isTokenRequest(request) ? issue() : new Response("no", { status: 401 })));
+    const tenant = await createTenant("oauth2-401s");
+    await subscribe(tenant, { url: receiver.url, authentication: oauth2(receiver), maxAttempts: 1 });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    const sequence = receiver.received.map((request) => (isTokenRequest(request) ? "token" : request.headers.get("authorization")));
+    expect(sequence).toEqual(["token", "Bearer token-1", "token", "Bearer token-2"]);
+    expect((await listDeliveries(tenant))[0]).toMatchObject({ status: "dead", attempts: 1, lastStatus: 401 });
+  });
+
+  it("a token endpoint failure fails the attempt, which is retried; the error names the status, never the secret", async () => {
+    const issue = tokenEndpoint();
+    let failures = 1;
+    receiver = startReceiver((request) => {
+      if (!isTokenRequest(request)) return new Response("ok");
+      if (failures-- > 0) return new Response(`invalid_client ${CLIENT_SECRET}`, { status: 500 });
+      return issue();
+    });
+    const tenant = await createTenant("oauth2-500");
+    await subscribe(tenant, { url: receiver.url, authentication: oauth2(receiver) });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    expect(receiver.received.map((request) => (isTokenRequest(request) ? "token" : "callback"))).toEqual(["token", "token", "callback"]);
+    expect((await listDeliveries(tenant))[0]).toMatchObject({ status: "delivered", attempts: 2 });
+    const rows = await attemptRows(tenant);
+    expect(rows.map((row) => [row.attempt, row.status_code, row.error])).toEqual([
+      [1, null, "OAuth2 token endpoint answered 500"],
+      [2, 200, null],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(CLIENT_SECRET);
+  });
+
+  it("tokens are never shared between tenants or clients", async () => {
+    const issue = tokenEndpoint();
+    receiver = startReceiver((request) => (isTokenRequest(request) ? issue() : new Response("ok")));
+    const a = await createTenant("oauth2-a");
+    const b = await createTenant("oauth2-b");
+    await subscribe(a, { url: receiver.url, authentication: oauth2(receiver) });
+    await subscribe(b, { url: receiver.url, authentication: oauth2(receiver) });
+    await subscribe(b, { url: `${receiver.url}/other`, authentication: oauth2(receiver, { clientId: "client-2" }) });
+    await createEntry(a, { n: 1 });
+    await settle(a.id);
+    await createEntry(b, { n: 1 });
+    await settle(b.id);
+    expect(tokenRequests(receiver)).toHaveLength(3);
+    expect(new Set(callbackAuthorizations(receiver))).toEqual(new Set(["Bearer token-1", "Bearer token-2", "Bearer token-3"]));
+  });
+});
+
+describe("callback secrets stay secret", () => {
+  it("neither the bearer token nor the client secret reaches D1 or a console line", async () => {
+    const lines = [vi.spyOn(console, "log").mockImplementation(() => undefined), vi.spyOn(console, "warn").mockImplementation(() => undefined)];
+    const issue = tokenEndpoint();
+    let tokenFailures = 1;
+    receiver = startReceiver((request, index) => {
+      if (isTokenRequest(request)) return tokenFailures-- > 0 ? new Response("down", { status: 500 }) : issue();
+      return index % 3 === 0 ? new Response("unauthorized", { status: 401 }) : new Response("ok");
+    });
+    const tenant = await createTenant("oauth2-leak");
+    await subscribe(tenant, { url: receiver.url, authentication: { type: "BEARER", token: BEARER_TOKEN } });
+    await subscribe(tenant, { url: `${receiver.url}/oauth2`, authentication: oauth2(receiver) });
+    for (const n of [1, 2, 3]) await createEntry(tenant, { n });
+    await settle(tenant.id);
+    expect(tokenRequests(receiver).length).toBeGreaterThan(1);
+    const subscriptionRows = await env.DB.prepare("SELECT * FROM subscriptions WHERE tenant_id = ?").bind(tenant.id).all();
+    const stored = JSON.stringify([subscriptionRows.results, await attemptRows(tenant)]);
+    const logged = JSON.stringify(lines.flatMap((spy) => spy.mock.calls));
+    for (const secret of [BEARER_TOKEN, CLIENT_SECRET]) {
+      expect(stored).not.toContain(secret);
+      expect(logged).not.toContain(secret);
+    }
+    expect(logged).toContain("delivery_attempt");
+  });
+});

@@ -6,7 +6,8 @@
  * the client credentials grant). Credentials come from sealed KV secrets and never reach a log or an attempt
  * record.
  */
-import type { Bindings } from "../env";
+import { readConfig, type Bindings } from "../env";
+import { checkCallbackUrl } from "./ssrf-guard";
 import type { Subscription } from "../db/schema";
 import { secretStore } from "../secrets/secret-store";
 import { callbackSecrets } from "../arsys/webhook-store";
@@ -45,6 +46,11 @@ export class OutboundCredentials {
     private readonly env: Bindings,
     private readonly tenantId: string,
   ) {}
+
+  /** Development lets callbacks and token endpoints be http or private addresses (local receivers). */
+  get allowPrivateNetworks(): boolean {
+    return readConfig(this.env).ENVIRONMENT === "development";
+  }
 
   callbackSecrets(subscription: Subscription): Promise<CallbackSecrets> {
     const ref = subscription.secretRef;
@@ -125,10 +131,18 @@ async function tokenAnswer(response: Response): Promise<Record<string, unknown>>
   return body && typeof body === "object" ? (body as Record<string, unknown>) : {};
 }
 
-async function fetchImsToken(subscription: Subscription, secrets: CallbackSecrets, now: number): Promise<CachedToken> {
+/** A token endpoint is a URL the tenant chose, like a callback: the same SSRF guard applies before any request. */
+function guardedTokenEndpoint(url: string, allowPrivate: boolean, name: string): URL {
+  const check = checkCallbackUrl(url, { allowPrivate });
+  if (!check.ok) throw new Error(`${name} refused: ${check.message}`);
+  return check.url;
+}
+
+async function fetchImsToken(subscription: Subscription, secrets: CallbackSecrets, now: number, allowPrivate: boolean): Promise<CachedToken> {
   const settings = subscription.authSettings;
+  const endpoint = guardedTokenEndpoint(`${settings.authBaseUrl}${settings.authAccessTokenPath}`, allowPrivate, "IMS login URL");
   const response = await sendOutbound(
-    new Request(`${settings.authBaseUrl}${settings.authAccessTokenPath}`, {
+    new Request(endpoint, {
       method: "POST",
       headers: { "content-type": "application/json", "user-agent": USER_AGENT },
       body: JSON.stringify({ access_key: settings.accessKey, access_secret_key: secrets.accessSecretKey, tenant_id: settings.tenantId }),
@@ -146,13 +160,14 @@ async function fetchImsToken(subscription: Subscription, secrets: CallbackSecret
 const formEncoded = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2);
 
 /** The OAuth2 client credentials grant (RFC 6749 §4.4), the client authenticating with HTTP Basic. */
-async function fetchOAuth2Token(subscription: Subscription, secrets: CallbackSecrets, now: number): Promise<CachedToken> {
+async function fetchOAuth2Token(subscription: Subscription, secrets: CallbackSecrets, now: number, allowPrivate: boolean): Promise<CachedToken> {
   const settings = subscription.authSettings;
+  const endpoint = guardedTokenEndpoint(settings.tokenUrl ?? "", allowPrivate, "OAuth2 token URL");
   const form = new URLSearchParams({ grant_type: "client_credentials" });
   if (settings.scope) form.set("scope", settings.scope);
   const client = new TextEncoder().encode(`${formEncoded(settings.clientId ?? "")}:${formEncoded(secrets.clientSecret ?? "")}`);
   const response = await sendOutbound(
-    new Request(settings.tokenUrl ?? "", {
+    new Request(endpoint, {
       method: "POST",
       headers: {
         "content-type": "application/x-www-form-urlencoded",
@@ -189,8 +204,8 @@ async function authorization(subscription: Subscription, credentials: OutboundCr
   }
   if (type === "BEARER") return `Bearer ${secrets.token ?? ""}`;
   const key = tokenCacheKey(subscription)!;
-  if (type === "OAUTH2") return `Bearer ${await tokenFromCache(key, now, () => fetchOAuth2Token(subscription, secrets, now))}`;
-  const token = await tokenFromCache(key, now, () => fetchImsToken(subscription, secrets, now));
+  if (type === "OAUTH2") return `Bearer ${await tokenFromCache(key, now, () => fetchOAuth2Token(subscription, secrets, now, credentials.allowPrivateNetworks))}`;
+  const token = await tokenFromCache(key, now, () => fetchImsToken(subscription, secrets, now, credentials.allowPrivateNetworks));
   return `${subscription.authSettings.authHeaderTokenName ?? "IMS-JWT"} ${token}`;
 }
 

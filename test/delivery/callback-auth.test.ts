@@ -157,6 +157,18 @@ describe("OAUTH2 client credentials callback authentication", () => {
     expect(JSON.stringify(rows)).not.toContain(CLIENT_SECRET);
   });
 
+  it("a token URL on a private address is refused by the SSRF guard before any request, like a callback URL", async () => {
+    receiver = startReceiver();
+    const tenant = await createTenant("oauth2-ssrf");
+    await subscribe(tenant, { url: receiver.url, authentication: oauth2(receiver, { tokenUrl: "https://169.254.169.254/latest/token" }), maxAttempts: 1 });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    expect(receiver.received).toEqual([]);
+    const rows = await attemptRows(tenant);
+    expect(rows.map((row) => [row.attempt, row.status_code])).toEqual([[1, null]]);
+    expect(String(rows[0]!.error)).toMatch(/^OAuth2 token URL refused: /);
+  });
+
   it("tokens are never shared between tenants or clients", async () => {
     const issue = tokenEndpoint();
     receiver = startReceiver((request) => (isTokenRequest(request) ? issue() : new Response("ok")));

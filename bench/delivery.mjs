@@ -29,7 +29,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
 import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
-import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, gitState, machineInfo, wranglerVersion, logTail, round, send as sendRequest, sleep } from "./local-servers.mjs";
+import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, intSetting, gitState, machineInfo, wranglerVersion, logTail, round, send as sendRequest, sleep } from "./local-servers.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 // Its own directory, beside bench/.state rather than in it: `npm run bench` wipes all of bench/.state when it
@@ -38,14 +38,6 @@ const STATE = join(ROOT, "bench", ".state-delivery");
 const FORM = "Widget";
 const STARTUP_TIMEOUT_MS = 90_000;
 const TARGET = { perStreamRatioMin: 0.5, p50MsMax: 50 };
-
-function intSetting(name, fallback, min, max) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got '${raw}'`);
-  return value;
-}
 
 function listSetting(name, fallback) {
   const raw = process.env[name];

@@ -16,6 +16,15 @@ export const HOST = "127.0.0.1";
 export const BENCH_LOG_LEVEL = ["info", "warn", "error"].includes(process.env.BENCH_LOG_LEVEL) ? process.env.BENCH_LOG_LEVEL : "warn";
 export const gatewayLogArgs = () => ["--var", `LOG_LEVEL:${BENCH_LOG_LEVEL}`];
 
+/** An integer bench setting from the environment, within [min, max]; anything else stops the bench with its name. */
+export function intSetting(name, fallback, min, max) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got '${raw}'`);
+  return value;
+}
+
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 export const round = (value, digits = 2) =>
   value === null || value === undefined || Number.isNaN(value) ? null : Math.round(value * 10 ** digits) / 10 ** digits;

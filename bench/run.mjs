@@ -13,7 +13,7 @@ import { delimiter, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
-import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, gitState, machineInfo, wranglerVersion, round, send, sleep } from "./local-servers.mjs";
+import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, intSetting, gitState, machineInfo, wranglerVersion, round, send, sleep } from "./local-servers.mjs";
 import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -26,14 +26,6 @@ const STARTUP_TIMEOUT_MS = 90_000;
 const PAUSE_BETWEEN_RUNS_MS = 1_000;
 const BUSY_MACHINE_CORES = 0.25;
 const TARGETS = ["reference", "gateway"];
-
-function intSetting(name, fallback, min, max) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got '${raw}'`);
-  return value;
-}
 
 const settings = {
   durationSeconds: intSetting("BENCH_DURATION", 10, 1, 300),

@@ -75,8 +75,8 @@ const changedText = z
 
 const emailMessage = "must be a valid email address";
 
-/** Optional text where null and blank mean "not sent". */
-const optionalText = z
+/** Optional text where null and blank mean "not sent" (Paylocity, too, may send null for any field). */
+export const optionalText = z
   .string({ error: "must be a string" })
   .trim()
   .nullable()

@@ -9,6 +9,7 @@ import type { HrAction } from "./provisioning-destinations";
 import {
   defaultDisplayName,
   employeeIdSchema,
+  optionalText,
   type CanonicalUser,
   type CanonicalUserChanges,
   type UserRemoval,
@@ -86,14 +87,6 @@ export function withDocumentedKeyCasing(body: unknown): unknown {
   }
   return renamed;
 }
-
-/** Paylocity tells receivers to expect null for any field: null and blank both mean "not sent". */
-const optionalText = z
-  .string({ error: "must be a string" })
-  .trim()
-  .nullable()
-  .optional()
-  .transform((text) => text || undefined);
 
 /** Ids that the samples show as strings and some receivers read as numbers. */
 const optionalId = z

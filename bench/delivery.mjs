@@ -29,7 +29,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
 import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
-import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, intSetting, gitState, machineInfo, wranglerVersion, logTail, round, send as sendRequest, sleep } from "./local-servers.mjs";
+import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, intSetting, runBench, gitState, machineInfo, wranglerVersion, logTail, round, send as sendRequest, sleep } from "./local-servers.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 // Its own directory, beside bench/.state rather than in it: `npm run bench` wipes all of bench/.state when it
@@ -647,18 +647,10 @@ const watchdogMs =
   settings.tenants.length * 2 * (settings.phaseTimeoutSeconds * 1000 + 60_000) +
   settings.tenants.length * (settings.pacedEvents / settings.pacedRate) * 1000 +
   (settings.tenants.length + 3) * settings.phaseTimeoutSeconds * 1000;
-const watchdog = setTimeout(() => {
-  console.error(`bench:delivery: watchdog fired after ${Math.round(watchdogMs / 1000)} s`);
-  stopServers().then(() => process.exit(1));
-}, watchdogMs);
-try {
-  await main();
-} catch (error) {
-  process.exitCode = 1;
-  console.error(`bench:delivery failed: ${error instanceof Error ? error.message : error}`);
-  if (error?.stderr) console.error(String(error.stderr));
-} finally {
-  clearTimeout(watchdog);
-  agent.destroy();
-  await stopServers();
-}
+await runBench({
+  name: "bench:delivery",
+  watchdogMs,
+  main,
+  stopServers,
+  cleanup: () => agent.destroy(),
+});

@@ -226,3 +226,25 @@ export function machineInfo(loadAverageBefore) {
 }
 
 export const wranglerVersion = (root) => JSON.parse(readFileSync(join(root, "node_modules", "wrangler", "package.json"), "utf8")).version;
+
+/**
+ * Runs a bench's main() under a watchdog: past `watchdogMs` the servers are stopped and the process exits 1,
+ * so a hung phase never leaves wrangler running. Failures print `<name> failed: …` and set exit code 1.
+ */
+export async function runBench({ name, watchdogMs, main, stopServers, cleanup = () => {} }) {
+  const watchdog = setTimeout(() => {
+    console.error(`${name}: watchdog fired after ${Math.round(watchdogMs / 1000)} s`);
+    stopServers().then(() => process.exit(1));
+  }, watchdogMs);
+  try {
+    await main();
+  } catch (error) {
+    process.exitCode = 1;
+    console.error(`${name} failed: ${error instanceof Error ? error.message : error}`);
+    if (error?.stderr) console.error(String(error.stderr));
+  } finally {
+    clearTimeout(watchdog);
+    cleanup();
+    await stopServers();
+  }
+}

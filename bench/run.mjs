@@ -13,7 +13,7 @@ import { delimiter, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
-import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, intSetting, gitState, machineInfo, wranglerVersion, round, send, sleep } from "./local-servers.mjs";
+import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, intSetting, runBench, gitState, machineInfo, wranglerVersion, round, send, sleep } from "./local-servers.mjs";
 import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -240,17 +240,9 @@ async function main() {
 
 const watchdogMs =
   3 * STARTUP_TIMEOUT_MS + (2 * settings.warmupSeconds + 2 * settings.rounds * (settings.durationSeconds + 15)) * 1000;
-const watchdog = setTimeout(() => {
-  console.error(`bench: watchdog fired after ${watchdogMs / 1000} s`);
-  stopServers().then(() => process.exit(1));
-}, watchdogMs);
-try {
-  await main();
-} catch (error) {
-  process.exitCode = 1;
-  console.error(`bench failed: ${error instanceof Error ? error.message : error}`);
-  if (error?.stderr) console.error(String(error.stderr));
-} finally {
-  clearTimeout(watchdog);
-  await stopServers();
-}
+await runBench({
+  name: "bench",
+  watchdogMs,
+  main,
+  stopServers,
+});

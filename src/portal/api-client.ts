@@ -42,9 +42,10 @@ export function portalApiClient(context: ApiClientContext): PortalApi {
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, String(value));
     }
-    const init: RequestInit = { method, headers: { accept: "application/json" } };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    if (body !== undefined) init.headers = { accept: "application/json", "content-type": "application/json" };
+    const init: RequestInit =
+      body === undefined
+        ? { method, headers: { accept: "application/json" } }
+        : { method, headers: { accept: "application/json", "content-type": "application/json" }, body: JSON.stringify(body) };
     const response = await context.dispatch(actAs(new Request(url, init), context.principal), context.env, context.executionCtx);
     const text = await response.text();
     const parsed = parseJson(text);

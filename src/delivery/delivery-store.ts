@@ -69,12 +69,73 @@ const SCHEMA = [
 export const deliveryId = (eventSeq: number, subscriptionId: string, replay?: number): string =>
   `msg_${eventSeq}_${subscriptionId}${replay === undefined ? "" : `_r${replay}`}`;
 
+/**
+ * When a write may wait: "now" runs it at once; "held" keeps it in memory until the next flush (see
+ * DeliveryStore), so the outcomes of many quick sends reach storage in one commit instead of one each.
+ */
+export type WriteTiming = "now" | "held";
+
+export interface HeldWriteLimits {
+  /** The most writes held at once; the one that reaches it flushes them all. */
+  maxHeld: number;
+  /** The longest a held write waits before a timer flushes it. */
+  maxHeldMs: number;
+}
+
+interface HeldWrite {
+  query: string;
+  bindings: SqlStorageValue[];
+}
+
 export class DeliveryStore {
-  constructor(private readonly sql: SqlStorage) {
-    for (const statement of SCHEMA) sql.exec(statement);
+  private held: HeldWrite[] = [];
+  private heldTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Held writes are group commit: each storage commit costs about as much as a fast callback's whole
+   * round trip, and an awaited send waits for the commit before it (the output gate). Every statement this
+   * store runs goes through `sql`, which runs the held writes first: reads always see them and writes keep
+   * their order, so only the moment they become durable moves, by at most `limits.maxHeldMs`.
+   */
+  constructor(
+    private readonly storage: SqlStorage,
+    private readonly limits: HeldWriteLimits = { maxHeld: 64, maxHeldMs: 20 },
+  ) {
+    for (const statement of SCHEMA) storage.exec(statement);
     // Objects created before deliveries had a url column get it (NULL: send to the subscription's callback).
-    const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('deliveries')").toArray();
-    if (!columns.some((column) => column.name === "url")) sql.exec("ALTER TABLE deliveries ADD COLUMN url TEXT");
+    const columns = storage.exec<{ name: string }>("SELECT name FROM pragma_table_info('deliveries')").toArray();
+    if (!columns.some((column) => column.name === "url")) storage.exec("ALTER TABLE deliveries ADD COLUMN url TEXT");
+  }
+
+  /** The storage, after the held writes have run: the only way the methods below reach it. */
+  private get sql(): SqlStorage {
+    this.flushHeld();
+    return this.storage;
+  }
+
+  /** Writes waiting in memory (see WriteTiming). */
+  get heldWrites(): number {
+    return this.held.length;
+  }
+
+  /** Runs the held writes now, in the order they were made. */
+  flushHeld(): void {
+    if (this.heldTimer !== undefined) clearTimeout(this.heldTimer);
+    this.heldTimer = undefined;
+    const writes = this.held;
+    if (writes.length === 0) return;
+    this.held = [];
+    for (const write of writes) this.storage.exec(write.query, ...write.bindings);
+  }
+
+  private write(timing: WriteTiming, query: string, ...bindings: SqlStorageValue[]): void {
+    if (timing === "now") {
+      this.sql.exec(query, ...bindings);
+      return;
+    }
+    this.held.push({ query, bindings });
+    if (this.held.length >= this.limits.maxHeld) this.flushHeld();
+    else this.heldTimer ??= setTimeout(() => this.flushHeld(), this.limits.maxHeldMs);
   }
 
   /** The tenant this object serves, remembered so an alarm knows it without a request. */
@@ -161,8 +222,8 @@ export class DeliveryStore {
     return this.sql.exec<DeliveryRow>("SELECT * FROM deliveries WHERE id = ?", id).toArray()[0] ?? null;
   }
 
-  markInflight(id: string, now: number): void {
-    this.sql.exec("UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ? WHERE id = ?", now, id);
+  markInflight(id: string, now: number, timing: WriteTiming = "now"): void {
+    this.write(timing, "UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ? WHERE id = ?", now, id);
   }
 
   /** After a crash nothing is really in flight: those sends had an unknown outcome and go again. */
@@ -170,8 +231,13 @@ export class DeliveryStore {
     return this.sql.exec("UPDATE deliveries SET status = 'pending' WHERE status = 'inflight'").rowsWritten;
   }
 
-  finish(id: string, update: { status: DeliveryStatus; blocking?: boolean; nextAttemptAt?: number; lastStatus: number | null; lastError: string | null; now: number }): void {
-    this.sql.exec(
+  finish(
+    id: string,
+    update: { status: DeliveryStatus; blocking?: boolean; nextAttemptAt?: number; lastStatus: number | null; lastError: string | null; now: number },
+    timing: WriteTiming = "now",
+  ): void {
+    this.write(
+      timing,
       `UPDATE deliveries SET status = ?, blocking = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?, last_error = ?, updated_at = ? WHERE id = ?`,
       update.status,
       update.blocking ? 1 : 0,

@@ -68,6 +68,12 @@ export class TenantDelivery extends DurableObject<Bindings> {
   private readonly breakerCache = new Map<string, CircuitBreaker | null>();
   /** The SSRF guard's verdict per callback URL for this drain: a pure function of the URL and the environment. */
   private readonly urlChecks = new Map<string, CallbackUrlCheck>();
+  /**
+   * Until its first drain ends, an instance that found sends in flight writes every outcome and every
+   * in-flight mark at once (no held writes): a send that crashes the object is then charged an attempt each
+   * time, so it ends dead-lettered instead of crashing the object forever.
+   */
+  private cautious = false;
   /** Attempt-log flushes under way; a drain waits for them before it ends, not before its next send. */
   private attemptLogFlushes: Promise<void> = Promise.resolve();
 
@@ -77,8 +83,9 @@ export class TenantDelivery extends DurableObject<Bindings> {
     // Validates the configuration and applies LOG_LEVEL in this object's isolate before its first log line.
     readConfig(env);
     // A fresh instance has nothing in flight: sends the last one started had an unknown outcome and go again.
+    // Finding any means the last instance stopped mid-drain (a crash, a reset, a deploy): see `cautious`.
     ctx.blockConcurrencyWhile(async () => {
-      this.store.resetInflight();
+      this.cautious = this.store.resetInflight() > 0;
     });
   }
 
@@ -311,6 +318,8 @@ export class TenantDelivery extends DurableObject<Bindings> {
       const plan = planSends(candidates, { now, concurrency: DEFAULT_CONCURRENCY, breakers });
       for (const pick of plan.send) this.start(pick.row, subscriptionsById.get(pick.row.subscription_id) ?? null, now);
       if (this.inFlight.size === 0) {
+        this.store.flushHeld();
+        this.cautious = false;
         this.flushAttemptLogInBackground();
         await this.attemptLogFlushes;
         if (plan.wakeAt === null) await this.ctx.storage.deleteAlarm();
@@ -372,9 +381,12 @@ export class TenantDelivery extends DurableObject<Bindings> {
     for (const delivery of planned) if (!this.heads.has(delivery.streamKey)) this.changedStreams.add(delivery.streamKey);
   }
 
-  /** store.finish(), noting a delivery that no longer holds its stream so nextHead() can move on without a read. */
+  /**
+   * store.finish(), noting a delivery that no longer holds its stream so nextHead() can move on without a read.
+   * A success is a held write (group commit: see DeliveryStore); any other outcome is written at once.
+   */
   private finishDelivery(id: string, update: Parameters<DeliveryStore["finish"]>[1]): void {
-    this.store.finish(id, update);
+    this.store.finish(id, update, update.status === "delivered" && !this.cautious ? "held" : "now");
     const open = update.status === "pending" || update.status === "inflight" || update.blocking === true;
     if (open) this.closedSinceLook.delete(id);
     else this.closedSinceLook.add(id);
@@ -401,7 +413,10 @@ export class TenantDelivery extends DurableObject<Bindings> {
   }
 
   private start(delivery: DeliveryRow, subscription: Subscription | null, now: number): void {
-    this.store.markInflight(delivery.id, now);
+    // The first send after the held writes reach storage is marked in flight at once, and the output gate
+    // holds the request until that commit: while any outcome is held, storage shows a send in flight, so an
+    // instance that dies with outcomes unwritten is always followed by a cautious one.
+    this.store.markInflight(delivery.id, now, this.cautious || this.store.heldWrites === 0 ? "now" : "held");
     // What markInflight wrote, so the drain's view of this stream is current without reading it again.
     this.heads?.set(delivery.stream_key, { ...delivery, status: "inflight", attempts: delivery.attempts + 1, updated_at: now });
     const url = subscription?.callbackUrl ?? delivery.url;

@@ -4,6 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { call, createTenant } from "../helpers";
 import { createEntry, deliveryStub, seqOf, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
 import type { TenantDelivery } from "../../src/delivery/tenant-delivery";
+import { DeliveryStore } from "../../src/delivery/delivery-store";
 import { seededRandom as seeded } from "../seeded-random";
 
 let receiver: Receiver | null = null;
@@ -126,6 +127,93 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     const deliveries = await (await call(tenant.slug, "/api/v1/deliveries", { key: tenant.key })).json<{ items: { id: string; status: string; attempts: number }[] }>();
     expect(deliveries.items).toMatchObject([{ status: "delivered", attempts: 2 }]);
     expect(receiver.received[0]!.headers.get("webhook-id")).toBe(deliveries.items[0]!.id);
+  });
+
+  it("an object that dies mid-drain sends again what it had not written, in order and with the same webhook-ids", async () => {
+    let gateOpen = false;
+    receiver = startReceiver(async (_request, index) => {
+      // The first send waits until every event is fanned out, so the drain then reads all of them at once.
+      while (index === 0 && !gateOpen) await new Promise((resolve) => setTimeout(resolve, 1));
+      // The fourth send never answers in this instance: the object dies with it in flight.
+      if (index === 3) return new Promise<Response>(() => undefined);
+      return new Response("ok");
+    });
+    const tenant = await createTenant("dies");
+    // A long timeout: the held first send must not time out while the other events are created.
+    await subscribe(tenant, { url: receiver.url, timeoutMs: 30_000 });
+    const stub = deliveryStub(tenant.id);
+    await createEntry(tenant, { n: 1 });
+    const firstPump = stub.pump(tenant.id).catch(() => undefined);
+    for (let n = 2; n <= 6; n++) await createEntry(tenant, { n });
+    // A pump fans the rest out, then joins the drain (which waits on the first send).
+    const secondPump = stub.pump(tenant.id).catch(() => undefined);
+    const fannedOut = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries").one().n);
+    while ((await fannedOut()) < 6) await new Promise((resolve) => setTimeout(resolve, 1));
+    // Hold every outcome until the drain ends (the first send's is in flight and not yet recorded), so the
+    // death certainly lands while outcomes are held.
+    await runInDurableObject(stub, (instance: TenantDelivery, state) => {
+      (instance as unknown as { store: DeliveryStore }).store = new DeliveryStore(state.storage.sql, { maxHeld: 1_000, maxHeldMs: 600_000 });
+    });
+    gateOpen = true;
+    // Polled from the test's own context: the receiver runs in the object's, which the crash ends.
+    while (receiver.received.length < 4) await new Promise((resolve) => setTimeout(resolve, 1));
+    // A crash: abort() resets the object at once (an eviction would wait for the send in flight).
+    await runInDurableObject(stub, (_instance, state) => state.abort("simulated crash")).catch(() => undefined);
+    await Promise.all([firstPump, secondPump]);
+    await settle(tenant.id);
+
+    // Storage knew the first delivered and the second in flight (the first send after a flush is written at
+    // once); the outcome of the third and the fourth's send were held. The next instance resumes from
+    // storage: the second, third and fourth go again, in order, then the rest. Nothing is lost or reordered.
+    const first = Math.min(...receiver.received.map(seqOf));
+    expect(receiver.received.map((request) => seqOf(request) - first + 1)).toEqual([1, 2, 3, 4, 2, 3, 4, 5, 6]);
+    // A resent event carries the webhook-id and body it had the first time.
+    for (const [index, request] of receiver.received.slice(4, 7).entries()) {
+      expect(request.headers.get("webhook-id")).toBe(receiver.received[index + 1]!.headers.get("webhook-id"));
+      expect(request.body).toBe(receiver.received[index + 1]!.body);
+    }
+    const deliveries = await (await call(tenant.slug, "/api/v1/deliveries", { key: tenant.key })).json<{ items: { status: string; attempts: number }[] }>();
+    expect(deliveries.items.map((delivery) => [delivery.status, delivery.attempts])).toEqual([
+      ["delivered", 1],
+      ["delivered", 2],
+      ...Array(4).fill(["delivered", 1]),
+    ]);
+  });
+
+  it("after such a death every send is recorded in flight before it goes, so a send that kills the object is charged each time", async () => {
+    // The new instance's own storage, read raw (no held writes run) by the receiver, which runs in its context.
+    let storage: SqlStorage | null = null;
+    const storedWhenSent: { status: string; attempts: number; previous: string | null }[] = [];
+    receiver = startReceiver((request) => {
+      const rows = storage!.exec<{ id: string; status: string; attempts: number }>("SELECT id, status, attempts FROM deliveries ORDER BY position").toArray();
+      const index = rows.findIndex((row) => row.id === request.headers.get("webhook-id"));
+      storedWhenSent.push({ status: rows[index]!.status, attempts: rows[index]!.attempts, previous: index > 0 ? rows[index - 1]!.status : null });
+      return new Response("ok");
+    });
+    const tenant = await createTenant("cautious");
+    await subscribe(tenant, { url: receiver.url });
+    for (let n = 1; n <= 4; n++) await createEntry(tenant, { n });
+    const stub = deliveryStub(tenant.id);
+    // The last instance died with the first delivery in flight.
+    await runInDurableObject(stub, async (instance: TenantDelivery, state) => {
+      await (instance as unknown as { fanOutNewEvents(tenantId: string): Promise<number> }).fanOutNewEvents(tenant.id);
+      state.storage.sql.exec("UPDATE deliveries SET status = 'inflight', attempts = 1 WHERE position = (SELECT MIN(position) FROM deliveries)");
+    });
+    const { evictDurableObject } = await import("cloudflare:test");
+    await evictDurableObject(stub);
+    await runInDurableObject(stub, (_instance, state) => {
+      storage = state.storage.sql;
+    });
+    await settle(tenant.id);
+    expect(receiver.received.map(seqOf)).toEqual([...receiver.received.map(seqOf)].sort((a, b) => a - b));
+    // Storage, not memory, said "in flight" (with the attempt counted) while each request was out, and the
+    // one before it was already stored as delivered.
+    expect(storedWhenSent).toEqual([
+      { status: "inflight", attempts: 2, previous: null },
+      { status: "inflight", attempts: 1, previous: "delivered" },
+      { status: "inflight", attempts: 1, previous: "delivered" },
+      { status: "inflight", attempts: 1, previous: "delivered" },
+    ]);
   });
 
   it("an alarm run twice (and repeated pumps) never sends twice", async () => {

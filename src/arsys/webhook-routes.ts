@@ -11,6 +11,7 @@ import type { AppEnv } from "../http/app-env";
 import { secretStore } from "../secrets/secret-store";
 import { tenantPathPrefix } from "../tenancy/tenant-url";
 import { webhookRegistrationSchema } from "./webhook-body";
+import { nudgeDelivery } from "../delivery/nudge";
 import { createWebhook, deleteWebhook, findWebhook, listWebhooks, updateWebhook } from "./webhook-store";
 import { toWebhookView, webhookView } from "./webhook-view";
 
@@ -110,7 +111,10 @@ export const webhookRoutes = newRouter()
     return c.json(toWebhookView(await findWebhook(c.get("db"), c.get("tenant").id, id), webhookHref(c, id)), 200);
   })
   .openapi(replace, async (c) => {
-    await updateWebhook(c.get("db"), secretStore(c.env), c.get("tenant").id, c.req.valid("param").id, c.req.valid("json"));
+    const tenantId = c.get("tenant").id;
+    await updateWebhook(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id, c.req.valid("json"));
+    // Saving may enable it again (or clear a 410 disable): its held deliveries go now, not at the next event.
+    c.executionCtx.waitUntil(nudgeDelivery(c.env, tenantId));
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {

@@ -62,6 +62,24 @@ describe("retry policy", () => {
     expect(receiver.received).toHaveLength(2);
     expect(receiver.received[1]!.json.entry_details).toEqual({ n: 2 });
   });
+
+  it("saving a subscription the engine disabled sends what it held without waiting for a new event", async () => {
+    let gone = true;
+    receiver = startReceiver(() => (gone ? new Response("gone", { status: 410 }) : new Response("ok")));
+    const tenant = await createTenant("resave");
+    const id = await subscribe(tenant, { url: receiver.url });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    await createEntry(tenant, { n: 2 });
+    await deliveryStub(tenant.id).pump(tenant.id);
+    expect(receiver.received).toHaveLength(1);
+    gone = false;
+    expect((await call(tenant.slug, `/api/arsys/v1.0/webhook/${id}`, { key: tenant.key, method: "PUT", json: await webhook(tenant, id) })).status).toBe(204);
+    // No pump from the test: the save's own nudge (queue -> consumer -> object) must deliver it.
+    const deadline = Date.now() + 5_000;
+    while (receiver.received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(receiver.received.map((request) => request.json.entry_details)).toEqual([{ n: 1 }, { n: 2 }]);
+  });
 });
 
 describe("dead letters", () => {

@@ -20,9 +20,10 @@ const auth = () => [authenticate({ scope: "api" })];
 const stubFor = (c: Context<AppEnv>) => c.env.TENANT_DELIVERY.get(c.env.TENANT_DELIVERY.idFromName(c.get("tenant").id));
 
 /** The DO learns its tenant on first use; make sure it knows before any operator call. */
+/** The tenant's delivery object, with every committed event fanned out (see TenantDelivery.refresh()). */
 async function delivery(c: Context<AppEnv>) {
   const stub = stubFor(c);
-  await stub.pump(c.get("tenant").id);
+  await stub.refresh(c.get("tenant").id);
   return stub;
 }
 

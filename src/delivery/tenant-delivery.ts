@@ -101,6 +101,18 @@ export class TenantDelivery extends DurableObject<Bindings> {
     return { cursor: this.store.cursor(), read };
   }
 
+  /**
+   * Fans out every event past the cursor and starts a drain without waiting for it. The operator API calls
+   * this before it reads, so its answers include every committed event but never wait on a callback (a
+   * drain can run for as long as a slow receiver or a deep backlog takes).
+   */
+  async refresh(tenantId: string): Promise<PumpResult> {
+    this.store.rememberTenant(tenantId);
+    const read = await this.fanOutNewEvents(tenantId);
+    this.kick();
+    return { cursor: this.store.cursor(), read };
+  }
+
   override async alarm(): Promise<void> {
     const tenantId = this.store.tenantId();
     if (tenantId) await this.fanOutNewEvents(tenantId);

@@ -291,6 +291,30 @@ describe("deliveries API", () => {
     expect((await call(tenant.slug, "/api/v1/subscriptions/WBH999999999999/test", { key: tenant.key, method: "POST" })).status).toBe(404);
   });
 
+  it("answers while a callback is still out: reading never waits on a drain", async () => {
+    let answer = false;
+    receiver = startReceiver(async () => {
+      // Polled in the object's own context; the test flips it only after its reads came back.
+      while (!answer) await new Promise((resolve) => setTimeout(resolve, 5));
+      return new Response("ok");
+    });
+    const tenant = await createTenant("slowcb");
+    await subscribe(tenant, { url: receiver.url, timeoutMs: 30_000 });
+    await createEntry(tenant, { n: 1 });
+    await createEntry(tenant, { n: 2 });
+    const drain = deliveryStub(tenant.id).pump(tenant.id);
+    while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const outOfTime = new Promise<"waited">((resolve) => setTimeout(() => resolve("waited"), 3_000));
+    const read = async (path: string) => (await call(tenant.slug, path, { key: tenant.key })).json<{ items: { pending?: number; status?: string }[] }>();
+    const answers = await Promise.race([Promise.all([read("/api/v1/streams"), read("/api/v1/deliveries")]), outOfTime]);
+    answer = true;
+    await drain;
+    expect(answers).not.toBe("waited");
+    const [streams, listed] = answers as Awaited<ReturnType<typeof read>>[];
+    expect(streams!.items).toMatchObject([{ pending: 2 }]);
+    expect(listed!.items.map((item) => item.status)).toEqual(["inflight", "pending"]);
+  });
+
   it("keeps tenants apart and requires a key", async () => {
     receiver = startReceiver();
     const a = await createTenant("a");

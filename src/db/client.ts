@@ -4,4 +4,14 @@ import * as schema from "./schema";
 
 export type Database = DrizzleD1Database<typeof schema>;
 
-export const database = (d1: D1Database): Database => drizzle(d1, { schema });
+/** One client per binding: building one walks the whole schema, and every request and delivery object asks for one. */
+const clients = new WeakMap<D1Database, Database>();
+
+export function database(d1: D1Database): Database {
+  let client = clients.get(d1);
+  if (!client) {
+    client = drizzle(d1, { schema });
+    clients.set(d1, client);
+  }
+  return client;
+}

@@ -89,6 +89,8 @@ interface HeldWrite {
 
 export class DeliveryStore {
   private held: HeldWrite[] = [];
+  /** Where in `held` a delivery's held in-flight mark is, so its held outcome can take its place (one UPDATE, not two). */
+  private readonly heldMarks = new Map<string, number>();
   private heldTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -125,6 +127,7 @@ export class DeliveryStore {
     const writes = this.held;
     if (writes.length === 0) return;
     this.held = [];
+    this.heldMarks.clear();
     for (const write of writes) this.storage.exec(write.query, ...write.bindings);
   }
 
@@ -223,6 +226,7 @@ export class DeliveryStore {
   }
 
   markInflight(id: string, now: number, timing: WriteTiming = "now"): void {
+    if (timing === "held") this.heldMarks.set(id, this.held.length);
     this.write(timing, "UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ? WHERE id = ?", now, id);
   }
 
@@ -236,17 +240,16 @@ export class DeliveryStore {
     update: { status: DeliveryStatus; blocking?: boolean; nextAttemptAt?: number; lastStatus: number | null; lastError: string | null; now: number },
     timing: WriteTiming = "now",
   ): void {
-    this.write(
-      timing,
-      `UPDATE deliveries SET status = ?, blocking = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-      update.status,
-      update.blocking ? 1 : 0,
-      update.nextAttemptAt ?? null,
-      update.lastStatus,
-      update.lastError,
-      update.now,
-      id,
-    );
+    const bindings = [update.status, update.blocking ? 1 : 0, update.nextAttemptAt ?? null, update.lastStatus, update.lastError, update.now, id];
+    const set = "status = ?, blocking = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?, last_error = ?, updated_at = ?";
+    const mark = timing === "held" ? this.heldMarks.get(id) : undefined;
+    if (mark !== undefined) {
+      // Its in-flight mark is still held: one UPDATE does both, in the mark's place (no write in between touches this row).
+      this.heldMarks.delete(id);
+      this.held[mark] = { query: `UPDATE deliveries SET ${set}, attempts = attempts + 1 WHERE id = ?`, bindings };
+      return;
+    }
+    this.write(timing, `UPDATE deliveries SET ${set} WHERE id = ?`, ...bindings);
   }
 
   /**

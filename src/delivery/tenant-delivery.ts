@@ -178,10 +178,12 @@ export class TenantDelivery extends DurableObject<Bindings> {
   async streams(): Promise<StreamView[]> {
     const tenantId = this.store.tenantId();
     const newest = tenantId ? await this.newestEventSeq(tenantId) : 0;
+    // The callback URL (whose breaker a stream shows) is the subscription's; lifecycle deliveries carry their own.
+    const subscriptionsById = tenantId ? await this.subscriptions(tenantId) : new Map<string, Subscription>();
     const heads = new Map(this.store.streamHeads().map((head) => [head.stream_key, head]));
     return this.store.streamSummaries().map((summary) => {
       const head = heads.get(summary.stream_key);
-      const url = this.subscriptionCache?.get(summary.subscription_id)?.callbackUrl ?? head?.url;
+      const url = subscriptionsById.get(summary.subscription_id)?.callbackUrl ?? head?.url;
       return {
         stream: summary.stream_key,
         subscriptionId: summary.subscription_id,

@@ -42,11 +42,26 @@ describe("held writes (group commit of delivery outcomes)", () => {
       return { before, held, read: { status: read?.status, attempts: read?.attempts }, after: rawStatus(raw, "msg_1_sub1"), heldAfter: store.heldWrites };
     });
     expect(seen.before).toEqual({ status: "pending", attempts: 0 });
-    expect(seen.held).toBe(2);
-    // Both held writes ran, in order (in flight, then delivered), before the read.
+    // The outcome took its held in-flight mark's place: one write does both.
+    expect(seen.held).toBe(1);
+    // It ran before the read: counted as an attempt, and delivered.
     expect(seen.read).toEqual({ status: "delivered", attempts: 1 });
     expect(seen.after).toEqual({ status: "delivered", attempts: 1 });
     expect(seen.heldAfter).toBe(0);
+  });
+
+  it("an outcome whose mark already reached storage is a write of its own, and keeps the attempt counted once", async () => {
+    const seen = await withStore("split", (store, raw) => {
+      store.markInflight("msg_1_sub1", 1, "held");
+      store.markInflight("msg_2_sub1", 1, "held");
+      store.get("msg_1_sub1"); // runs the held marks
+      store.finish("msg_1_sub1", { status: "delivered", lastStatus: 200, lastError: null, now: 2 }, "held");
+      store.finish("msg_2_sub1", { status: "pending", nextAttemptAt: 50, lastStatus: 503, lastError: null, now: 2 }, "held");
+      const held = store.heldWrites;
+      store.flushHeld();
+      return { held, one: rawStatus(raw, "msg_1_sub1"), two: rawStatus(raw, "msg_2_sub1") };
+    });
+    expect(seen).toEqual({ held: 2, one: { status: "delivered", attempts: 1 }, two: { status: "pending", attempts: 1 } });
   });
 
   it("a write made at once runs the held ones before it, so writes keep their order", async () => {

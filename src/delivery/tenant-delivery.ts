@@ -30,6 +30,12 @@ const EVENT_PAGE = 100;
 const ATTEMPT_LOG_FLUSH = 25;
 /** Open deliveries read ahead of a stream's head at once, so a backlog is not read back one row per send. */
 const STREAM_LOOKAHEAD = 64;
+/**
+ * Sends one drain starts before it hands over to an alarm set for now. An invocation may make at most
+ * 10,000 subrequests (Workers Paid; each send is one, plus token fetches and attempt-log writes) and use 30 s
+ * of CPU by default: a deep backlog is drained in invocations of this many sends, each with fresh limits.
+ */
+export const SENDS_PER_DRAIN = 500;
 export interface PumpResult {
   cursor: number;
   read: number;
@@ -74,6 +80,8 @@ export class TenantDelivery extends DurableObject<Bindings> {
    * time, so it ends dead-lettered instead of crashing the object forever.
    */
   private cautious = false;
+  /** SENDS_PER_DRAIN, as a field so a test can make it small. */
+  private readonly sendsPerDrain: number = SENDS_PER_DRAIN;
   /** Attempt-log flushes under way; a drain waits for them before it ends, not before its next send. */
   private attemptLogFlushes: Promise<void> = Promise.resolve();
 
@@ -304,6 +312,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
     this.heads = null;
     this.breakerCache.clear();
     this.urlChecks.clear();
+    let started = 0;
     for (;;) {
       const subscriptionsById = await this.subscriptions(tenantId);
       const now = Date.now();
@@ -330,14 +339,18 @@ export class TenantDelivery extends DurableObject<Bindings> {
           };
         });
       const plan = planSends(candidates, { now, concurrency: DEFAULT_CONCURRENCY, breakers });
-      for (const pick of plan.send) this.start(pick.row, subscriptionsById.get(pick.row.subscription_id) ?? null, now);
+      const sends = plan.send.slice(0, Math.max(0, this.sendsPerDrain - started));
+      for (const pick of sends) this.start(pick.row, subscriptionsById.get(pick.row.subscription_id) ?? null, now);
+      started += sends.length;
       if (this.inFlight.size === 0) {
         this.store.flushHeld();
         this.cautious = false;
         this.flushAttemptLogInBackground();
         await this.attemptLogFlushes;
-        if (plan.wakeAt === null) await this.ctx.storage.deleteAlarm();
-        else await this.ctx.storage.setAlarm(plan.wakeAt);
+        // Work left that is due now, past this drain's budget: the alarm runs it in an invocation of its own.
+        const wakeAt = sends.length < plan.send.length ? Date.now() : plan.wakeAt;
+        if (wakeAt === null) await this.ctx.storage.deleteAlarm();
+        else await this.ctx.storage.setAlarm(wakeAt);
         return;
       }
       await Promise.race(this.inFlight.values());

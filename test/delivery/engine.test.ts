@@ -216,6 +216,39 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     ]);
   });
 
+  it("a drain hands a backlog past its send budget over to an alarm set for now, and the alarm goes on in order", async () => {
+    let gateOpen = false;
+    receiver = startReceiver(async (_request, index) => {
+      // The first send waits until all seven events are fanned out behind it.
+      while (index === 0 && !gateOpen) await new Promise((resolve) => setTimeout(resolve, 1));
+      return new Response("ok");
+    });
+    const tenant = await createTenant("budget");
+    await subscribe(tenant, { url: receiver.url, timeoutMs: 30_000 });
+    const stub = deliveryStub(tenant.id);
+    // A budget of 3 sends per drain (SENDS_PER_DRAIN in production).
+    await runInDurableObject(stub, (instance: TenantDelivery) => {
+      (instance as unknown as { sendsPerDrain: number }).sendsPerDrain = 3;
+    });
+    await createEntry(tenant, { n: 1 });
+    const drain = stub.pump(tenant.id);
+    for (let n = 2; n <= 7; n++) await createEntry(tenant, { n });
+    const fannedOut = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries").one().n);
+    const joined = stub.pump(tenant.id);
+    while ((await fannedOut()) < 7) await new Promise((resolve) => setTimeout(resolve, 1));
+    gateOpen = true;
+    await Promise.all([drain, joined]);
+    // That drain stopped after its budget with events still due...
+    expect(receiver.received.length).toBeGreaterThanOrEqual(3);
+    expect(receiver.received.length).toBeLessThan(7);
+    // ...and its alarm, set for now, delivers the rest in invocations of their own: no pump from the test.
+    const deadline = Date.now() + 5_000;
+    while (receiver.received.length < 7 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    const seqs = receiver.received.map(seqOf);
+    expect(seqs).toHaveLength(7);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
   it("an alarm run twice (and repeated pumps) never sends twice", async () => {
     receiver = startReceiver();
     const tenant = await createTenant("twice");

@@ -161,7 +161,7 @@ export function createServerPool({ root, stateDir, startupTimeoutMs = 90_000, on
     const args = ["dev", entry, "--no-bundle", "-c", config, "--port", String(port), "--ip", HOST];
     args.push("--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--show-interactive-dev-session=false", ...extraArgs);
     const child = spawn("wrangler", args, { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    const server = { name, port, child, logFile, startupMs: 0 };
+    const server = { name, port, inspectorPort, child, logFile, startupMs: 0 };
     let partial = "";
     child.stdout.on("data", (chunk) => {
       log.write(chunk);

@@ -19,8 +19,10 @@ import { rotateSigningSecret, readSigningSecret } from "./signing-secrets";
 const auth = () => [authenticate({ scope: "api" })];
 const stubFor = (c: Context<AppEnv>) => c.env.TENANT_DELIVERY.get(c.env.TENANT_DELIVERY.idFromName(c.get("tenant").id));
 
-/** The DO learns its tenant on first use; make sure it knows before any operator call. */
-/** The tenant's delivery object, with every committed event fanned out (see TenantDelivery.refresh()). */
+/**
+ * The tenant's delivery object, told its tenant (it learns it on first use) and with every committed event
+ * fanned out, without waiting for a drain (see TenantDelivery.refresh()).
+ */
 async function delivery(c: Context<AppEnv>) {
   const stub = stubFor(c);
   await stub.refresh(c.get("tenant").id);

@@ -288,27 +288,29 @@ function queueBatches(server, from, to) {
   };
 }
 
+/** Posts one entry; a post that fails outright (no HTTP answer) is recorded as not accepted, never thrown. */
+const tryPostEntry = (gatewayPort, tenant, n) =>
+  postEntry(gatewayPort, tenant, n).catch((error) => ({ ok: false, status: 0, error: String(error), sentAt: now(), ackAt: now() }));
+
+/** Posts `count` entries (numbered from `firstN`) round-robin over `active`, `concurrency` at a time, in order. */
+async function postEntries(gateway, active, count, firstN) {
+  const posts = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < count; index = next++) posts[index] = await tryPostEntry(gateway.port, active[index % active.length], firstN + index);
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.concurrency, count) }, worker));
+  return posts;
+}
+
 /** Load phase: N entries round-robin over the first K tenants, `concurrency` at a time; then waits for all. */
 async function loadPhase(gateway, tenants, k, state) {
   const active = tenants.slice(0, k);
-  const posts = new Array(settings.events);
   const violationsBefore = state.violations.length;
   const duplicatesBefore = state.duplicates;
-  let next = 0;
   const cpuBefore = cpuSample();
   const started = now();
-  const worker = async () => {
-    for (;;) {
-      const index = next++;
-      if (index >= settings.events) return;
-      try {
-        posts[index] = await postEntry(gateway.port, active[index % k], index);
-      } catch (error) {
-        posts[index] = { ok: false, status: 0, error: String(error), sentAt: now(), ackAt: now() };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(settings.concurrency, settings.events) }, worker));
+  const posts = await postEntries(gateway, active, settings.events, 0);
   const ingestDone = now();
   const accepted = posts.filter((post) => post.ok);
   const wait = await waitForEntries(state, accepted.map((post) => post.entryId), settings.phaseTimeoutSeconds * 1000);
@@ -376,14 +378,7 @@ async function backlogPhase(gateway, tenants, k, state) {
   const events = settings.backlogEvents;
   for (const tenant of active) state.holdSlugs.add(tenant.slug);
   state.held = [];
-  const posts = new Array(events);
-  let next = 0;
-  const worker = async () => {
-    for (let index = next++; index < events; index = next++) {
-      posts[index] = await postEntry(gateway.port, active[index % k], 2_000_000 + index).catch((error) => ({ ok: false, status: 0, error: String(error), sentAt: now(), ackAt: now() }));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(settings.concurrency, events) }, worker));
+  const posts = await postEntries(gateway, active, events, 2_000_000);
   const accepted = posts.filter((post) => post.ok);
   const perTenant = new Map(active.map((tenant) => [tenant.slug, accepted.filter((post) => post.tenant === tenant.slug).length]));
   const holdDeadline = now() + HOLD_LIMIT_MS;
@@ -426,7 +421,7 @@ async function pacedPhase(gateway, tenants, k, state) {
     const due = started + index * interval;
     const delay = due - now();
     if (delay > 0) await sleep(delay);
-    pending.push(postEntry(gateway.port, active[index % k], 1_000_000 + index).catch((error) => ({ ok: false, status: 0, error: String(error), sentAt: now(), ackAt: now() })));
+    pending.push(tryPostEntry(gateway.port, active[index % k], 1_000_000 + index));
   }
   const posts = await Promise.all(pending);
   const accepted = posts.filter((post) => post.ok);

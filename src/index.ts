@@ -1,10 +1,10 @@
 /** Worker entry: HTTP (the Hono app), the delivery queue consumer, and the cron sweeper. */
-import type { Bindings } from "./env";
+import type { Bindings } from "./runtime/env";
 import { app } from "./app";
 import type { DeliveryNudge } from "./delivery/nudge";
 import { consumeDeliveryNudges } from "./delivery/queue-consumer";
 import { sweep } from "./delivery/sweeper";
-import { logLine } from "./log";
+import { logLine } from "./runtime/log";
 
 export { TenantDelivery } from "./delivery/tenant-delivery";
 

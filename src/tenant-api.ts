@@ -11,6 +11,7 @@ import { recordRoutes } from "./records/routes";
 import { inboundRequestRoutes } from "./inbound/inbound-requests-route";
 import { provisioningDestinationRoutes } from "./inbound/optimalcloud/provisioning-destinations";
 import { jwtRoutes } from "./arsys/jwt-routes";
+import { AR_SYSTEM_ROUTES, arErrorFormat } from "./arsys/ar-errors";
 import { webhookRoutes } from "./arsys/webhook-routes";
 import { entryRoutes } from "./arsys/entry-routes";
 import { deliveryRoutes } from "./delivery/routes";
@@ -23,6 +24,8 @@ export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*", "/hooks/*"] as const;
 
 export function buildTenantApi() {
   const router = newRouter();
+  // First, so that even a tenant or authentication failure on an AR route answers in AR's format.
+  for (const path of AR_SYSTEM_ROUTES) router.use(path, arErrorFormat());
   for (const prefix of TENANT_PATH_PREFIXES) router.use(prefix, resolveTenant());
   return router.route("/", createTicketRoutes)
     .route("/", serviceNowRoutes)

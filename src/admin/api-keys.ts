@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { apiKeyView, createApiKey, createApiKeyBody, createdApiKey, listApiKeys, revokeApiKey } from "../api-keys/api-key-store";
 import { findTenantBySlug } from "./tenants";
 

@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../http/openapi-app";
 import { MAX_RESEAL_PAGE, resealSecrets } from "../secrets/secret-store";
-import { logLine } from "../log";
+import { logLine } from "../runtime/log";
 
 const resealReport = z
   .object({

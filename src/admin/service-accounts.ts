@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { newRouter, errors, isoTime, isoTimeOrNull } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { serviceAccounts, type ServiceAccount } from "../db/schema";
 import { newId } from "../auth/crypto";
 import { hashPassword } from "../auth/passwords";

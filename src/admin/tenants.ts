@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { tenants, tenantStatuses, type Tenant } from "../db/schema";
 import type { Database } from "../db/client";
 import { newId } from "../auth/crypto";

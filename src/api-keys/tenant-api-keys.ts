@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
 import { authenticate } from "../auth/authenticate";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { scopes } from "../auth/principal";
 import { apiKeyView, createApiKey, createdApiKey, listApiKeys, revokeApiKey } from "./api-key-store";
 

@@ -3,7 +3,8 @@
  * messages, not Hookgate's envelope. The HTTP status is the same as everywhere; the AR message number says
  * the same thing in AR's terms (302 entry not found, 382 unique index violated, 623 authentication failed).
  */
-import type { AppError, ErrorCode } from "../errors";
+import type { AppError, ErrorCode } from "../runtime/errors";
+import { useErrorFormat } from "../http/error-format";
 
 export interface ArMessage {
   messageType: "ERROR";
@@ -27,7 +28,10 @@ const AR_MESSAGE: Partial<Record<ErrorCode, { number: number; text: string }>> =
 
 const INTERNAL_MESSAGE = { number: 8760, text: "Internal server error" };
 
-/** Paths whose clients expect AR's error array (with or without the /t/{tenant} prefix). */
+/** The AR System routes, relative to the tenant API: their clients expect AR's error array. */
+export const AR_SYSTEM_ROUTES = ["/api/arsys", "/api/arsys/*", "/api/jwt", "/api/jwt/*"] as const;
+
+/** Paths whose clients expect AR's error array (with or without the /t/{tenant} prefix), for the API documents. */
 export const isArSystemPath = (pathname: string): boolean => /^(\/t\/[^/]+)?\/api\/(arsys|jwt)(\/|$)/.test(pathname);
 
 export function arErrorBody(error: AppError): ArMessage[] {
@@ -42,3 +46,6 @@ export function arErrorBody(error: AppError): ArMessage[] {
     },
   ];
 }
+
+/** Middleware for the AR System routes: their errors (and 404s) leave as AR's error array. */
+export const arErrorFormat = () => useErrorFormat((error) => arErrorBody(error));

@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import { newRouter, errors } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
 import { authenticate } from "../auth/authenticate";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import type { AppEnv } from "../http/app-env";
 import type { StoredRecord } from "../db/schema";
 import { FORM_NAME_PATTERN } from "../records/record-ids";

@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../http/openapi-app";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { authenticate, serviceAccountPrincipal } from "../auth/authenticate";
 import { issueArJwt } from "../auth/ar-jwt";
 import { revokedTokens } from "../db/schema";

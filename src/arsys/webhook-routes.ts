@@ -12,7 +12,7 @@ import { secretStore } from "../secrets/secret-store";
 import { tenantPathPrefix } from "../tenancy/tenant-url";
 import { webhookRegistrationSchema } from "./webhook-body";
 import { nudgeDelivery } from "../delivery/nudge";
-import { createWebhook, deleteWebhook, findWebhook, listWebhooks, updateWebhook } from "./webhook-store";
+import { createWebhook, deleteWebhook, findWebhook, listWebhooks, updateWebhook } from "../subscriptions/subscription-store";
 import { toWebhookView, webhookView } from "./webhook-view";
 
 const BASE = "/api/arsys/v1.0/webhook";

@@ -1,7 +1,7 @@
 /** Operator authentication for /admin/v1/*: `Authorization: Bearer $ADMIN_TOKEN`, compared in constant time. */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/app-env";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { timingSafeEqualStrings } from "./crypto";
 
 export const adminToken = () =>

@@ -8,7 +8,7 @@ import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import type { AppEnv } from "../http/app-env";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { apiKeys, revokedTokens, serviceAccounts } from "../db/schema";
 import type { Database } from "../db/client";
 import { parseAuthorization } from "./authorization-header";

@@ -7,8 +7,8 @@
 import type { EventType, RecordData, Subscription } from "../db/schema";
 import { evaluate, parseQualification, type Qualification } from "../subscriptions/qualification";
 import { renderArCallback, type ArEntryEvent } from "../subscriptions/ar-payload";
-import { renderThinEvent } from "./thin-payload";
-import { serializeMultipart } from "./multipart";
+import { renderThinEvent } from "../subscriptions/thin-payload";
+import { serializeMultipart } from "../subscriptions/multipart";
 import { streamKey } from "./stream-scheduler";
 
 export interface FanOutEvent {

@@ -2,8 +2,8 @@
  * The queue message that wakes a tenant's delivery: just the tenant id. Order never comes from the queue
  * (it comes from events.seq), so a lost or repeated nudge only delays or repeats a no-op pump.
  */
-import type { Bindings } from "../env";
-import { logLine } from "../log";
+import type { Bindings } from "../runtime/env";
+import { logLine } from "../runtime/log";
 
 export interface DeliveryNudge {
   tenant: string;

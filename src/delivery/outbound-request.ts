@@ -6,17 +6,16 @@
  * the client credentials grant). Credentials come from sealed KV secrets and never reach a log or an attempt
  * record.
  */
-import { readConfig, type Bindings } from "../env";
-import { checkCallbackUrl } from "./ssrf-guard";
+import { readConfig, type Bindings } from "../runtime/env";
+import { checkCallbackUrl } from "../outbound/ssrf-guard";
 import type { Subscription } from "../db/schema";
 import { secretStore } from "../secrets/secret-store";
-import { callbackSecrets } from "../arsys/webhook-store";
+import { callbackSecrets } from "../subscriptions/subscription-store";
 import type { CallbackSecrets } from "../arsys/webhook-body";
 import type { DeliveryRow } from "./delivery-store";
-import { signatureHeaders } from "./signing";
-import { sendOutbound } from "./transport";
+import { signatureHeaders } from "../outbound/signing";
+import { sendOutbound, USER_AGENT } from "../outbound/transport";
 
-export const USER_AGENT = "Hookgate/0.1";
 /** How long a token whose answer gave no `expires_in` is trusted. */
 const TOKEN_FALLBACK_TTL_MS = 10 * 60 * 1000;
 /** A token is dropped this long before it expires (at most a tenth of its lifetime), so it never expires in flight. */
@@ -49,7 +48,7 @@ export class OutboundCredentials {
 
   /** Development lets callbacks and token endpoints be http or private addresses (local receivers). */
   get allowPrivateNetworks(): boolean {
-    return readConfig(this.env).ENVIRONMENT === "development";
+    return readConfig(this.env).allowPrivateNetworks;
   }
 
   callbackSecrets(subscription: Subscription): Promise<CallbackSecrets> {

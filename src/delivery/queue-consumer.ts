@@ -1,7 +1,7 @@
 /** Queue consumer: dedupes the tenants nudged in a batch and pumps each tenant's TenantDelivery once. */
-import type { Bindings } from "../env";
+import type { Bindings } from "../runtime/env";
 import type { DeliveryNudge } from "./nudge";
-import { logLine } from "../log";
+import { logLine } from "../runtime/log";
 
 /** Unique tenant ids of a batch, in first-seen order. Pure. */
 export const tenantsInBatch = (bodies: readonly DeliveryNudge[]): string[] => [...new Set(bodies.map((body) => body.tenant))];

@@ -4,6 +4,9 @@
  * used for jitter are passed in, so every decision can be replayed in a test.
  */
 import { z } from "zod";
+import type { AttemptOutcome } from "../outbound/attempt";
+
+export type { AttemptOutcome };
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -62,13 +65,6 @@ export function resolveRetryPolicy(override: RetryPolicyOverride | null | undefi
     timeoutMs: override?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   };
 }
-
-/** What happened to one attempt, as the fetch wrapper saw it. */
-export type AttemptOutcome =
-  | { kind: "response"; status: number; retryAfter?: string | null }
-  | { kind: "timeout" }
-  /** `beforeSend`: the request provably never reached the receiver (connection refused, DNS failure). */
-  | { kind: "network_error"; error: string; beforeSend?: boolean };
 
 export type AttemptDecision =
   | { kind: "delivered" }

@@ -9,12 +9,12 @@ import { and, asc, eq } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
 import { authenticate } from "../auth/authenticate";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import type { AppEnv } from "../http/app-env";
 import { deliveryAttempts } from "../db/schema";
 import { deliveryStatuses } from "./delivery-store";
-import { findWebhook } from "../arsys/webhook-store";
-import { rotateSigningSecret, readSigningSecret } from "./signing-secrets";
+import { findWebhook } from "../subscriptions/subscription-store";
+import { rotateSigningSecret, readSigningSecret } from "../subscriptions/signing-secrets";
 
 const auth = () => [authenticate({ scope: "api" })];
 const stubFor = (c: Context<AppEnv>) => c.env.TENANT_DELIVERY.get(c.env.TENANT_DELIVERY.idFromName(c.get("tenant").id));

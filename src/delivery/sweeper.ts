@@ -3,7 +3,7 @@
  * message or a crashed Durable Object only delays delivery (DESIGN.md invariant 1).
  */
 import { sql } from "drizzle-orm";
-import type { Bindings } from "../env";
+import type { Bindings } from "../runtime/env";
 import { database } from "../db/client";
 import { deliveryCursors, events } from "../db/schema";
 

@@ -8,21 +8,22 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { and, asc, desc, eq, gt } from "drizzle-orm";
-import type { Bindings } from "../env";
-import { readConfig } from "../env";
+import type { Bindings } from "../runtime/env";
+import { readConfig } from "../runtime/env";
 import { database, type Database } from "../db/client";
-import { deliveryAttempts, deliveryCursors, events, subscriptions, type LifecycleHooks, type Subscription } from "../db/schema";
+import { deliveryAttempts, deliveryCursors, events, type LifecycleHooks, type Subscription } from "../db/schema";
+import { disableSubscription, listAllSubscriptions } from "../subscriptions/subscription-store";
 import { recordInstanceId } from "../records/record-instance-id";
-import { logLine } from "../log";
+import { logLine } from "../runtime/log";
 import { planDeliveries as fanOut, type PlannedDelivery } from "./fan-out";
 import { DeliveryStore, type DeliveryRow, type DeliveryStatus } from "./delivery-store";
 import { toDeliveryView, type DeliveryView, type StreamView, type TestAttempt } from "./delivery-view";
 import { planDeliveries as planSends, DEFAULT_CONCURRENCY } from "./stream-scheduler";
 import { CLOSED_BREAKER, recordFailure, recordSend, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
 import { decideAfterAttempt, DEFAULT_RETRY_POLICY, resolveRetryPolicy, type AttemptDecision, type RetryPolicy, type RetryPolicyOverride } from "./retry-policy";
-import { attempt, type AttemptRecord } from "./attempt";
+import { attempt, type AttemptRecord } from "../outbound/attempt";
 import { authenticatesWithToken, buildLifecycleRequest, buildOutboundRequest, forgetCallbackToken, OutboundCredentials } from "./outbound-request";
-import { checkCallbackUrl, type CallbackUrlCheck } from "./ssrf-guard";
+import { checkCallbackUrl, type CallbackUrlCheck } from "../outbound/ssrf-guard";
 import { findLifecycleConfig, lifecycleTarget } from "../lifecycle/config-store";
 import { LIFECYCLE_SUBSCRIPTION_ID, planLifecycleDeliveries } from "../lifecycle/post-hooks";
 
@@ -272,7 +273,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
 
   private async subscriptions(tenantId: string): Promise<Map<string, Subscription>> {
     if (!this.subscriptionCache) {
-      const rows = await this.db.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).all();
+      const rows = await listAllSubscriptions(this.db, tenantId);
       this.subscriptionCache = new Map(rows.map((row) => [row.id, row]));
     }
     return this.subscriptionCache;
@@ -433,7 +434,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
   private checkUrl(url: string): CallbackUrlCheck {
     let check = this.urlChecks.get(url);
     if (!check) {
-      check = checkCallbackUrl(url, { allowPrivate: readConfig(this.env).ENVIRONMENT === "development" });
+      check = checkCallbackUrl(url, { allowPrivate: readConfig(this.env).allowPrivateNetworks });
       this.urlChecks.set(url, check);
     }
     return check;
@@ -611,10 +612,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
   }
 
   private async disable(subscription: Subscription, reason: string): Promise<void> {
-    await this.db
-      .update(subscriptions)
-      .set({ disabledReason: reason, updatedAt: Date.now() })
-      .where(and(eq(subscriptions.tenantId, subscription.tenantId), eq(subscriptions.id, subscription.id)));
+    await disableSubscription(this.db, subscription.tenantId, subscription.id, reason);
     this.subscriptionCache = null;
   }
 

@@ -1,8 +1,9 @@
 /** The Hono environment shared by every route: bindings plus what middleware puts on the context. */
-import type { Bindings, Config } from "../env";
+import type { Bindings, Config } from "../runtime/env";
 import type { Database } from "../db/client";
 import type { Tenant } from "../db/schema";
-import type { Principal } from "../auth/principal";
+import type { Principal } from "./principal";
+import type { ErrorFormat } from "../runtime/errors";
 
 export interface AppVariables {
   requestId: string;
@@ -18,6 +19,8 @@ export interface AppVariables {
   inbound: { source: string; receivedAt: number };
   /** Set by a route whose commit batch already wrote this request's log row. */
   inboundLogCommitted: boolean;
+  /** Set by a router whose clients expect another error body (AR System); unset: the Hookgate envelope. */
+  errorFormat: ErrorFormat | undefined;
 }
 
 export interface AppEnv {

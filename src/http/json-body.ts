@@ -5,7 +5,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { BodyTooLargeError, readBodyText } from "./read-body";
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;

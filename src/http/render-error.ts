@@ -2,9 +2,9 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
-import { AppError, errorEnvelope, toAppError } from "../errors";
-import { logLine } from "../log";
-import { arErrorBody, isArSystemPath } from "../arsys/ar-errors";
+import { AppError, toAppError } from "../runtime/errors";
+import { logLine } from "../runtime/log";
+import { defaultErrorFormat } from "./error-format";
 
 function fromHttpException(error: HTTPException): AppError {
   if (error.status === 400) return new AppError("INVALID_JSON", error.message || "Malformed request body");
@@ -17,8 +17,8 @@ export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
   // requestId is unset only when the very first middleware failed.
   const requestId = c.get("requestId") ?? crypto.randomUUID();
   const headers: Record<string, string> = { "X-Request-Id": requestId, ...error.headers };
-  if (isArSystemPath(new URL(c.req.url).pathname)) return c.json(arErrorBody(error), error.status, headers);
-  return c.json(errorEnvelope(error, requestId), error.status, headers);
+  const format = c.get("errorFormat") ?? defaultErrorFormat;
+  return c.json(format(error, requestId), error.status, headers);
 }
 
 export const renderError: ErrorHandler<AppEnv> = (error, c) => {

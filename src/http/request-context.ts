@@ -4,7 +4,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
-import { readConfig } from "../env";
+import { readConfig } from "../runtime/env";
 import { database } from "../db/client";
 
 export const requestContext = () =>

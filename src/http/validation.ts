@@ -1,6 +1,6 @@
 /** Turns zod failures into VALIDATION_FAILED with one detail per offending field. */
 import type { z } from "zod";
-import { AppError, type ErrorDetail } from "../errors";
+import { AppError, type ErrorDetail } from "../runtime/errors";
 
 export function validationDetails(error: z.ZodError): ErrorDetail[] {
   return error.issues.map((issue) => ({

@@ -6,7 +6,7 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { sha256Hex } from "../auth/crypto";
 import type { SQLRecordId } from "../records/store";
 

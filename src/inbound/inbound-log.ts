@@ -5,9 +5,9 @@
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/app-env";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { inboundRequests } from "../db/schema";
-import { logLine } from "../log";
+import { logLine } from "../runtime/log";
 import type { Context } from "hono";
 import type { SQLRecordId } from "../records/store";
 

@@ -5,7 +5,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/app-env";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { logInbound } from "./inbound-log";
 
 /** The binding's period: a client told to wait this long is sure to have a fresh allowance. */

@@ -3,9 +3,8 @@
  * (`sendOutbound`), with a hard timeout that covers reading the answer too. The answer is read up to
  * MAX_ANSWER_BYTES, enough for a user object; the caller parses it.
  */
-import { checkCallbackUrl } from "../delivery/ssrf-guard";
-import { sendOutbound } from "../delivery/transport";
-import { USER_AGENT } from "../delivery/outbound-request";
+import { checkCallbackUrl } from "../outbound/ssrf-guard";
+import { sendOutbound, USER_AGENT } from "../outbound/transport";
 import type { HookRequest } from "./hook-requests";
 import { readBodyText } from "../http/read-body";
 

@@ -8,11 +8,11 @@ import type { Context } from "hono";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
 import { authenticate } from "../auth/authenticate";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import type { AppEnv } from "../http/app-env";
 import { lifecycleHookNames, type LifecycleHooks } from "../db/schema";
 import { MASKED_SECRET } from "../secrets/seal";
-import { checkCallbackUrl } from "../delivery/ssrf-guard";
+import { checkCallbackUrl } from "../outbound/ssrf-guard";
 import { findLifecycleConfig, lifecycleTarget, saveLifecycleConfig } from "./config-store";
 import { buildHookRequest } from "./hook-requests";
 import { sendHook } from "./hook-client";
@@ -25,7 +25,6 @@ export const MAX_TIMEOUT_MS = 10_000;
 const auth = () => [authenticate({ scope: "api" })];
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
-export const allowPrivateHooks = (c: Context<AppEnv>): boolean => c.get("config").ENVIRONMENT === "development";
 
 const configBody = z.object({
   baseUrl: z.string().trim().min(1, "is required").max(2048),
@@ -108,7 +107,7 @@ export const lifecycleRoutes = newRouter()
     const body = c.req.valid("json");
     const tenantId = c.get("tenant").id;
     const saved = await saveLifecycleConfig(c.env, c.get("db"), tenantId, {
-      baseUrl: baseUrlOf(body.baseUrl, allowPrivateHooks(c)),
+      baseUrl: baseUrlOf(body.baseUrl, c.get("config").allowPrivateNetworks),
       token: body.token === MASKED_SECRET ? null : body.token,
       enabled: [...new Set(body.enabled)],
       timeoutMs: body.timeoutMs,
@@ -128,7 +127,7 @@ export const lifecycleRoutes = newRouter()
     const config = await findLifecycleConfig(c.get("db"), c.get("tenant").id);
     const target = config && (await lifecycleTarget(c.env, config));
     if (!target) throw notConfigured();
-    const exchange = await sendHook(buildHookRequest(target, { hook: "test" }), { timeoutMs: target.timeoutMs, allowPrivate: allowPrivateHooks(c) });
+    const exchange = await sendHook(buildHookRequest(target, { hook: "test" }), { timeoutMs: target.timeoutMs, allowPrivate: c.get("config").allowPrivateNetworks });
     if (!exchange.ok) return c.json({ status: null, latencyMs: exchange.latencyMs, body: null, error: exchange.error }, 200);
     return c.json({ status: exchange.status, latencyMs: exchange.latencyMs, body: parsedOrText(exchange.text), error: null }, 200);
   });

@@ -6,12 +6,12 @@
  * tenant's `onTimeout`: `reject` throws HOOK_UNAVAILABLE (503), `allow` goes on and returns a warning.
  * Inbound connectors (HR adduser/modifyuser, configurable hooks, records API) call runSyncLifecycleHooks.
  */
-import type { Bindings } from "../env";
-import { readConfig } from "../env";
+import type { Bindings } from "../runtime/env";
+import { readConfig } from "../runtime/env";
 import { database } from "../db/client";
 import type { LifecycleHookName } from "../db/schema";
-import { AppError } from "../errors";
-import { logLine } from "../log";
+import { AppError } from "../runtime/errors";
+import { logLine } from "../runtime/log";
 import { findLifecycleConfig, lifecycleTarget, type LifecycleTarget } from "./config-store";
 import { buildHookRequest, fromCymmetriUser, toCymmetriUser, type HookCall, type UserFields, type UserHookName } from "./hook-requests";
 import { parseHookAnswer, type HookAnswer } from "./hook-answers";
@@ -50,7 +50,7 @@ export type HookOutcome = { ok: true; answer: Exclude<HookAnswer, { kind: "inval
 
 /** Calls one of the tenant's hooks now and reads the answer; failures are returned, never thrown. */
 export async function callLifecycleHook(env: Bindings, target: LifecycleTarget, call: HookCall): Promise<HookOutcome> {
-  const exchange = await sendHook(buildHookRequest(target, call), { timeoutMs: target.timeoutMs, allowPrivate: readConfig(env).ENVIRONMENT === "development" });
+  const exchange = await sendHook(buildHookRequest(target, call), { timeoutMs: target.timeoutMs, allowPrivate: readConfig(env).allowPrivateNetworks });
   if (!exchange.ok) return { ok: false, message: `${call.hook} ${exchange.error}` };
   const answer = parseHookAnswer(exchange.status, exchange.text);
   if (answer.kind === "invalid") return { ok: false, message: `${call.hook} ${answer.reason}` };

@@ -29,7 +29,7 @@ export function openApiRoutes({ tenantApi, adminApi }: DocumentedRouters) {
   };
   const options = (c: Context<AppEnv>): DocumentOptions => ({
     baseDomain: c.get("config").BASE_DOMAIN,
-    protocol: c.get("config").ENVIRONMENT === "production" ? "https" : new URL(c.req.url).protocol.replace(":", ""),
+    protocol: c.get("config").httpsOnly ? "https" : new URL(c.req.url).protocol.replace(":", ""),
   });
 
   return new Hono<AppEnv>()

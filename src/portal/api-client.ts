@@ -5,7 +5,7 @@
  * Hookgate envelope and AR's message array, so a page can show `code` and `message`.
  */
 import type { ExecutionContext } from "hono";
-import type { Bindings } from "../env";
+import type { Bindings } from "../runtime/env";
 import type { Principal } from "../auth/principal";
 import { actAs } from "../auth/internal-principal";
 import type { Dispatch } from "./portal-env";

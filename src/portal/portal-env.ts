@@ -1,7 +1,7 @@
 /** The Hono environment of portal routes: the app's, plus the signed-in session and its API client. */
 import type { AppEnv, AppVariables } from "../http/app-env";
 import type { ExecutionContext } from "hono";
-import type { Bindings } from "../env";
+import type { Bindings } from "../runtime/env";
 import type { SessionClaims } from "./session";
 import type { PortalApi } from "./api-client";
 

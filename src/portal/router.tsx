@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { PortalEnv, Dispatch } from "./portal-env";
 import { resolveTenant } from "../tenancy/resolve-tenant";
-import { toAppError } from "../errors";
+import { toAppError } from "../runtime/errors";
 import { PORTAL_CSS, PORTAL_JS } from "./assets";
 import { signInRoutes, signOutRoutes } from "./sign-in";
 import { portalSession } from "./session-middleware";

@@ -8,11 +8,10 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
 import { eq } from "drizzle-orm";
 import { apiKeys } from "../db/schema";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { apiKeyPrincipal, serviceAccountPrincipal } from "../auth/authenticate";
 import { randomBytes, toHex } from "../auth/crypto";
 import { hasScope, type Principal } from "../auth/principal";
-import { isDevelopment } from "../env";
 import type { PortalEnv } from "./portal-env";
 import { CSRF_FIELD, SIGN_IN_CSRF_COOKIE, crossOrigin, csrfMatches } from "./csrf";
 import { SESSION_COOKIE, SESSION_TTL_SECONDS, issueSession, revokeSession, type SessionSubject } from "./session";
@@ -23,7 +22,7 @@ export function cookieOptions(c: Context<PortalEnv>, maxAge: number): CookieOpti
     path: portalPath(c),
     httpOnly: true,
     // Browsers refuse Secure cookies over http://localhost in some versions; production is always https.
-    secure: !isDevelopment(c.get("config")),
+    secure: c.get("config").httpsOnly,
     sameSite: "Strict",
     maxAge,
   };

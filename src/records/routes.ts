@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../http/openapi-app";
 import { authenticate } from "../auth/authenticate";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { findRecord, listEvents, listRecords } from "./store";
 import { eventView, recordView, toEventView, toRecordView } from "./record-view";
 import { FORM_NAME_PATTERN } from "./record-ids";

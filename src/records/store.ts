@@ -10,7 +10,7 @@ import { events, records, type EventType, type RecordData, type StoredRecord } f
 import { applyPatch, changedFields } from "./diff";
 import { recordIdFormat, recordSequenceName } from "./record-ids";
 import { bumpSequence, sequenceIdExpression } from "./sequences";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 
 export interface CommittedEvent {
   seq: number;

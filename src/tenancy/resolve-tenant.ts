@@ -2,7 +2,7 @@
 import { createMiddleware } from "hono/factory";
 import { eq } from "drizzle-orm";
 import type { AppEnv } from "../http/app-env";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { tenants, type Tenant } from "../db/schema";
 import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
 import { resolveTenantSlug } from "./tenant-slug";

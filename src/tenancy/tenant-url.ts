@@ -14,7 +14,7 @@ export const tenantPathPrefix = (c: Context<AppEnv>): string => {
  */
 export function tenantOrigin(c: Context<AppEnv>, slug: string): string {
   const config = c.get("config");
-  if (config.ENVIRONMENT === "production") return `https://${slug}.${config.BASE_DOMAIN}`;
+  if (config.httpsOnly) return `https://${slug}.${config.BASE_DOMAIN}`;
   const url = new URL(c.req.url);
   return `${url.protocol}//${slug}.${config.BASE_DOMAIN}${url.port ? `:${url.port}` : ""}`;
 }

@@ -4,7 +4,7 @@
  * is left to do, so tests observe the engine's final state without timed sleeps.
  */
 import { env, runInDurableObject } from "cloudflare:test";
-import { useTransport } from "../../src/delivery/transport";
+import { useTransport } from "../../src/outbound/transport";
 import type { DeliveryView } from "../../src/delivery/delivery-view";
 import { call, type TestTenant } from "../helpers";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AppError, errorEnvelope, errorStatus, toAppError } from "../../src/errors";
-import { configSchema } from "../../src/env";
+import { AppError, errorEnvelope, errorStatus, toAppError } from "../../src/runtime/errors";
+import { configSchema } from "../../src/runtime/env";
 
 describe("error model", () => {
   it("maps every code to the status the API promises", () => {

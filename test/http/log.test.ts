@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SELF } from "cloudflare:test";
-import { logLine, setLogLevel } from "../../src/log";
-import { configSchema } from "../../src/env";
+import { logLine, setLogLevel } from "../../src/runtime/log";
+import { configSchema } from "../../src/runtime/env";
 import { TICKET_PATH, createTenant, tenantUrl } from "../helpers";
 
 const VALID = {

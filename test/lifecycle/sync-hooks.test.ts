@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { AppError } from "../../src/errors";
+import { AppError } from "../../src/runtime/errors";
 import { callLifecycleHook, loadLifecycleTarget, runSyncLifecycleHooks } from "../../src/lifecycle/sync-hooks";
 import { call, createTenant, type TestTenant } from "../helpers";
 import { startReceiver, type Answer, type Receiver } from "../delivery/harness";

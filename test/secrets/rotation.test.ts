@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { toBase64 } from "../../src/auth/crypto";
-import { configSchema } from "../../src/env";
+import { configSchema } from "../../src/runtime/env";
 import { masterKey, masterKeys, resealValue, seal } from "../../src/secrets/seal";
 import { resealSecrets, secretStore, SecretStore, type MasterKeyConfig, type ResealReport } from "../../src/secrets/secret-store";
 

@@ -13,7 +13,7 @@ import type { InboundHookEvent } from "../../db/schema/inbound-hooks";
 import { createRecord, deleteRecord, updateRecord, type RecordChange, type SQLRecordId } from "../../records/store";
 import { findRecordByKey, linkRecordKey } from "../../records/record-keys";
 import { applyPatch, changedFields } from "../../records/diff";
-import { AppError } from "../../errors";
+import { AppError } from "../../runtime/errors";
 import { syncKeyValues, type SyncKeyValue } from "./mapping";
 import type { RecordFields } from "./template";
 

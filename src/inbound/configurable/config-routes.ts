@@ -8,7 +8,7 @@ import { newRouter, errors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { secretStore } from "../../secrets/secret-store";
-import { AppError } from "../../errors";
+import { AppError } from "../../runtime/errors";
 import type { Database } from "../../db/client";
 import type { Tenant } from "../../db/schema";
 import { PRESETS } from "./presets";

@@ -8,7 +8,7 @@ import type { Database } from "../../db/client";
 import { inboundEventIds, inboundHooks, type InboundHook } from "../../db/schema/inbound-hooks";
 import type { SecretStore } from "../../secrets/secret-store";
 import { isUniqueViolation } from "../../records/record-keys";
-import { AppError } from "../../errors";
+import { AppError } from "../../runtime/errors";
 import { newId } from "../../auth/crypto";
 
 export const SECRET_PURPOSE = "inbound_hook";

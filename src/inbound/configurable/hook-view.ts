@@ -10,9 +10,9 @@ import { inboundHookEvents, type InboundHook, type InboundHookAuthSettings } fro
 import { FORM_NAME_PATTERN } from "../../records/record-ids";
 import { MASKED_SECRET } from "../../secrets/seal";
 import { tenantOrigin } from "../../tenancy/tenant-url";
-import { generateSigningSecret } from "../../delivery/signing";
+import { generateSigningSecret } from "../../outbound/signing";
 import { toBase64Url, randomBytes } from "../../auth/crypto";
-import { AppError } from "../../errors";
+import { AppError } from "../../runtime/errors";
 import { PRESET_IDS, findPreset, type InboundHookPreset } from "./presets";
 import { compileTemplate, MAX_TEMPLATE_CHARS, TemplateError } from "./template";
 import type { HookSettings } from "./hook-store";

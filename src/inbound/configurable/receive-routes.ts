@@ -10,7 +10,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { newRouter, errors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
-import { AppError } from "../../errors";
+import { AppError } from "../../runtime/errors";
 import { secretStore } from "../../secrets/secret-store";
 import { nudgeDelivery } from "../../delivery/nudge";
 import { isUniqueViolation } from "../../records/record-keys";

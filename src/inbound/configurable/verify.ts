@@ -5,7 +5,7 @@
  * run (unknown algorithm, unusable secret) throws, so it can never count as a pass. Pure apart from Web Crypto.
  */
 import { timingSafeEqualStrings, toBase64, toHex } from "../../auth/crypto";
-import { verifyStandardWebhook } from "../../delivery/signing";
+import { verifyStandardWebhook } from "../../outbound/signing";
 import type { InboundHookAuthKind, InboundHookAuthSettings } from "../../db/schema/inbound-hooks";
 import type { InboundHookPreset } from "./presets";
 

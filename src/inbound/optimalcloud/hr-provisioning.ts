@@ -13,7 +13,7 @@ import type { Context } from "hono";
 import { newRouter, errors, isoTime, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
-import { AppError } from "../../errors";
+import { AppError } from "../../runtime/errors";
 import type { AppEnv } from "../../http/app-env";
 import { acceptedLogRow, markLogCommitted } from "../inbound-log";
 import { inboundGate } from "../rate-limit";

@@ -8,7 +8,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
-import { AppError } from "../../errors";
+import { AppError } from "../../runtime/errors";
 import type { AppEnv } from "../../http/app-env";
 import type { Database } from "../../db/client";
 import { provisioningDestinations, provisioningTypes, type ProvisioningDestination } from "../../db/schema";

@@ -1,7 +1,7 @@
 /** Helpers for the configurable inbound hook tests: create a hook through the API and sign deliveries to it. */
 import { expect } from "vitest";
 import { call, countRows, type TestTenant } from "../../helpers";
-import { signatureHeaders } from "../../../src/delivery/signing";
+import { signatureHeaders } from "../../../src/outbound/signing";
 import { findPreset } from "../../../src/inbound/configurable/presets";
 
 export const HOOKS = "/api/v1/inbound-hooks";

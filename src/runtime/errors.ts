@@ -57,6 +57,9 @@ export interface ErrorEnvelope {
   requestId: string;
 }
 
+/** Renders an error's body; the status, code and headers are the AppError's own (see http/error-format.ts). */
+export type ErrorFormat = (error: AppError, requestId: string) => unknown;
+
 export function errorEnvelope(error: AppError, requestId: string): ErrorEnvelope {
   const body: ErrorEnvelope["error"] = { code: error.code, message: error.message };
   if (error.details && error.details.length > 0) body.details = error.details;

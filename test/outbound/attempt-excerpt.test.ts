@@ -3,8 +3,8 @@
  * (declared length, one chunk, many chunks, a stream that outlives the limit).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { attempt, RESPONSE_EXCERPT_BYTES } from "../../src/delivery/attempt";
-import { useTransport } from "../../src/delivery/transport";
+import { attempt, RESPONSE_EXCERPT_BYTES } from "../../src/outbound/attempt";
+import { useTransport } from "../../src/outbound/transport";
 
 let restore: (() => void) | null = null;
 afterEach(() => restore?.());

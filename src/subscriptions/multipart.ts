@@ -3,7 +3,7 @@
  * multipart/form-data text: the `entry` JSON part first, then one `attach-{field}` part per attachment.
  * Hookgate stores no attachment bytes yet, so every attachment travels as its JSON reference. Pure.
  */
-import type { ArCallbackPart } from "../subscriptions/ar-payload";
+import type { ArCallbackPart } from "./ar-payload";
 
 export function serializeMultipart(parts: readonly ArCallbackPart[], boundary: string): { body: string; contentType: string } {
   const lines: string[] = [];

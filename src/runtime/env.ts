@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import { LOG_LEVELS, setLogLevel } from "./log";
-import type { TenantDelivery } from "./delivery/tenant-delivery";
-import type { DeliveryNudge } from "./delivery/nudge";
+import type { TenantDelivery } from "../delivery/tenant-delivery";
+import type { DeliveryNudge } from "../delivery/nudge";
 
 export interface Bindings {
   DB: D1Database;
@@ -41,7 +41,13 @@ export const configSchema = z.object({
   MASTER_KEY_PREVIOUS: base64Key32.optional(),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
-});
+}).transform((vars) => ({
+  ...vars,
+  /** Callbacks, token endpoints and lifecycle hooks may be http or private addresses: development only (local receivers). */
+  allowPrivateNetworks: vars.ENVIRONMENT === "development",
+  /** Public URLs are https and cookies Secure: production only (development and tests run on plain http). */
+  httpsOnly: vars.ENVIRONMENT === "production",
+}));
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -61,6 +67,3 @@ export function readConfig(env: Bindings): Config {
   setLogLevel(result.data.LOG_LEVEL);
   return result.data;
 }
-
-/** Development relaxes transport rules (http, loopback callbacks); production never does. */
-export const isDevelopment = (config: Config): boolean => config.ENVIRONMENT !== "production";

@@ -6,13 +6,13 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { subscriptions, type CallbackAuthSettings, type Subscription } from "../db/schema";
-import { AppError } from "../errors";
+import { AppError } from "../runtime/errors";
 import { isUniqueViolation } from "../records/record-keys";
 import { bumpSequence, sequenceIdExpression } from "../records/sequences";
 import type { SecretStore } from "../secrets/secret-store";
-import { generateSigningSecret } from "../delivery/signing";
-import { SIGNING_PURPOSE } from "../delivery/signing-secrets";
-import { callbackSecretField, entryEventsKey, secretsFrom, type CallbackSecrets, type WebhookRegistration } from "./webhook-body";
+import { generateSigningSecret } from "../outbound/signing";
+import { SIGNING_PURPOSE } from "./signing-secrets";
+import { callbackSecretField, entryEventsKey, secretsFrom, type CallbackSecrets, type WebhookRegistration } from "../arsys/webhook-body";
 
 const WEBHOOK_SEQUENCE = "webhook";
 const SECRET_PURPOSE = "callback-auth";
@@ -154,4 +154,17 @@ export async function deleteWebhook(db: Database, store: SecretStore, tenantId: 
   for (const ref of [deleted.secretRef, deleted.signingSecretRef, deleted.previousSigningSecretRef]) {
     if (ref) await store.delete(tenantId, ref);
   }
+}
+
+/** Every subscription of the tenant, enabled or not (the delivery engine decides what a disabled one holds). */
+export function listAllSubscriptions(db: Database, tenantId: string): Promise<Subscription[]> {
+  return db.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).all();
+}
+
+/** Marks a subscription disabled by the engine (e.g. the receiver answered 410 Gone); saving it again re-enables it. */
+export async function disableSubscription(db: Database, tenantId: string, id: string, reason: string, now = Date.now()): Promise<void> {
+  await db
+    .update(subscriptions)
+    .set({ disabledReason: reason, updatedAt: now })
+    .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)));
 }

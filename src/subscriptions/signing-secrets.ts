@@ -5,11 +5,11 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import type { Bindings } from "../env";
+import type { Bindings } from "../runtime/env";
 import { subscriptions, type Subscription } from "../db/schema";
 import { secretStore } from "../secrets/secret-store";
-import { AppError } from "../errors";
-import { generateSigningSecret, SECRET_ROTATION_OVERLAP_MS } from "./signing";
+import { AppError } from "../runtime/errors";
+import { generateSigningSecret, SECRET_ROTATION_OVERLAP_MS } from "../outbound/signing";
 
 export const SIGNING_PURPOSE = "signing";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type CallbackUrlRefusal, checkCallbackUrl } from "../../src/delivery/ssrf-guard";
+import { type CallbackUrlRefusal, checkCallbackUrl } from "../../src/outbound/ssrf-guard";
 
 const production = { allowPrivate: false };
 const development = { allowPrivate: true };

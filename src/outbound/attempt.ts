@@ -2,9 +2,15 @@
  * One outbound attempt: send the request with a hard timeout, never following redirects, and reduce what
  * happened to an AttemptOutcome plus what the attempt log keeps (status, error, first 1 KiB of the body).
  */
-import type { AttemptOutcome } from "./retry-policy";
 import { sendOutbound } from "./transport";
 import { readBodyText } from "../http/read-body";
+
+/** What happened to one attempt, as the fetch wrapper saw it. */
+export type AttemptOutcome =
+  | { kind: "response"; status: number; retryAfter?: string | null }
+  | { kind: "timeout" }
+  /** `beforeSend`: the request provably never reached the receiver (connection refused, DNS failure). */
+  | { kind: "network_error"; error: string; beforeSend?: boolean };
 
 export const RESPONSE_EXCERPT_BYTES = 1024;
 

@@ -3,6 +3,9 @@
  * in-process receiver that records what it got, in order (STYLE.md: "outbound receivers are real local
  * handlers"). Nothing else in the engine calls fetch directly.
  */
+/** Sent on every outbound request: callbacks, token endpoints and lifecycle hooks. */
+export const USER_AGENT = "Hookgate/0.1";
+
 export type Transport = (request: Request) => Promise<Response>;
 
 const runtimeFetch: Transport = (request) => fetch(request);

@@ -1,7 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { fromBase64 } from "../../src/auth/crypto";
-import { SECRET_ROTATION_OVERLAP_MS, generateSigningSecret, signatureHeaders, verifyStandardWebhook } from "../../src/delivery/signing";
+import { SECRET_ROTATION_OVERLAP_MS, generateSigningSecret, signatureHeaders, verifyStandardWebhook } from "../../src/outbound/signing";
 
 // The test vector published with the Standard Webhooks specification.
 const SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -1,0 +1,13 @@
+/**
+ * Who a tenant request is acting as: the shape authentication middleware puts on the context. The scopes
+ * themselves, and what they allow, are auth/'s business (auth/principal.ts).
+ */
+export interface Principal {
+  kind: "api_key" | "service_account";
+  id: string;
+  tenantId: string;
+  scopes: readonly string[];
+  /** Set when the request authenticated with an AR-JWT (logout revokes this id). */
+  tokenId?: string;
+  tokenExpiresAt?: number;
+}

@@ -5,7 +5,7 @@ import { newRouter, errors, isoTime, isoTimeOrNull } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
 import { AppError } from "../runtime/errors";
 import { serviceAccounts, type ServiceAccount } from "../db/schema";
-import { newId } from "../auth/crypto";
+import { newId } from "../runtime/crypto";
 import { hashPassword } from "../auth/passwords";
 import { findTenantBySlug } from "./tenants";
 import { scopesSchema } from "./api-keys";

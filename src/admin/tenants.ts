@@ -6,7 +6,7 @@ import { jsonBody } from "../http/json-body";
 import { AppError } from "../runtime/errors";
 import { tenants, tenantStatuses, type Tenant } from "../db/schema";
 import type { Database } from "../db/client";
-import { newId } from "../auth/crypto";
+import { newId } from "../runtime/crypto";
 import { TENANT_SLUG_PATTERN } from "../tenancy/tenant-slug";
 import { tenantCache } from "../tenancy/resolve-tenant";
 

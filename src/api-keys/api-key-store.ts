@@ -8,7 +8,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiKeys, type ApiKey } from "../db/schema";
 import { isoTime, isoTimeOrNull } from "../http/openapi-app";
-import { newId } from "../auth/crypto";
+import { newId } from "../runtime/crypto";
 import { deleteApiKeyLookup, generateApiKey, putApiKeyLookup } from "../auth/api-keys";
 import { scopes } from "../auth/principal";
 import { apiKeyCache } from "../auth/authenticate";

@@ -2,7 +2,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/app-env";
 import { AppError } from "../runtime/errors";
-import { timingSafeEqualStrings } from "./crypto";
+import { timingSafeEqualStrings } from "../runtime/crypto";
 
 export const adminToken = () =>
   createMiddleware<AppEnv>(async (c, next) => {

@@ -2,7 +2,7 @@
  * Tenant API keys. A key is `hg_` + 192 random bits (base64url). Only its SHA-256 hash is stored:
  * in D1 (the management view) and as the KV lookup entry `apikey:<hash>` that inbound requests authenticate by.
  */
-import { randomBytes, sha256Hex, toBase64Url } from "./crypto";
+import { randomBytes, sha256Hex, toBase64Url } from "../runtime/crypto";
 
 export const API_KEY_PREFIX = "hg_";
 const KV_PREFIX = "apikey:";

@@ -4,7 +4,7 @@
  * MASTER_KEY with HKDF (info = tenant id): nothing to store, no race on first use, and rotating MASTER_KEY
  * invalidates every token. Logout records the token id until the token would have expired anyway.
  */
-import { randomBytes, toHex } from "./crypto";
+import { randomBytes, toHex } from "../runtime/crypto";
 import { signToken, verifyToken } from "./signed-token";
 
 export const AR_JWT_TTL_SECONDS = 60 * 60;

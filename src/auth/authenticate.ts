@@ -13,7 +13,7 @@ import { apiKeys, revokedTokens, serviceAccounts } from "../db/schema";
 import type { Database } from "../db/client";
 import { parseAuthorization } from "./authorization-header";
 import { findApiKeyLookup } from "./api-keys";
-import { sha256Hex } from "./crypto";
+import { sha256Hex } from "../runtime/crypto";
 import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
 import { verifyPassword } from "./passwords";
 import { verifyArJwt } from "./ar-jwt";

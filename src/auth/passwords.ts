@@ -2,7 +2,7 @@
  * Service-account passwords: PBKDF2-SHA256 with a random 16-byte salt and 100,000 iterations
  * (the most the Workers runtime allows). Verification compares in constant time.
  */
-import { fromBase64, randomBytes, toBase64 } from "./crypto";
+import { fromBase64, randomBytes, toBase64 } from "../runtime/crypto";
 
 export const PBKDF2_ITERATIONS = 100_000;
 const HASH_BITS = 256;

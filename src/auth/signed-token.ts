@@ -3,7 +3,7 @@
  * salt, so an AR-JWT can never pass as a portal session (or the reverse) even for the same tenant. Nothing is
  * stored; rotating MASTER_KEY invalidates every token. Pure apart from Web Crypto.
  */
-import { fromBase64, toBase64Url } from "./crypto";
+import { fromBase64, toBase64Url } from "../runtime/crypto";
 
 /** The claims every signed token carries; each purpose adds its own. */
 export interface TokenClaims {

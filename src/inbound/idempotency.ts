@@ -7,7 +7,7 @@ import { and, eq, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
 import { AppError } from "../runtime/errors";
-import { sha256Hex } from "../auth/crypto";
+import { sha256Hex } from "../runtime/crypto";
 import type { SQLRecordId } from "../records/store";
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -3,7 +3,7 @@
  * and `webhook-signature` headers of every outbound delivery, signing secrets in the `whsec_` format, and
  * verification of inbound hooks signed the same way. Web Crypto only; the clock is passed in.
  */
-import { fromBase64, randomBytes, toBase64 } from "../auth/crypto";
+import { fromBase64, randomBytes, toBase64 } from "../runtime/crypto";
 
 const SECRET_PREFIX = "whsec_";
 const encoder = new TextEncoder();

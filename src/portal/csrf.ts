@@ -3,7 +3,7 @@
  * a `_csrf` field that must equal the token bound to the session (or, before sign-in, to the short-lived
  * sign-in cookie). A cross-site page can neither read the token nor make the browser send the cookie.
  */
-import { timingSafeEqualStrings } from "../auth/crypto";
+import { timingSafeEqualStrings } from "../runtime/crypto";
 
 export const CSRF_FIELD = "_csrf";
 /** Holds the sign-in form's token, since there is no session yet to bind it to. */

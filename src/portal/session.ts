@@ -7,7 +7,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiKeys, revokedTokens, serviceAccounts } from "../db/schema";
-import { randomBytes, toHex } from "../auth/crypto";
+import { randomBytes, toHex } from "../runtime/crypto";
 import { signToken, verifyToken } from "../auth/signed-token";
 import type { Principal } from "../auth/principal";
 

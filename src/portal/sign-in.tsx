@@ -10,7 +10,7 @@ import { eq } from "drizzle-orm";
 import { apiKeys } from "../db/schema";
 import { AppError } from "../runtime/errors";
 import { apiKeyPrincipal, serviceAccountPrincipal } from "../auth/authenticate";
-import { randomBytes, toHex } from "../auth/crypto";
+import { randomBytes, toHex } from "../runtime/crypto";
 import { hasScope, type Principal } from "../auth/principal";
 import type { PortalEnv } from "./portal-env";
 import { CSRF_FIELD, SIGN_IN_CSRF_COOKIE, crossOrigin, csrfMatches } from "./csrf";

@@ -5,7 +5,7 @@
  * the current key or, failing that, the previous one; GCM's tag tells a wrong key apart, so the format needs
  * no key id. Pure apart from Web Crypto.
  */
-import { fromBase64, randomBytes, toBase64 } from "../auth/crypto";
+import { fromBase64, randomBytes, toBase64 } from "../runtime/crypto";
 
 const FORMAT_VERSION = "v1";
 

@@ -4,7 +4,7 @@
  * so a reference from another tenant cannot be opened here. Also the MASTER_KEY rotation walk (resealSecrets).
  */
 import { masterKeys, resealValue, seal, unseal, type MasterKeys, type ResealOutcome, type SealContext } from "./seal";
-import { newId } from "../auth/crypto";
+import { newId } from "../runtime/crypto";
 
 export type SecretRef = string;
 

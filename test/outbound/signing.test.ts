@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { fromBase64 } from "../../src/auth/crypto";
+import { fromBase64 } from "../../src/runtime/crypto";
 import { SECRET_ROTATION_OVERLAP_MS, generateSigningSecret, signatureHeaders, verifyStandardWebhook } from "../../src/outbound/signing";
 
 // The test vector published with the Standard Webhooks specification.

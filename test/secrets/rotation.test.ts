@@ -1,7 +1,7 @@
 /** MASTER_KEY rotation: opening with the previous key, and the reseal walk, with explicit keys against the real KV. */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { toBase64 } from "../../src/auth/crypto";
+import { toBase64 } from "../../src/runtime/crypto";
 import { configSchema } from "../../src/runtime/env";
 import { masterKey, masterKeys, resealValue, seal } from "../../src/secrets/seal";
 import { resealSecrets, secretStore, SecretStore, type MasterKeyConfig, type ResealReport } from "../../src/secrets/secret-store";

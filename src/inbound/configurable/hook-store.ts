@@ -9,7 +9,7 @@ import { inboundEventIds, inboundHooks, type InboundHook } from "../../db/schema
 import type { SecretStore } from "../../secrets/secret-store";
 import { isUniqueViolation } from "../../records/record-keys";
 import { AppError } from "../../runtime/errors";
-import { newId } from "../../auth/crypto";
+import { newId } from "../../runtime/crypto";
 
 export const SECRET_PURPOSE = "inbound_hook";
 export const EVENT_ID_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -11,7 +11,7 @@ import { FORM_NAME_PATTERN } from "../../records/record-ids";
 import { MASKED_SECRET } from "../../secrets/seal";
 import { tenantOrigin } from "../../tenancy/tenant-url";
 import { generateSigningSecret } from "../../outbound/signing";
-import { toBase64Url, randomBytes } from "../../auth/crypto";
+import { toBase64Url, randomBytes } from "../../runtime/crypto";
 import { AppError } from "../../runtime/errors";
 import { PRESET_IDS, findPreset, type InboundHookPreset } from "./presets";
 import { compileTemplate, MAX_TEMPLATE_CHARS, TemplateError } from "./template";

@@ -4,7 +4,7 @@
  * its preset), or Standard Webhooks. A failure is a cause to log and answer with 401; a verifier that cannot
  * run (unknown algorithm, unusable secret) throws, so it can never count as a pass. Pure apart from Web Crypto.
  */
-import { timingSafeEqualStrings, toBase64, toHex } from "../../auth/crypto";
+import { timingSafeEqualStrings, toBase64, toHex } from "../../runtime/crypto";
 import { verifyStandardWebhook } from "../../outbound/signing";
 import type { InboundHookAuthKind, InboundHookAuthSettings } from "../../db/schema/inbound-hooks";
 import type { InboundHookPreset } from "./presets";

@@ -12,7 +12,7 @@ import { AppError } from "../../runtime/errors";
 import type { AppEnv } from "../../http/app-env";
 import type { Database } from "../../db/client";
 import { provisioningDestinations, provisioningTypes, type ProvisioningDestination } from "../../db/schema";
-import { randomBytes, toHex } from "../../auth/crypto";
+import { randomBytes, toHex } from "../../runtime/crypto";
 import { tenantOrigin } from "../../tenancy/tenant-url";
 
 export const HR_ACTIONS = ["adduser", "modifyuser", "deleteuser"] as const;

@@ -13,6 +13,7 @@ import { resealSecretRoutes } from "./admin/reseal-secrets";
 import { buildTenantApi } from "./tenant-api";
 import { openApiRoutes } from "./openapi/routes";
 import { portalRoutes } from "./portal/router";
+import { deliveryWakeUp } from "./delivery/nudge";
 
 export function buildAdminApi() {
   const admin = newRouter();
@@ -23,6 +24,7 @@ export function buildAdminApi() {
 export function buildApp() {
   const app = newRouter();
   app.use("*", requestContext());
+  app.use("*", deliveryWakeUp());
   app.onError(renderError);
   app.notFound(renderNotFound);
 

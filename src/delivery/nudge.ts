@@ -3,6 +3,8 @@
  * (it comes from events.seq), so a lost or repeated nudge only delays or repeats a no-op pump.
  */
 import type { Bindings } from "../runtime/env";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../http/app-env";
 import { logLine } from "../runtime/log";
 
 export interface DeliveryNudge {
@@ -17,3 +19,13 @@ export async function nudgeDelivery(env: Bindings, tenantId: string): Promise<vo
     logLine("warn", "delivery_nudge_failed", { tenantId, error: String(error) });
   }
 }
+
+/**
+ * Middleware: gives every request `c.var.wakeDelivery(tenantId)`, which sends the nudge after the response
+ * (waitUntil). Code that commits work for the engine calls it through that port, so it need not know the queue.
+ */
+export const deliveryWakeUp = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    c.set("wakeDelivery", (tenantId: string) => c.executionCtx.waitUntil(nudgeDelivery(c.env, tenantId)));
+    await next();
+  });

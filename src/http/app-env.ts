@@ -21,6 +21,8 @@ export interface AppVariables {
   inboundLogCommitted: boolean;
   /** Set by a router whose clients expect another error body (AR System); unset: the Hookgate envelope. */
   errorFormat: ErrorFormat | undefined;
+  /** Wakes the tenant's delivery engine after this request's commit (set by delivery's deliveryWakeUp middleware). */
+  wakeDelivery: (tenantId: string) => void;
 }
 
 export interface AppEnv {

@@ -9,3 +9,4 @@ export * from "./subscriptions";
 export * from "./delivery-attempts";
 export * from "./inbound-hooks";
 export * from "./lifecycle-hooks";
+export * from "./commit-guard";

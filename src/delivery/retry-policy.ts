@@ -75,16 +75,6 @@ export type AttemptDecision =
 
 export const isSuccessStatus = (status: number): boolean => status >= 200 && status <= 299;
 
-/**
- * True when the receiver may have processed the request although we saw no answer: a timeout, or a network
- * error after the request may have left. Only a retry after such an outcome can show a receiver a duplicate.
- */
-export function outcomeIsUnknown(outcome: AttemptOutcome): boolean {
-  if (outcome.kind === "timeout") return true;
-  if (outcome.kind === "network_error") return outcome.beforeSend !== true;
-  return false;
-}
-
 /** Scales a delay by a random factor in [1 - 20 %, 1 + 20 %): `random` returns a number in [0, 1) like Math.random. */
 export function withJitter(delayMs: number, random: () => number): number {
   return Math.round(delayMs * (1 + (random() * 2 - 1) * JITTER_FRACTION));

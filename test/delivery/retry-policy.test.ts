@@ -6,7 +6,6 @@ import {
   MAX_TIMEOUT_MS,
   type RetryPolicy,
   decideAfterAttempt,
-  outcomeIsUnknown,
   parseRetryAfter,
   resolveRetryPolicy,
   retryPolicyOverrideSchema,
@@ -128,17 +127,6 @@ describe("outcome classification", () => {
     ["network error", { kind: "network_error", error: "reset" }, "dead_letter"],
   ])("%s on the last attempt → %s", (_, outcome, kind) => {
     expect(decide(8, outcome).kind).toBe(kind);
-  });
-
-  it.each<[string, AttemptOutcome, boolean]>([
-    ["a timeout", { kind: "timeout" }, true],
-    ["a network error after the request may have left", { kind: "network_error", error: "connection reset" }, true],
-    ["a network error before sending", { kind: "network_error", error: "connection refused", beforeSend: true }, false],
-    ["a 2xx answer", failed(200), false],
-    ["a 500 answer", failed(500), false],
-    ["a 410 answer", failed(410), false],
-  ])("outcomeIsUnknown(%s) = %s", (_, outcome, unknown) => {
-    expect(outcomeIsUnknown(outcome)).toBe(unknown);
   });
 });
 

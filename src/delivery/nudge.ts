@@ -14,7 +14,7 @@ export interface DeliveryNudge {
 /** Sends the nudge after a commit. A failure is logged, never returned to the caller: the sweeper catches up. */
 export async function nudgeDelivery(env: Bindings, tenantId: string): Promise<void> {
   try {
-    await env.DELIVERY_QUEUE.send({ tenant: tenantId });
+    await env.DELIVERY_QUEUE.send({ tenant: tenantId } satisfies DeliveryNudge);
   } catch (error) {
     logLine("warn", "delivery_nudge_failed", { tenantId, error: String(error) });
   }

@@ -4,23 +4,17 @@
  */
 import { z } from "zod";
 import { LOG_LEVELS, setLogLevel } from "./log";
-import type { TenantDelivery } from "../delivery/tenant-delivery";
-import type { DeliveryNudge } from "../delivery/nudge";
 
-export interface Bindings {
-  DB: D1Database;
-  SECRETS: KVNamespace;
-  DELIVERY_QUEUE: Queue<DeliveryNudge>;
-  TENANT_DELIVERY: DurableObjectNamespace<TenantDelivery>;
-  INBOUND_RATE_LIMITER: RateLimit;
-  BASE_DOMAIN: string;
-  ENVIRONMENT: string;
+/**
+ * The bindings declared in wrangler.toml come from the generated `Env` (worker-configuration.d.ts, `npm run types`);
+ * the secrets and optional vars below are not in wrangler.toml, so wrangler cannot generate them.
+ */
+export interface Bindings extends Env {
   ADMIN_TOKEN: string;
   MASTER_KEY: string;
   /** Set only while rotating MASTER_KEY: the old key, tried when the current one does not open a secret. */
   MASTER_KEY_PREVIOUS?: string;
   MAX_BODY_BYTES?: string;
-  LOG_LEVEL?: string;
 }
 
 const base64Key32 = z

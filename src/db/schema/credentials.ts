@@ -4,20 +4,31 @@
  */
 import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { idColumn, tenantIdColumn, createdAtColumn } from "./columns";
 import { tenants } from "./tenants";
+
+/** Who a credential belongs to. */
+const credentialOwnerColumns = () => ({
+  id: idColumn(),
+  tenantId: tenantIdColumn().references(() => tenants.id),
+});
+
+/** What a credential grants, and when it was made, last used and revoked (kept after revocation for audit). */
+const credentialUseColumns = () => ({
+  scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+  createdAt: createdAtColumn(),
+  lastUsedAt: integer("last_used_at"),
+  revokedAt: integer("revoked_at"),
+});
 
 export const apiKeys = sqliteTable(
   "api_keys",
   {
-    id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    ...credentialOwnerColumns(),
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
     hash: text("hash").notNull().unique(),
-    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
-    createdAt: integer("created_at").notNull(),
-    lastUsedAt: integer("last_used_at"),
-    revokedAt: integer("revoked_at"),
+    ...credentialUseColumns(),
   },
   (table) => [index("api_keys_tenant").on(table.tenantId)],
 );
@@ -25,16 +36,12 @@ export const apiKeys = sqliteTable(
 export const serviceAccounts = sqliteTable(
   "service_accounts",
   {
-    id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    ...credentialOwnerColumns(),
     email: text("email").notNull(),
     passwordHash: text("password_hash").notNull(),
     salt: text("salt").notNull(),
     iterations: integer("iterations").notNull(),
-    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
-    createdAt: integer("created_at").notNull(),
-    lastUsedAt: integer("last_used_at"),
-    revokedAt: integer("revoked_at"),
+    ...credentialUseColumns(),
   },
   // Unique among live accounts only: a deleted account stays for audit and its email can be reused.
   (table) => [uniqueIndex("service_accounts_tenant_email").on(table.tenantId, table.email).where(sql`revoked_at IS NULL`)],

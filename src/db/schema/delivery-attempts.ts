@@ -3,12 +3,13 @@
  * object. Holds the outcome, never credentials: only the first 1 KiB of the receiver's response body.
  */
 import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { idColumn, tenantIdColumn } from "./columns";
 
 export const deliveryAttempts = sqliteTable(
   "delivery_attempts",
   {
-    id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull(),
+    id: idColumn(),
+    tenantId: tenantIdColumn(),
     deliveryId: text("delivery_id").notNull(),
     subscriptionId: text("subscription_id").notNull(),
     eventSeq: integer("event_seq").notNull(),

@@ -4,34 +4,35 @@
  * so a repeated delivery finds its record instead of creating a second one. `idempotency_keys` remembers which
  * record an `Idempotency-Key` request created, for 24 hours.
  */
-import { sqliteTable, text, integer, primaryKey } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, primaryKey } from "drizzle-orm/sqlite-core";
+import { tenantIdColumn, createdAtColumn } from "./columns";
 
-export const recordKeys = sqliteTable(
-  "record_keys",
-  {
-    tenantId: text("tenant_id").notNull(),
-    /** Whose identifier this is, e.g. `servicenow` or `hr:<plugin_id>`. */
-    scope: text("scope").notNull(),
-    key: text("key").notNull(),
-    form: text("form").notNull(),
-    recordId: text("record_id").notNull(),
-    createdAt: integer("created_at").notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.tenantId, table.scope, table.key] })],
-);
+/** A vendor's or a caller's key, unique per tenant and scope (both tables' primary key). */
+const scopedKeyColumns = () => ({
+  tenantId: tenantIdColumn(),
+  /** Whose key this is: the vendor or destination it came from, e.g. `servicenow` or `hr:<plugin_id>`. */
+  scope: text("scope").notNull(),
+  key: text("key").notNull(),
+});
+
+/** The record the key led to when it was first seen, and when. */
+const createdRecordColumns = () => ({
+  form: text("form").notNull(),
+  recordId: text("record_id").notNull(),
+  createdAt: createdAtColumn(),
+});
+
+export const recordKeys = sqliteTable("record_keys", { ...scopedKeyColumns(), ...createdRecordColumns() }, (table) => [
+  primaryKey({ columns: [table.tenantId, table.scope, table.key] }),
+]);
 
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {
-    tenantId: text("tenant_id").notNull(),
-    scope: text("scope").notNull(),
-    key: text("key").notNull(),
+    ...scopedKeyColumns(),
     /** SHA-256 of the request body: the same key with another body is a conflict, not a replay. */
     requestHash: text("request_hash").notNull(),
-    /** The record the first request created; a replay answers from it. */
-    form: text("form").notNull(),
-    recordId: text("record_id").notNull(),
-    createdAt: integer("created_at").notNull(),
+    ...createdRecordColumns(),
   },
   (table) => [primaryKey({ columns: [table.tenantId, table.scope, table.key] })],
 );

@@ -4,7 +4,8 @@
  * the Jinja template that maps the vendor body to record fields, and the sync keys that find the record.
  * `inbound_event_ids` remembers vendor event ids for 24 h so a redelivered event changes nothing.
  */
-import { sqliteTable, text, integer, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { idColumn, tenantIdColumn, createdAtColumn, timestampColumns } from "./columns";
 
 export const inboundHookAuthKinds = ["header_secret", "hmac", "standard_webhooks"] as const;
 export type InboundHookAuthKind = (typeof inboundHookAuthKinds)[number];
@@ -23,8 +24,8 @@ export interface InboundHookAuthSettings {
 export const inboundHooks = sqliteTable(
   "inbound_hooks",
   {
-    id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull(),
+    id: idColumn(),
+    tenantId: tenantIdColumn(),
     name: text("name").notNull(),
     preset: text("preset").notNull(),
     authKind: text("auth_kind", { enum: inboundHookAuthKinds }).notNull(),
@@ -34,8 +35,7 @@ export const inboundHooks = sqliteTable(
     form: text("form").notNull().default("User"),
     template: text("template").notNull(),
     syncKeys: text("sync_keys", { mode: "json" }).$type<string[]>().notNull(),
-    createdAt: integer("created_at").notNull(),
-    updatedAt: integer("updated_at").notNull(),
+    ...timestampColumns(),
   },
   (table) => [uniqueIndex("inbound_hooks_tenant_name").on(table.tenantId, table.name)],
 );
@@ -43,10 +43,10 @@ export const inboundHooks = sqliteTable(
 export const inboundEventIds = sqliteTable(
   "inbound_event_ids",
   {
-    tenantId: text("tenant_id").notNull(),
+    tenantId: tenantIdColumn(),
     hookId: text("hook_id").notNull(),
     eventId: text("event_id").notNull(),
-    createdAt: integer("created_at").notNull(),
+    createdAt: createdAtColumn(),
   },
   (table) => [primaryKey({ columns: [table.tenantId, table.hookId, table.eventId] })],
 );

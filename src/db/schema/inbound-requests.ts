@@ -1,11 +1,12 @@
 /** The inbound request log: every vendor request, accepted or rejected, with its outcome (never credentials or bodies). */
 import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { idColumn, tenantIdColumn } from "./columns";
 
 export const inboundRequests = sqliteTable(
   "inbound_requests",
   {
-    id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull(),
+    id: idColumn(),
+    tenantId: tenantIdColumn(),
     source: text("source").notNull(),
     method: text("method").notNull(),
     path: text("path").notNull(),

@@ -3,6 +3,7 @@
  * `{baseUrl}/{hookName}` with a Bearer token (sealed in KV) around every user lifecycle change.
  */
 import { sqliteTable, text, integer } from "drizzle-orm/sqlite-core";
+import { timestampColumns } from "./columns";
 
 export const lifecycleHookNames = [
   "test",
@@ -27,8 +28,7 @@ export const lifecycleHooks = sqliteTable("lifecycle_hooks", {
   enabled: text("enabled", { mode: "json" }).$type<LifecycleHookName[]>().notNull(),
   timeoutMs: integer("timeout_ms").notNull(),
   onTimeout: text("on_timeout", { enum: ["reject", "allow"] }).notNull(),
-  createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
+  ...timestampColumns(),
 });
 
 export type LifecycleHooks = typeof lifecycleHooks.$inferSelect;

@@ -3,19 +3,19 @@
  * and the events outbox every change appends to, ordered by seq.
  */
 import { sqliteTable, text, integer, primaryKey, index } from "drizzle-orm/sqlite-core";
+import { tenantIdColumn, createdAtColumn, timestampColumns } from "./columns";
 
 export type RecordData = Record<string, unknown>;
 
 export const records = sqliteTable(
   "records",
   {
-    tenantId: text("tenant_id").notNull(),
+    tenantId: tenantIdColumn(),
     form: text("form").notNull(),
     id: text("id").notNull(),
     data: text("data", { mode: "json" }).$type<RecordData>().notNull(),
     version: integer("version").notNull(),
-    createdAt: integer("created_at").notNull(),
-    updatedAt: integer("updated_at").notNull(),
+    ...timestampColumns(),
     deletedAt: integer("deleted_at"),
   },
   (table) => [primaryKey({ columns: [table.tenantId, table.form, table.id] })],
@@ -25,7 +25,7 @@ export const records = sqliteTable(
 export const sequences = sqliteTable(
   "sequences",
   {
-    tenantId: text("tenant_id").notNull(),
+    tenantId: tenantIdColumn(),
     name: text("name").notNull(),
     value: integer("value").notNull(),
   },
@@ -39,7 +39,7 @@ export const events = sqliteTable(
   "events",
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
-    tenantId: text("tenant_id").notNull(),
+    tenantId: tenantIdColumn(),
     form: text("form").notNull(),
     recordId: text("record_id").notNull(),
     type: text("type", { enum: eventTypes }).notNull(),
@@ -47,7 +47,7 @@ export const events = sqliteTable(
     data: text("data", { mode: "json" }).$type<RecordData>().notNull(),
     version: integer("version").notNull(),
     source: text("source").notNull(),
-    createdAt: integer("created_at").notNull(),
+    createdAt: createdAtColumn(),
   },
   (table) => [index("events_tenant_seq").on(table.tenantId, table.seq)],
 );

@@ -4,6 +4,7 @@
  * condition match. Callback credentials live sealed in KV: D1 keeps only `secretRef`.
  */
 import { sqliteTable, text, integer, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { tenantIdColumn, timestampColumns } from "./columns";
 
 export const entryEvents = ["create", "update", "merge", "delete"] as const;
 export type EntryEvent = (typeof entryEvents)[number];
@@ -36,7 +37,7 @@ export interface CallbackAuthSettings {
 export const subscriptions = sqliteTable(
   "subscriptions",
   {
-    tenantId: text("tenant_id").notNull(),
+    tenantId: tenantIdColumn(),
     id: text("id").notNull(),
     description: text("description"),
     formName: text("form_name").notNull(),
@@ -66,8 +67,7 @@ export const subscriptions = sqliteTable(
     deadLetterPolicy: text("dead_letter_policy", { enum: deadLetterPolicies }).notNull().default("skip"),
     /** Set when a receiver answered 410 Gone; the subscription then receives nothing until re-enabled. */
     disabledReason: text("disabled_reason"),
-    createdAt: integer("created_at").notNull(),
-    updatedAt: integer("updated_at").notNull(),
+    ...timestampColumns(),
   },
   (table) => [
     uniqueIndex("subscriptions_tenant_id").on(table.tenantId, table.id),

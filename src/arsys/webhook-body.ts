@@ -1,14 +1,14 @@
 /**
  * The AR System webhook registration body (seed 003), validated with zod. Accepts the seed's variants
  * (`basic` and `BASIC`, null IMS fields under NO_AUTH, `_links`/`webhook_id` echoed back on PUT) and
- * normalises them. The condition is checked by the qualification parser, with the error position.
+ * normalises them, then maps them to the subscription's settings. The condition is checked by the
+ * qualification parser, with the error position.
  */
 import { z } from "@hono/zod-openapi";
-import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadFormats, type CallbackAuthType } from "../db/schema";
-import { retryPolicyOverrideSchema } from "../delivery/retry-policy";
+import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadFormats } from "../db/schema";
 import { FORM_NAME_PATTERN } from "../records/record-ids";
 import { parseQualification } from "../subscriptions/qualification";
-import { MASKED_SECRET } from "../secrets/seal";
+import { retryPolicyOverrideSchema, type SubscriptionSettings } from "../subscriptions/subscription-settings";
 
 const optionalText = z.string().trim().max(2048).nullish();
 
@@ -129,33 +129,42 @@ export const webhookRegistrationSchema = z
 
 export type WebhookRegistration = z.infer<typeof webhookRegistrationSchema>;
 
-/** Callback secrets as sent: a masked value means "keep what is stored". */
-export interface CallbackSecrets {
-  password?: string;
-  token?: string;
-  accessSecretKey?: string;
-  clientSecret?: string;
-}
-
-/** The one secret field of each authentication type: only it is sealed, masked and required. */
-export const callbackSecretField: Record<CallbackAuthType, keyof CallbackSecrets | null> = {
-  NO_AUTH: null,
-  BASIC: "password",
-  BEARER: "token",
-  IMS: "accessSecretKey",
-  OAUTH2: "clientSecret",
-};
-
-export function secretsFrom(registration: WebhookRegistration): { secrets: CallbackSecrets; keep: (keyof CallbackSecrets)[] } {
+/** Maps a registration (AR field names) to the subscription settings Hookgate stores. */
+export function subscriptionSettingsFrom(registration: WebhookRegistration): SubscriptionSettings {
   const auth = registration.callback.authentication;
-  const secrets: CallbackSecrets = {};
-  const keep: (keyof CallbackSecrets)[] = [];
-  const field = callbackSecretField[auth?.type ?? "NO_AUTH"];
-  const value = field ? auth?.[field] : null;
-  if (field && value === MASKED_SECRET) keep.push(field);
-  else if (field && value) secrets[field] = value;
-  return { secrets, keep };
+  return {
+    description: registration.description ?? null,
+    formName: registration.form_name,
+    condition: registration.condition ?? "",
+    entryEvents: registration.entry_events,
+    payloadFields: registration.payload_fields ?? [],
+    enabled: registration.enabled,
+    sendUnchangedFields: registration.send_unchanged_fields,
+    sendAttachmentAsReference: registration.send_attachment_as_reference,
+    customJson: registration.custom_json ?? null,
+    callbackUrl: registration.callback.url,
+    authType: auth?.type ?? "NO_AUTH",
+    authSettings: {
+      username: auth?.username ?? null,
+      accessKey: auth?.accessKey ?? null,
+      tenantId: auth?.tenantId ?? null,
+      authBaseUrl: auth?.authBaseUrl ?? null,
+      authAccessTokenPath: auth?.authAccessTokenPath ?? null,
+      authRefreshTokenPath: auth?.authRefreshTokenPath ?? null,
+      authHeaderTokenName: auth?.authHeaderTokenName ?? null,
+      tokenUrl: auth?.tokenUrl ?? null,
+      clientId: auth?.clientId ?? null,
+      scope: auth?.scope ?? null,
+    },
+    callbackSecrets: {
+      password: auth?.password ?? undefined,
+      token: auth?.token ?? undefined,
+      accessSecretKey: auth?.accessSecretKey ?? undefined,
+      clientSecret: auth?.clientSecret ?? undefined,
+    },
+    format: registration.format,
+    ordering: registration.ordering,
+    retryPolicy: registration.retry_policy ?? null,
+    deadLetterPolicy: registration.dead_letter_policy,
+  };
 }
-
-/** entry_events as a set: the uniqueness key (form, events, URL) ignores order and repeats. */
-export const entryEventsKey = (events: readonly string[]): string => [...new Set(events)].sort().join(",");

@@ -1,6 +1,6 @@
 /**
- * AR System compatible webhook registration API (seed 003): `/api/arsys/v1.0/webhook`.
- * POST → 201 with `Location` and an empty body; GET one / list; PUT → 204; DELETE → 204.
+ * AR System compatible webhook registration API (seed 003): `/api/arsys/v1.0/webhook`, the AR face of
+ * subscriptions. POST → 201 with `Location` and an empty body; GET one / list; PUT → 204; DELETE → 204.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -10,10 +10,9 @@ import { authenticate } from "../auth/authenticate";
 import type { AppEnv } from "../http/app-env";
 import { secretStore } from "../secrets/secret-store";
 import { tenantPathPrefix } from "../tenancy/tenant-url";
-import { webhookRegistrationSchema } from "./webhook-body";
-import { nudgeDelivery } from "../delivery/nudge";
-import { createWebhook, deleteWebhook, findWebhook, listWebhooks, updateWebhook } from "../subscriptions/subscription-store";
-import { toWebhookView, webhookView } from "./webhook-view";
+import { subscriptionSettingsFrom, webhookRegistrationSchema } from "./webhook-body";
+import { createSubscription, deleteSubscription, findSubscription, listSubscriptions, updateSubscription } from "../subscriptions/subscription-store";
+import { toWebhookPage, toWebhookView, webhookView } from "./webhook-view";
 
 const BASE = "/api/arsys/v1.0/webhook";
 const auth = () => [authenticate({ scope: "api" })];
@@ -94,30 +93,29 @@ const remove = createRoute({
 
 export const webhookRoutes = newRouter()
   .openapi(create, async (c) => {
-    const subscription = await createWebhook(c.get("db"), secretStore(c.env), c.get("tenant").id, c.req.valid("json"));
+    const settings = subscriptionSettingsFrom(c.req.valid("json"));
+    const subscription = await createSubscription(c.get("db"), secretStore(c.env), c.get("tenant").id, settings);
     return c.body(null, 201, { Location: webhookHref(c, subscription.id) });
   })
   .openapi(list, async (c) => {
     const { offset, limit } = c.req.valid("query");
-    const rows = await listWebhooks(c.get("db"), c.get("tenant").id, offset, limit + 1);
-    const page = rows.slice(0, limit);
-    const self = `${new URL(c.req.url).origin}${tenantPathPrefix(c)}${BASE}`;
-    const links: { self: { href: string }[]; next?: { href: string }[] } = { self: [{ href: `${self}?offset=${offset}&limit=${limit}` }] };
-    if (rows.length > limit) links.next = [{ href: `${self}?offset=${offset + limit}&limit=${limit}` }];
-    return c.json({ entries: page.map((row) => toWebhookView(row, webhookHref(c, row.id))), _links: links }, 200);
+    const rows = await listSubscriptions(c.get("db"), c.get("tenant").id, offset, limit + 1);
+    const listHref = `${new URL(c.req.url).origin}${tenantPathPrefix(c)}${BASE}`;
+    return c.json(toWebhookPage(rows, offset, limit, listHref, (id) => webhookHref(c, id)), 200);
   })
   .openapi(read, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(toWebhookView(await findWebhook(c.get("db"), c.get("tenant").id, id), webhookHref(c, id)), 200);
+    return c.json(toWebhookView(await findSubscription(c.get("db"), c.get("tenant").id, id), webhookHref(c, id)), 200);
   })
   .openapi(replace, async (c) => {
     const tenantId = c.get("tenant").id;
-    await updateWebhook(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id, c.req.valid("json"));
+    const settings = subscriptionSettingsFrom(c.req.valid("json"));
+    await updateSubscription(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id, settings);
     // Saving may enable it again (or clear a 410 disable): its held deliveries go now, not at the next event.
-    c.executionCtx.waitUntil(nudgeDelivery(c.env, tenantId));
+    c.get("wakeDelivery")(tenantId);
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {
-    await deleteWebhook(c.get("db"), secretStore(c.env), c.get("tenant").id, c.req.valid("param").id);
+    await deleteSubscription(c.get("db"), secretStore(c.env), c.get("tenant").id, c.req.valid("param").id);
     return c.body(null, 204);
   });

@@ -1,4 +1,7 @@
-/** A stored registration rendered in the seed's GET shape, every secret masked as `********`. */
+/**
+ * A subscription rendered as an AR webhook in the seed's GET shape (AR field names, every secret masked as
+ * `********`), and a page of them with its `_links`.
+ */
 import { z } from "@hono/zod-openapi";
 import type { Subscription } from "../db/schema";
 import { MASKED_SECRET } from "../secrets/seal";
@@ -90,4 +93,19 @@ export function toWebhookView(subscription: Subscription, selfHref: string): Web
     },
     _links: { self: [{ href: selfHref }] },
   };
+}
+
+export interface WebhookPage {
+  entries: WebhookView[];
+  _links: { self: { href: string }[]; next?: { href: string }[] };
+}
+
+/**
+ * A page of the list: `rows` was fetched with one row more than `limit`, and that extra row only says a
+ * `next` link is due. `listHref` is the list URL without query; `hrefOf` gives one webhook's URL.
+ */
+export function toWebhookPage(rows: Subscription[], offset: number, limit: number, listHref: string, hrefOf: (id: string) => string): WebhookPage {
+  const links: WebhookPage["_links"] = { self: [{ href: `${listHref}?offset=${offset}&limit=${limit}` }] };
+  if (rows.length > limit) links.next = [{ href: `${listHref}?offset=${offset + limit}&limit=${limit}` }];
+  return { entries: rows.slice(0, limit).map((row) => toWebhookView(row, hrefOf(row.id))), _links: links };
 }

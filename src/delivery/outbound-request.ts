@@ -10,8 +10,7 @@ import { readConfig, type Bindings } from "../runtime/env";
 import { checkCallbackUrl } from "../outbound/ssrf-guard";
 import type { Subscription } from "../db/schema";
 import { secretStore } from "../secrets/secret-store";
-import { callbackSecrets } from "../subscriptions/subscription-store";
-import type { CallbackSecrets } from "../arsys/webhook-body";
+import { openCallbackSecrets, type CallbackSecrets } from "../subscriptions/callback-secrets";
 import type { DeliveryRow } from "./delivery-store";
 import { signatureHeaders } from "../outbound/signing";
 import { sendOutbound, USER_AGENT } from "../outbound/transport";
@@ -56,7 +55,7 @@ export class OutboundCredentials {
     if (!ref) return Promise.resolve({});
     let secrets = this.callback.get(ref);
     if (!secrets) {
-      secrets = callbackSecrets(secretStore(this.env), subscription);
+      secrets = openCallbackSecrets(secretStore(this.env), subscription);
       this.keepIf(this.callback, ref, secrets, (opened) => Object.keys(opened).length > 0);
     }
     return secrets;

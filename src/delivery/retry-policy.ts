@@ -3,10 +3,10 @@
  * letter, disable the subscription) and when the next attempt is due. Pure: the clock and the randomness
  * used for jitter are passed in, so every decision can be replayed in a test.
  */
-import { z } from "zod";
 import type { AttemptOutcome } from "../outbound/attempt";
+import type { RetryPolicyOverride } from "../subscriptions/subscription-settings";
 
-export type { AttemptOutcome };
+export type { AttemptOutcome, RetryPolicyOverride };
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -23,10 +23,6 @@ export const JITTER_FRACTION = 0.2;
 /** A receiver's `Retry-After` may postpone a retry by at most this much. */
 export const RETRY_AFTER_CAP_MS = HOUR;
 export const DEFAULT_TIMEOUT_MS = 10 * SECOND;
-export const MAX_TIMEOUT_MS = 30 * SECOND;
-/** Bounds on a subscription's own schedule, so one subscription cannot keep a delivery alive for months. */
-export const MAX_ATTEMPTS_LIMIT = 50;
-export const MAX_RETRY_DELAY_MS = 24 * HOUR;
 
 export interface RetryPolicy {
   /** Delay before retry n (n = 1, 2, …) after the failed attempt n; the last entry repeats when attempts outnumber it. */
@@ -42,16 +38,6 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: DEFAULT_MAX_ATTEMPTS,
   timeoutMs: DEFAULT_TIMEOUT_MS,
 };
-
-/** A subscription's override of the default policy, as stored and as accepted by the API. Every field is optional. */
-export const retryPolicyOverrideSchema = z
-  .object({
-    retryDelaysMs: z.array(z.int().min(0).max(MAX_RETRY_DELAY_MS)).min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
-    maxAttempts: z.int().min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
-    timeoutMs: z.int().min(1).max(MAX_TIMEOUT_MS).optional(),
-  })
-  .strict();
-export type RetryPolicyOverride = z.infer<typeof retryPolicyOverrideSchema>;
 
 /**
  * The policy a subscription runs with. A custom schedule without maxAttempts keeps its own length (one first

@@ -5,15 +5,15 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, asc, eq } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
 import { authenticate } from "../auth/authenticate";
 import { AppError } from "../runtime/errors";
 import type { AppEnv } from "../http/app-env";
-import { deliveryAttempts } from "../db/schema";
+import { secretStore } from "../secrets/secret-store";
 import { deliveryStatuses } from "./delivery-store";
-import { findWebhook } from "../subscriptions/subscription-store";
+import { listDeliveryAttempts } from "./attempt-log";
+import { findSubscription } from "../subscriptions/subscription-store";
 import { rotateSigningSecret, readSigningSecret } from "../subscriptions/signing-secrets";
 
 const auth = () => [authenticate({ scope: "api" })];
@@ -195,13 +195,7 @@ export const deliveryRoutes = newRouter()
     const { id } = c.req.valid("param");
     const found = await (await delivery(c)).getDelivery(id);
     if (!found) throw new AppError("NOT_FOUND", `No delivery '${id}'`);
-    const attempts = await c
-      .get("db")
-      .select()
-      .from(deliveryAttempts)
-      .where(and(eq(deliveryAttempts.tenantId, c.get("tenant").id), eq(deliveryAttempts.deliveryId, id)))
-      .orderBy(asc(deliveryAttempts.attempt))
-      .all();
+    const attempts = await listDeliveryAttempts(c.get("db"), c.get("tenant").id, id);
     const attemptLog = attempts.map((row) => ({
       attempt: row.attempt,
       startedAt: isoTime(row.startedAt),
@@ -228,14 +222,14 @@ export const deliveryRoutes = newRouter()
   })
   .openapi(bulkReplay, async (c) => {
     const { id } = c.req.valid("param");
-    await findWebhook(c.get("db"), c.get("tenant").id, id);
+    await findSubscription(c.get("db"), c.get("tenant").id, id);
     const { since } = c.req.valid("json");
     const replayed = await (await delivery(c)).replaySubscription(id, typeof since === "number" ? { seq: since } : { time: Date.parse(since) });
     return c.json({ replayed }, 202);
   })
   .openapi(test, async (c) => {
     const { id } = c.req.valid("param");
-    await findWebhook(c.get("db"), c.get("tenant").id, id);
+    await findSubscription(c.get("db"), c.get("tenant").id, id);
     const result = await (await delivery(c)).sendTest(id);
     if (!result) throw new AppError("NOT_FOUND", `No subscription '${id}'`);
     return c.json(result, 200);
@@ -245,10 +239,9 @@ export const deliveryRoutes = newRouter()
   })
   .openapi(rotate, async (c) => {
     const { id } = c.req.valid("param");
-    const rotated = await rotateSigningSecret(c.get("db"), c.env, await findWebhook(c.get("db"), c.get("tenant").id, id));
-    return c.json(rotated, 200);
+    return c.json(await rotateSigningSecret(c.get("db"), secretStore(c.env), c.get("tenant").id, id), 200);
   })
   .openapi(secret, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json({ key: await readSigningSecret(c.env, await findWebhook(c.get("db"), c.get("tenant").id, id)) }, 200);
+    return c.json({ key: await readSigningSecret(c.get("db"), secretStore(c.env), c.get("tenant").id, id) }, 200);
   });

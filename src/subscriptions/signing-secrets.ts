@@ -5,39 +5,37 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import type { Bindings } from "../runtime/env";
-import { subscriptions, type Subscription } from "../db/schema";
-import { secretStore } from "../secrets/secret-store";
+import { subscriptions } from "../db/schema";
+import type { SecretStore } from "../secrets/secret-store";
 import { AppError } from "../runtime/errors";
 import { generateSigningSecret, SECRET_ROTATION_OVERLAP_MS } from "../outbound/signing";
+import { findSubscription, SIGNING_PURPOSE } from "./subscription-store";
 
-export const SIGNING_PURPOSE = "signing";
-
-/** Seals a fresh signing secret for a tenant; returns its reference. */
-export const newSigningSecretRef = (env: Pick<Bindings, "SECRETS" | "MASTER_KEY">, tenantId: string): Promise<string> =>
-  secretStore(env).put({ tenantId, purpose: SIGNING_PURPOSE }, generateSigningSecret());
-
-export async function readSigningSecret(env: Pick<Bindings, "SECRETS" | "MASTER_KEY">, subscription: Subscription): Promise<string> {
-  const secret = subscription.signingSecretRef ? await secretStore(env).get(subscription.tenantId, subscription.signingSecretRef) : null;
-  if (!secret) throw new AppError("NOT_FOUND", `Subscription '${subscription.id}' has no signing secret`);
+/** The current signing secret of the tenant's subscription `id`. */
+export async function readSigningSecret(db: Database, store: SecretStore, tenantId: string, id: string): Promise<string> {
+  const subscription = await findSubscription(db, tenantId, id);
+  const secret = subscription.signingSecretRef ? await store.get(tenantId, subscription.signingSecretRef) : null;
+  if (!secret) throw new AppError("NOT_FOUND", `Subscription '${id}' has no signing secret`);
   return secret;
 }
 
+/** Gives the tenant's subscription `id` a new signing secret; the one it replaces keeps signing for 24 hours. */
 export async function rotateSigningSecret(
   db: Database,
-  env: Pick<Bindings, "SECRETS" | "MASTER_KEY">,
-  subscription: Subscription,
+  store: SecretStore,
+  tenantId: string,
+  id: string,
   now = Date.now(),
 ): Promise<{ key: string; previousKeyExpiresAt: string | null }> {
-  const store = secretStore(env);
+  const subscription = await findSubscription(db, tenantId, id);
   const key = generateSigningSecret();
-  const ref = await store.put({ tenantId: subscription.tenantId, purpose: SIGNING_PURPOSE }, key);
+  const ref = await store.put({ tenantId, purpose: SIGNING_PURPOSE }, key);
   const expiresAt = subscription.signingSecretRef ? now + SECRET_ROTATION_OVERLAP_MS : null;
   await db
     .update(subscriptions)
     .set({ signingSecretRef: ref, previousSigningSecretRef: subscription.signingSecretRef, previousSigningSecretExpiresAt: expiresAt, updatedAt: now })
-    .where(and(eq(subscriptions.tenantId, subscription.tenantId), eq(subscriptions.id, subscription.id)));
+    .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)));
   // The secret rotated out two rotations ago is no longer needed by anyone.
-  if (subscription.previousSigningSecretRef) await store.delete(subscription.tenantId, subscription.previousSigningSecretRef);
+  if (subscription.previousSigningSecretRef) await store.delete(tenantId, subscription.previousSigningSecretRef);
   return { key, previousKeyExpiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() };
 }

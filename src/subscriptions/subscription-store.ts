@@ -1,55 +1,32 @@
 /**
- * Storage of AR webhook registrations (the `subscriptions` table) and their sealed callback secrets.
- * Ids are `WBH` + 12 digits, sequential per tenant. A registration that collides with another on
- * (form, events as a set, callback URL) is a CONFLICT; its freshly sealed secret is removed again.
+ * The subscriptions table: create, read, replace and delete a tenant's subscriptions, with their sealed callback
+ * and signing secrets. Ids are `WBH` + 12 digits, sequential per tenant. A subscription that collides with
+ * another on (form, events as a set, callback URL) is a CONFLICT; its freshly sealed secrets are removed again.
  */
 import { and, asc, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { subscriptions, type CallbackAuthSettings, type Subscription } from "../db/schema";
+import { subscriptions, type Subscription } from "../db/schema";
 import { AppError } from "../runtime/errors";
 import { isUniqueViolation } from "../records/record-keys";
 import { bumpSequence, sequenceIdExpression } from "../records/sequences";
 import type { SecretStore } from "../secrets/secret-store";
 import { generateSigningSecret } from "../outbound/signing";
-import { SIGNING_PURPOSE } from "./signing-secrets";
-import { callbackSecretField, entryEventsKey, secretsFrom, type CallbackSecrets, type WebhookRegistration } from "../arsys/webhook-body";
+import { openCallbackSecrets, sealCallbackSecrets, secretsToSeal } from "./callback-secrets";
+import type { SubscriptionSettings } from "./subscription-settings";
 
-const WEBHOOK_SEQUENCE = "webhook";
-const SECRET_PURPOSE = "callback-auth";
+/** The tenant sequence the ids are drawn from (its stored name predates the word subscription). */
+const SUBSCRIPTION_SEQUENCE = "webhook";
+/** The KV purpose of signing secrets: the store seals a subscription's first one, signing-secrets.ts rotates it. */
+export const SIGNING_PURPOSE = "signing";
 
-function columnsFrom(registration: WebhookRegistration) {
-  const auth = registration.callback.authentication;
-  const settings: CallbackAuthSettings = {
-    username: auth?.username ?? null,
-    accessKey: auth?.accessKey ?? null,
-    tenantId: auth?.tenantId ?? null,
-    authBaseUrl: auth?.authBaseUrl ?? null,
-    authAccessTokenPath: auth?.authAccessTokenPath ?? null,
-    authRefreshTokenPath: auth?.authRefreshTokenPath ?? null,
-    authHeaderTokenName: auth?.authHeaderTokenName ?? null,
-    tokenUrl: auth?.tokenUrl ?? null,
-    clientId: auth?.clientId ?? null,
-    scope: auth?.scope ?? null,
-  };
+/** entry_events as a set: the uniqueness key (form, events, URL) ignores order and repeats. */
+const entryEventsKey = (events: readonly string[]): string => [...new Set(events)].sort().join(",");
+
+function columnsFrom({ callbackSecrets: _sent, ...settings }: SubscriptionSettings) {
   return {
-    description: registration.description ?? null,
-    formName: registration.form_name,
-    condition: registration.condition ?? "",
-    entryEvents: registration.entry_events,
-    entryEventsKey: entryEventsKey(registration.entry_events),
-    payloadFields: registration.payload_fields ?? [],
-    enabled: registration.enabled,
-    sendUnchangedFields: registration.send_unchanged_fields,
-    sendAttachmentAsReference: registration.send_attachment_as_reference,
-    customJson: registration.custom_json ?? null,
-    callbackUrl: registration.callback.url,
-    authType: auth?.type ?? "NO_AUTH",
-    authSettings: settings,
-    format: registration.format,
-    ordering: registration.ordering,
-    retryPolicy: registration.retry_policy ?? null,
-    deadLetterPolicy: registration.dead_letter_policy,
-    // Saving a registration again re-enables a subscription a 410 Gone disabled.
+    ...settings,
+    entryEventsKey: entryEventsKey(settings.entryEvents),
+    // Saving a subscription again re-enables it after a 410 Gone disabled it.
     disabledReason: null,
   };
 }
@@ -57,41 +34,21 @@ function columnsFrom(registration: WebhookRegistration) {
 const conflict = () =>
   new AppError("CONFLICT", "A webhook with the same form_name, entry_events and callback URL already exists");
 
-async function sealSecrets(store: SecretStore, tenantId: string, secrets: CallbackSecrets): Promise<string | null> {
-  return Object.keys(secrets).length === 0 ? null : store.put({ tenantId, purpose: SECRET_PURPOSE }, JSON.stringify(secrets));
-}
+const notFound = (id: string) => new AppError("NOT_FOUND", `No webhook '${id}'`);
 
-export async function callbackSecrets(store: SecretStore, subscription: Subscription): Promise<CallbackSecrets> {
-  if (!subscription.secretRef) return {};
-  const sealed = await store.get(subscription.tenantId, subscription.secretRef);
-  return sealed ? (JSON.parse(sealed) as CallbackSecrets) : {};
-}
-
-function requireSecrets(registration: WebhookRegistration, secrets: CallbackSecrets): void {
-  const field = callbackSecretField[registration.callback.authentication?.type ?? "NO_AUTH"];
-  const missing = field && !secrets[field] ? field : null;
-  if (missing) {
-    throw new AppError("VALIDATION_FAILED", `callback.authentication.${missing} is required`, [
-      { path: `callback.authentication.${missing}`, message: "is required (no stored value to keep)" },
-    ]);
-  }
-}
-
-export async function createWebhook(db: Database, store: SecretStore, tenantId: string, registration: WebhookRegistration): Promise<Subscription> {
-  const { secrets } = secretsFrom(registration);
-  requireSecrets(registration, secrets);
-  const secretRef = await sealSecrets(store, tenantId, secrets);
+export async function createSubscription(db: Database, store: SecretStore, tenantId: string, settings: SubscriptionSettings): Promise<Subscription> {
+  const secretRef = await sealCallbackSecrets(store, tenantId, secretsToSeal(settings.authType, settings.callbackSecrets, {}));
   const signingSecretRef = await store.put({ tenantId, purpose: SIGNING_PURPOSE }, generateSigningSecret());
   const now = Date.now();
   try {
     const [, inserted] = await db.batch([
-      bumpSequence(db, tenantId, WEBHOOK_SEQUENCE),
+      bumpSequence(db, tenantId, SUBSCRIPTION_SEQUENCE),
       db
         .insert(subscriptions)
         .values({
           tenantId,
-          id: sequenceIdExpression(tenantId, WEBHOOK_SEQUENCE, "WBH", 12),
-          ...columnsFrom(registration),
+          id: sequenceIdExpression(tenantId, SUBSCRIPTION_SEQUENCE, "WBH", 12),
+          ...columnsFrom(settings),
           secretRef,
           signingSecretRef,
           createdAt: now,
@@ -108,34 +65,26 @@ export async function createWebhook(db: Database, store: SecretStore, tenantId: 
   }
 }
 
-export async function findWebhook(db: Database, tenantId: string, id: string): Promise<Subscription> {
+export async function findSubscription(db: Database, tenantId: string, id: string): Promise<Subscription> {
   const row = await db.select().from(subscriptions).where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id))).get();
-  if (!row) throw new AppError("NOT_FOUND", `No webhook '${id}'`);
+  if (!row) throw notFound(id);
   return row;
 }
 
-export async function listWebhooks(db: Database, tenantId: string, offset: number, limit: number): Promise<Subscription[]> {
+/** A page of the tenant's subscriptions in id order. */
+export async function listSubscriptions(db: Database, tenantId: string, offset: number, limit: number): Promise<Subscription[]> {
   return db.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).orderBy(asc(subscriptions.id)).limit(limit).offset(offset).all();
 }
 
-/** Replaces a registration. Secrets sent masked (`********`) keep their stored value. */
-export async function updateWebhook(
-  db: Database,
-  store: SecretStore,
-  tenantId: string,
-  id: string,
-  registration: WebhookRegistration,
-): Promise<void> {
-  const existing = await findWebhook(db, tenantId, id);
-  const { secrets, keep } = secretsFrom(registration);
-  const stored = await callbackSecrets(store, existing);
-  for (const field of keep) if (stored[field]) secrets[field] = stored[field];
-  requireSecrets(registration, secrets);
-  const secretRef = await sealSecrets(store, tenantId, secrets);
+/** Replaces a subscription's settings. A callback secret sent masked (`********`) keeps its stored value. */
+export async function updateSubscription(db: Database, store: SecretStore, tenantId: string, id: string, settings: SubscriptionSettings): Promise<void> {
+  const existing = await findSubscription(db, tenantId, id);
+  const stored = await openCallbackSecrets(store, existing);
+  const secretRef = await sealCallbackSecrets(store, tenantId, secretsToSeal(settings.authType, settings.callbackSecrets, stored));
   try {
     await db
       .update(subscriptions)
-      .set({ ...columnsFrom(registration), secretRef, updatedAt: Date.now() })
+      .set({ ...columnsFrom(settings), secretRef, updatedAt: Date.now() })
       .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)));
   } catch (error) {
     if (secretRef) await store.delete(tenantId, secretRef);
@@ -145,12 +94,12 @@ export async function updateWebhook(
   if (existing.secretRef) await store.delete(tenantId, existing.secretRef);
 }
 
-export async function deleteWebhook(db: Database, store: SecretStore, tenantId: string, id: string): Promise<void> {
+export async function deleteSubscription(db: Database, store: SecretStore, tenantId: string, id: string): Promise<void> {
   const [deleted] = await db
     .delete(subscriptions)
     .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)))
     .returning();
-  if (!deleted) throw new AppError("NOT_FOUND", `No webhook '${id}'`);
+  if (!deleted) throw notFound(id);
   for (const ref of [deleted.secretRef, deleted.signingSecretRef, deleted.previousSigningSecretRef]) {
     if (ref) await store.delete(tenantId, ref);
   }

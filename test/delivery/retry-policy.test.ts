@@ -3,14 +3,13 @@ import {
   type AttemptOutcome,
   DEFAULT_RETRY_POLICY,
   DEFAULT_TIMEOUT_MS,
-  MAX_TIMEOUT_MS,
   type RetryPolicy,
   decideAfterAttempt,
   parseRetryAfter,
   resolveRetryPolicy,
-  retryPolicyOverrideSchema,
   withJitter,
 } from "../../src/delivery/retry-policy";
+import { MAX_TIMEOUT_MS, retryPolicyOverrideSchema } from "../../src/subscriptions/subscription-settings";
 import { seededRandom as seeded } from "../seeded-random";
 
 const SECOND = 1_000;

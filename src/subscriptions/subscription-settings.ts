@@ -1,0 +1,50 @@
+/**
+ * What a subscription is, in Hookgate terms: the settings a client saves (which events of which form, the
+ * condition, the callback and its authentication, payload and delivery options). A protocol face parses its
+ * own body and maps it to these settings; the store writes them.
+ */
+import { z } from "zod";
+import type { CallbackAuthSettings, CallbackAuthType, DeadLetterPolicy, EntryEvent, Ordering, PayloadFormat } from "../db/schema";
+import type { CallbackSecrets } from "./callback-secrets";
+
+const SECOND = 1_000;
+const HOUR = 60 * 60 * SECOND;
+
+/** Bounds on a subscription's own retry schedule, so one subscription cannot keep a delivery alive for months. */
+export const MAX_ATTEMPTS_LIMIT = 50;
+export const MAX_RETRY_DELAY_MS = 24 * HOUR;
+export const MAX_TIMEOUT_MS = 30 * SECOND;
+
+/** A subscription's override of the default retry policy, as stored and as accepted by the API. Every field is optional. */
+export const retryPolicyOverrideSchema = z
+  .object({
+    retryDelaysMs: z.array(z.int().min(0).max(MAX_RETRY_DELAY_MS)).min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
+    maxAttempts: z.int().min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
+    timeoutMs: z.int().min(1).max(MAX_TIMEOUT_MS).optional(),
+  })
+  .strict();
+export type RetryPolicyOverride = z.infer<typeof retryPolicyOverrideSchema>;
+
+export interface SubscriptionSettings {
+  description: string | null;
+  formName: string;
+  /** A qualification (subscriptions/qualification), already checked; "" matches every event. */
+  condition: string;
+  /** Without repeats. */
+  entryEvents: EntryEvent[];
+  payloadFields: string[];
+  enabled: boolean;
+  sendUnchangedFields: boolean;
+  sendAttachmentAsReference: boolean;
+  customJson: Record<string, unknown> | null;
+  callbackUrl: string;
+  authType: CallbackAuthType;
+  /** The non-secret part of the callback's authentication. */
+  authSettings: CallbackAuthSettings;
+  /** The callback's secrets as sent; only the one of `authType` is kept (see callback-secrets.ts). */
+  callbackSecrets: CallbackSecrets;
+  format: PayloadFormat;
+  ordering: Ordering;
+  retryPolicy: RetryPolicyOverride | null;
+  deadLetterPolicy: DeadLetterPolicy;
+}

@@ -1,5 +1,5 @@
 /**
- * The syntax tree of an AR System qualification (a webhook registration's `condition`), as the parser
+ * The syntax tree of an AR System qualification (a subscription's `condition`), as the parser
  * builds it and the evaluator walks it. Plain data: it can be stored, compared and printed as JSON.
  */
 

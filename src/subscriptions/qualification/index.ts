@@ -1,5 +1,5 @@
 /**
- * AR System qualifications, the `condition` of a webhook registration: parse once when a subscription is
+ * AR System qualifications, the `condition` of a subscription: parse once when a subscription is
  * registered or loaded, then evaluate against each event's field values. Pure; no bindings, no eval.
  */
 export type { ComparisonOperator, Operand, Qualification } from "./ast";

@@ -1,5 +1,5 @@
 /**
- * Parses an AR System qualification (a webhook's `condition`, e.g. `'Status' != "Closed" AND 'Impact' <= 2`)
+ * Parses an AR System qualification (a subscription's `condition`, e.g. `'Status' != "Closed" AND 'Impact' <= 2`)
  * into a Qualification tree. Recursive descent over the tokenizer's output; precedence NOT > AND > OR,
  * parentheses group. An empty or blank condition is `always`.
  *

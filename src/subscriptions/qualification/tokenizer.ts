@@ -49,7 +49,7 @@ const symbols: readonly Token[] = [
 const numberPattern = /-?\d+(?:\.\d+)?/y;
 const wordPattern = /[A-Za-z_][A-Za-z0-9_]*/y;
 const whitespacePattern = /\s+/y;
-/** AR's $KEYWORD$ form; only $NULL$ means something in a webhook condition. */
+/** AR's $KEYWORD$ form; only $NULL$ means something in a subscription condition. */
 const dollarKeywordPattern = /\$[A-Za-z_]+\$/y;
 
 /** Reads a quoted run starting at `start`; a doubled quote inside stands for one quote. Returns the unquoted text and the end offset. */

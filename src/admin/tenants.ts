@@ -10,7 +10,7 @@ import { newId } from "../runtime/crypto";
 import { TENANT_SLUG_PATTERN } from "../tenancy/tenant-slug";
 import { tenantCache } from "../tenancy/resolve-tenant";
 
-export const tenantView = z
+const tenantView = z
   .object({
     id: z.string(),
     slug: z.string(),

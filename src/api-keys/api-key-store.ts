@@ -25,7 +25,7 @@ export const apiKeyView = z
   })
   .openapi("ApiKey");
 
-export type ApiKeyView = z.infer<typeof apiKeyView>;
+type ApiKeyView = z.infer<typeof apiKeyView>;
 
 export const scopesSchema = z
   .array(z.enum(scopes))

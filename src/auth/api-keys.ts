@@ -4,16 +4,16 @@
  */
 import { randomBytes, sha256Hex, toBase64Url } from "../runtime/crypto";
 
-export const API_KEY_PREFIX = "hg_";
+const API_KEY_PREFIX = "hg_";
 const KV_PREFIX = "apikey:";
 
-export interface ApiKeyLookup {
+interface ApiKeyLookup {
   tenantId: string;
   keyId: string;
   scopes: string[];
 }
 
-export interface GeneratedApiKey {
+interface GeneratedApiKey {
   key: string;
   prefix: string;
   hash: string;
@@ -25,11 +25,11 @@ export async function generateApiKey(): Promise<GeneratedApiKey> {
 }
 
 /** Hash and display prefix of a given plaintext key (used for generated keys and the seeded demo key). */
-export async function describeApiKey(key: string): Promise<GeneratedApiKey> {
+async function describeApiKey(key: string): Promise<GeneratedApiKey> {
   return { key, prefix: key.slice(0, API_KEY_PREFIX.length + 6), hash: await sha256Hex(key) };
 }
 
-export const apiKeyKvKey = (hash: string): string => KV_PREFIX + hash;
+const apiKeyKvKey = (hash: string): string => KV_PREFIX + hash;
 
 export async function putApiKeyLookup(kv: KVNamespace, hash: string, lookup: ApiKeyLookup): Promise<void> {
   await kv.put(apiKeyKvKey(hash), JSON.stringify(lookup));

@@ -9,7 +9,7 @@ import { signToken, verifyToken } from "./signed-token";
 
 export const AR_JWT_TTL_SECONDS = 60 * 60;
 
-export interface ArJwtClaims {
+interface ArJwtClaims {
   iss: "hookgate";
   /** Service account id. */
   sub: string;

@@ -24,7 +24,7 @@ const CHALLENGE = 'Bearer realm="hookgate", Basic realm="hookgate"';
 /** last_used_at is advisory: refresh it at most this often, off the response path. */
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
 
-export const unauthorized = (message: string) =>
+const unauthorized = (message: string) =>
   new AppError("UNAUTHORIZED", message, undefined, { "WWW-Authenticate": CHALLENGE });
 
 /** Verified API keys by SHA-256 hash; revocation deletes the entry (src/admin/api-keys.ts). */
@@ -99,7 +99,7 @@ async function arJwtPrincipal(db: Database, masterKey: string, tenantId: string,
   return { kind: "service_account", id: claims.sub, tenantId, scopes: claims.scp, tokenId: claims.jti, tokenExpiresAt: claims.exp };
 }
 
-export interface AuthenticateOptions {
+interface AuthenticateOptions {
   /** The scope a credential must carry to call the route. */
   scope: Scope;
 }

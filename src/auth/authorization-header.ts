@@ -3,7 +3,7 @@
  * `<api key>`, `Bearer <api key>`, or `Basic base64(email:password)` for a service account; AR System
  * clients send `AR-JWT <token>` from /api/jwt/login. Pure.
  */
-export type Credential =
+type Credential =
   | { kind: "api_key"; key: string }
   | { kind: "service_account"; email: string; password: string }
   | { kind: "ar_jwt"; token: string };

@@ -4,10 +4,10 @@
  */
 import { fromBase64, randomBytes, toBase64 } from "../runtime/crypto";
 
-export const PBKDF2_ITERATIONS = 100_000;
+const PBKDF2_ITERATIONS = 100_000;
 const HASH_BITS = 256;
 
-export interface PasswordHash {
+interface PasswordHash {
   hash: string;
   salt: string;
   iterations: number;

@@ -6,7 +6,7 @@
 import { fromBase64, toBase64Url } from "../runtime/crypto";
 
 /** The claims every signed token carries; each purpose adds its own. */
-export interface TokenClaims {
+interface TokenClaims {
   /** Tenant id: verification fails for any other tenant. */
   tnt: string;
   exp: number;

@@ -7,8 +7,6 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
 import { errorEnvelope, type ErrorFormat } from "../runtime/errors";
 
-export type { ErrorFormat };
-
 export const defaultErrorFormat: ErrorFormat = errorEnvelope;
 
 /** Middleware: errors raised under it (and a 404 for a path under it) render with `format`. */

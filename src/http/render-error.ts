@@ -13,7 +13,7 @@ function fromHttpException(error: HTTPException): AppError {
   return new AppError("INTERNAL", "Internal error; the request id identifies it in the logs");
 }
 
-export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
+function errorResponse(c: Context<AppEnv>, error: AppError): Response {
   // requestId is unset only when the very first middleware failed.
   const requestId = c.get("requestId") ?? crypto.randomUUID();
   const headers: Record<string, string> = { "X-Request-Id": requestId, ...error.headers };

@@ -12,11 +12,11 @@ import { isArSystemPath } from "../arsys/ar-errors";
 type Router = OpenAPIHono<AppEnv>;
 type Document = ReturnType<Router["getOpenAPI31Document"]>;
 
-export const OPENAPI_VERSION = "3.1.0";
-export const ADMIN_BASE_PATH = "/admin/v1";
+const OPENAPI_VERSION = "3.1.0";
+const ADMIN_BASE_PATH = "/admin/v1";
 
 /** AR System clients parse this array (see src/arsys/ar-errors.ts), not the envelope. */
-export const arErrorsSchema = z
+const arErrorsSchema = z
   .array(
     z.object({
       messageType: z.literal("ERROR"),

@@ -14,7 +14,7 @@ export const SCALAR_CDN = "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.
 
 export const DOC_PATHS = ["/openapi.json", "/admin/openapi.json", "/docs"] as const;
 
-export interface DocumentedRouters {
+interface DocumentedRouters {
   tenantApi: OpenAPIHono<AppEnv>;
   adminApi: OpenAPIHono<AppEnv>;
 }

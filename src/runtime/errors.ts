@@ -30,7 +30,7 @@ export const errorStatus = {
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;
-export type ErrorStatus = (typeof errorStatus)[ErrorCode];
+type ErrorStatus = (typeof errorStatus)[ErrorCode];
 
 export interface ErrorDetail {
   path: string;
@@ -52,7 +52,7 @@ export class AppError extends Error {
   }
 }
 
-export interface ErrorEnvelope {
+interface ErrorEnvelope {
   error: { code: ErrorCode; message: string; details?: ErrorDetail[] };
   requestId: string;
 }

@@ -5,7 +5,7 @@
  * (under `wrangler dev` each console line costs about 5 ms of CPU, more than a delivery).
  */
 export const LOG_LEVELS = ["info", "warn", "error"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+type LogLevel = (typeof LOG_LEVELS)[number];
 
 let minimumRank = 0;
 

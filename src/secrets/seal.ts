@@ -49,7 +49,7 @@ export async function seal(key: CryptoKey, plaintext: string, context: SealConte
   return `${FORMAT_VERSION}.${toBase64(iv)}.${toBase64(ciphertext)}`;
 }
 
-export class SealedSecretError extends Error {
+class SealedSecretError extends Error {
   override name = "SealedSecretError";
 }
 
@@ -73,13 +73,13 @@ async function decryptWith(key: CryptoKey, parts: { iv: Uint8Array; ciphertext: 
   }
 }
 
-export interface OpenedSecret {
+interface OpenedSecret {
   plaintext: string;
   sealedWith: "current" | "previous";
 }
 
 /** Opens a sealed value with the current key, then the previous one; says which key opened it. */
-export async function openSealed(keys: MasterKeys, sealed: string, context: SealContext): Promise<OpenedSecret> {
+async function openSealed(keys: MasterKeys, sealed: string, context: SealContext): Promise<OpenedSecret> {
   const parts = parse(sealed);
   const current = await decryptWith(keys.current, parts, context);
   if (current !== null) return { plaintext: current, sealedWith: "current" };

@@ -18,7 +18,7 @@ export function slugFromHost(host: string | undefined, baseDomain: string): stri
   return label.includes(".") || label === "" ? null : label;
 }
 
-export type SlugResolution = { slug: string } | { error: string };
+type SlugResolution = { slug: string } | { error: string };
 
 export function resolveTenantSlug(
   pathSlug: string | undefined,

@@ -24,7 +24,7 @@ const httpUrl = z
     }
   }, "must be an absolute http(s) URL");
 
-export const callbackAuthenticationSchema = z
+const callbackAuthenticationSchema = z
   .object({
     type: z
       .string()

@@ -18,7 +18,7 @@ const BASE = "/api/arsys/v1.0/webhook";
 const auth = () => [authenticate({ scope: "api" })];
 const idParam = z.object({ id: z.string().regex(/^WBH\d{12}$/, "is not a webhook id") });
 
-export const webhookHref = (c: Context<AppEnv>, id: string): string =>
+const webhookHref = (c: Context<AppEnv>, id: string): string =>
   `${new URL(c.req.url).origin}${tenantPathPrefix(c)}${BASE}/${id}`;
 
 const create = createRoute({

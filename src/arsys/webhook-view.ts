@@ -95,7 +95,7 @@ export function toWebhookView(subscription: Subscription, selfHref: string): Web
   };
 }
 
-export interface WebhookPage {
+interface WebhookPage {
   entries: WebhookView[];
   _links: { self: { href: string }[]; next?: { href: string }[] };
 }

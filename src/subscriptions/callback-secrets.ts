@@ -18,7 +18,7 @@ export interface CallbackSecrets {
 }
 
 /** The one secret field of each authentication type: only it is sealed, masked and required. */
-export const callbackSecretField: Record<CallbackAuthType, keyof CallbackSecrets | null> = {
+const callbackSecretField: Record<CallbackAuthType, keyof CallbackSecrets | null> = {
   NO_AUTH: null,
   BASIC: "password",
   BEARER: "token",

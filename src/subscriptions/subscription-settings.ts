@@ -11,8 +11,8 @@ const SECOND = 1_000;
 const HOUR = 60 * 60 * SECOND;
 
 /** Bounds on a subscription's own retry schedule, so one subscription cannot keep a delivery alive for months. */
-export const MAX_ATTEMPTS_LIMIT = 50;
-export const MAX_RETRY_DELAY_MS = 24 * HOUR;
+const MAX_ATTEMPTS_LIMIT = 50;
+const MAX_RETRY_DELAY_MS = 24 * HOUR;
 export const MAX_TIMEOUT_MS = 30 * SECOND;
 
 /** A subscription's override of the default retry policy, as stored and as accepted by the API. Every field is optional. */

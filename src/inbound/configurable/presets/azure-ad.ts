@@ -5,23 +5,21 @@
  * secret. Event Grid first validates the URL with the CloudEvents OPTIONS handshake. The notification names
  * the user by object id only.
  */
-import type { InboundHookPreset } from "./types";
+import { headerSecret, jsonObjectTemplate, userPreset } from "./define";
 
-export const azureAd: InboundHookPreset = {
+export const azureAd = userPreset({
   id: "azure-ad",
   name: "Microsoft Entra ID (Azure AD) via Event Grid",
   docs: "https://learn.microsoft.com/en-us/graph/change-notifications-delivery-event-grid",
-  auth: { kind: "header_secret", headerName: "Authorization", description: "a static Event Grid delivery header whose value is the secret" },
-  event: "create",
-  form: "User",
+  auth: headerSecret("a static Event Grid delivery header whose value is the secret"),
   eventId: { bodyPath: "id" },
   cloudEventsHandshake: true,
   syncKeys: ["azure_object_id"],
-  template: `{
-  "azure_object_id": {{ body.data.resourceData.id | tojson }},
-  "azure_tenant_id": {{ body.data.tenantId | tojson }},
-  "azure_change_type": {{ body.data.changeType | tojson }}
-}`,
+  template: jsonObjectTemplate({
+    azure_object_id: "body.data.resourceData.id",
+    azure_tenant_id: "body.data.tenantId",
+    azure_change_type: "body.data.changeType",
+  }),
   sample: {
     headers: { Authorization: "<secret>" },
     body: {
@@ -49,4 +47,4 @@ export const azureAd: InboundHookPreset = {
       },
     },
   },
-};
+});

@@ -3,34 +3,27 @@
  * the raw body followed by the `X-BambooHR-Timestamp` value. The body lists changed employees in `employees[]`
  * with the fields the webhook posts, under BambooHR's English field names.
  */
-import type { InboundHookPreset } from "./types";
+import { hmacSha256Hex, jsonObjectTemplate, userPreset } from "./define";
 
-export const bambooHr: InboundHookPreset = {
+export const bambooHr = userPreset({
   id: "bamboohr",
   name: "BambooHR",
   docs: "https://documentation.bamboohr.com/docs/webhooks",
-  auth: {
-    kind: "hmac",
-    headerName: "X-BambooHR-Signature",
-    algorithm: "sha256",
-    encoding: "hex",
-    prefix: "",
-    signedContent: "body_timestamp",
-    timestampHeader: "X-BambooHR-Timestamp",
-    description: "HMAC-SHA256, hex, of the raw body followed by the X-BambooHR-Timestamp header, keyed with the webhook's private key",
-  },
-  event: "create",
-  form: "User",
+  auth: hmacSha256Hex(
+    "X-BambooHR-Signature",
+    "HMAC-SHA256, hex, of the raw body followed by the X-BambooHR-Timestamp header, keyed with the webhook's private key",
+    { timestampHeader: "X-BambooHR-Timestamp" },
+  ),
   itemsPath: "employees",
   syncKeys: ["employee_id", "email"],
-  template: `{
-  "employee_id": {{ item.id | string | tojson }},
-  "email": {{ item.fields["Work Email"] | tojson }},
-  "first_name": {{ item.fields["First Name"] | tojson }},
-  "last_name": {{ item.fields["Last Name"] | tojson }},
-  "department": {{ item.fields["Department"] | tojson }},
-  "job_title": {{ item.fields["Job Title"] | tojson }}
-}`,
+  template: jsonObjectTemplate({
+    employee_id: "item.id | string",
+    email: 'item.fields["Work Email"]',
+    first_name: 'item.fields["First Name"]',
+    last_name: 'item.fields["Last Name"]',
+    department: 'item.fields["Department"]',
+    job_title: 'item.fields["Job Title"]',
+  }),
   sample: {
     headers: { "X-BambooHR-Timestamp": "1723213351", "X-BambooHR-Signature": "<hex hmac>" },
     body: {
@@ -51,4 +44,4 @@ export const bambooHr: InboundHookPreset = {
       ],
     },
   },
-};
+});

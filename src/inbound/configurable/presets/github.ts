@@ -2,32 +2,22 @@
  * GitHub webhooks: `X-Hub-Signature-256: sha256=<hex>`, HMAC-SHA256 of the raw body with the webhook secret;
  * `X-GitHub-Delivery` is the delivery's GUID. The default maps organization membership events to users.
  */
-import type { InboundHookPreset } from "./types";
+import { hmacSha256Hex, jsonObjectTemplate, userPreset } from "./define";
 
-export const github: InboundHookPreset = {
+export const github = userPreset({
   id: "github",
   name: "GitHub organization membership",
   docs: "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
-  auth: {
-    kind: "hmac",
-    headerName: "X-Hub-Signature-256",
-    algorithm: "sha256",
-    encoding: "hex",
-    prefix: "sha256=",
-    signedContent: "body",
-    description: "HMAC-SHA256, hex, of the raw body, prefixed with sha256=",
-  },
-  event: "create",
-  form: "User",
+  auth: hmacSha256Hex("X-Hub-Signature-256", "HMAC-SHA256, hex, of the raw body, prefixed with sha256=", { prefix: "sha256=" }),
   eventId: { header: "X-GitHub-Delivery" },
   syncKeys: ["github_id", "github_login"],
-  template: `{
-  "github_id": {{ body.membership.user.id | string | tojson }},
-  "github_login": {{ body.membership.user.login | tojson }},
-  "github_org": {{ body.organization.login | tojson }},
-  "github_role": {{ body.membership.role | tojson }},
-  "github_state": {{ body.membership.state | tojson }}
-}`,
+  template: jsonObjectTemplate({
+    github_id: "body.membership.user.id | string",
+    github_login: "body.membership.user.login",
+    github_org: "body.organization.login",
+    github_role: "body.membership.role",
+    github_state: "body.membership.state",
+  }),
   sample: {
     headers: {
       "X-GitHub-Event": "organization",
@@ -47,4 +37,4 @@ export const github: InboundHookPreset = {
       sender: { login: "admin-user", id: 1, type: "User" },
     },
   },
-};
+});

@@ -3,26 +3,21 @@
  * hook, a one-time GET with `X-Okta-Verification-Challenge` to verify the URL, and batches of System Log
  * events in `data.events[]`; `eventId` identifies the delivery.
  */
-import type { InboundHookPreset } from "./types";
+import { headerSecret, jsonObjectTemplate, userPreset } from "./define";
 
-export const oktaEventHook: InboundHookPreset = {
+export const oktaEventHook = userPreset({
   id: "okta-event-hook",
   name: "Okta event hook",
   docs: "https://developer.okta.com/docs/concepts/event-hooks/",
-  auth: { kind: "header_secret", headerName: "Authorization", description: "Okta sends the configured header with the secret as its value" },
-  event: "create",
-  form: "User",
+  auth: headerSecret("Okta sends the configured header with the secret as its value"),
   itemsPath: "data.events",
   eventId: { bodyPath: "eventId" },
   verificationChallengeHeader: "X-Okta-Verification-Challenge",
   syncKeys: ["email", "okta_id"],
-  template: `{% set user = item.target | selectattr("type", "equalto", "User") | first %}
-{
-  "email": {{ user.alternateId | tojson }},
-  "okta_id": {{ user.id | tojson }},
-  "display_name": {{ user.displayName | tojson }},
-  "okta_event_type": {{ item.eventType | tojson }}
-}`,
+  template: jsonObjectTemplate(
+    { email: "user.alternateId", okta_id: "user.id", display_name: "user.displayName", okta_event_type: "item.eventType" },
+    '{% set user = item.target | selectattr("type", "equalto", "User") | first %}\n',
+  ),
   sample: {
     headers: { Authorization: "<secret>" },
     body: {
@@ -50,4 +45,4 @@ export const oktaEventHook: InboundHookPreset = {
       contentType: "application/json",
     },
   },
-};
+});

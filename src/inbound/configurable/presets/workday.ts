@@ -3,26 +3,24 @@
  * business process event (Hire, Change Job, Terminate). Workday has no signing scheme of its own for these, so
  * the integration sends a fixed authorization header carrying the secret.
  */
-import type { InboundHookPreset } from "./types";
+import { headerSecret, jsonObjectTemplate, userPreset } from "./define";
 
-export const workday: InboundHookPreset = {
+export const workday = userPreset({
   id: "workday",
   name: "Workday worker events",
   docs: "https://doc.workday.com/",
-  auth: { kind: "header_secret", headerName: "Authorization", description: "the integration's static Authorization header value" },
-  event: "create",
-  form: "User",
+  auth: headerSecret("the integration's static Authorization header value"),
   eventId: { bodyPath: "Event.Event_ID" },
   syncKeys: ["employee_id", "email"],
-  template: `{
-  "employee_id": {{ body.Worker.Employee_ID | tojson }},
-  "email": {{ body.Worker.Email_Address | tojson }},
-  "first_name": {{ body.Worker.Legal_Name.First_Name | tojson }},
-  "last_name": {{ body.Worker.Legal_Name.Last_Name | tojson }},
-  "job_title": {{ body.Worker.Business_Title | tojson }},
-  "department": {{ body.Worker.Supervisory_Organization | tojson }},
-  "workday_event": {{ body.Event.Business_Process_Type | tojson }}
-}`,
+  template: jsonObjectTemplate({
+    employee_id: "body.Worker.Employee_ID",
+    email: "body.Worker.Email_Address",
+    first_name: "body.Worker.Legal_Name.First_Name",
+    last_name: "body.Worker.Legal_Name.Last_Name",
+    job_title: "body.Worker.Business_Title",
+    department: "body.Worker.Supervisory_Organization",
+    workday_event: "body.Event.Business_Process_Type",
+  }),
   sample: {
     headers: { Authorization: "<secret>" },
     body: {
@@ -39,4 +37,4 @@ export const workday: InboundHookPreset = {
       },
     },
   },
-};
+});

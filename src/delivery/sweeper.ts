@@ -2,18 +2,13 @@
  * The cron sweeper: nudges every tenant whose newest event is past its delivery cursor, so a lost queue
  * message or a crashed Durable Object only delays delivery (DESIGN.md invariant 1).
  */
-import { sql } from "drizzle-orm";
 import type { Bindings } from "../runtime/env";
 import { database } from "../db/client";
-import { deliveryCursors, events } from "../db/schema";
+import { deliveryCursors } from "../db/schema";
+import { tenantsPastCursor } from "../records/event-feed";
 
-export async function laggingTenants(env: Bindings): Promise<string[]> {
-  const rows = await database(env.DB).all<{ tenant_id: string }>(sql`
-    SELECT e.tenant_id AS tenant_id
-    FROM (SELECT ${events.tenantId} AS tenant_id, MAX(${events.seq}) AS newest FROM ${events} GROUP BY ${events.tenantId}) e
-    LEFT JOIN ${deliveryCursors} c ON c.tenant_id = e.tenant_id
-    WHERE c.seq IS NULL OR c.seq < e.newest`);
-  return rows.map((row) => row.tenant_id);
+export function laggingTenants(env: Bindings): Promise<string[]> {
+  return tenantsPastCursor(database(env.DB), { table: deliveryCursors, tenantId: deliveryCursors.tenantId, seq: deliveryCursors.seq });
 }
 
 export async function sweep(env: Bindings): Promise<number> {

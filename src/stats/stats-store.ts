@@ -1,7 +1,8 @@
 /** The D1 side of tenant stats: events committed and delivery attempts in a window, grouped by bucket. */
 import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { deliveryAttempts, events } from "../db/schema";
+import { deliveryAttempts } from "../db/schema";
+import { eventCountsByBucket } from "../records/event-feed";
 import { bucketSeries, successRate, type SeriesPoint, type WindowBounds } from "./aggregate";
 
 export interface ActivityStats {
@@ -11,16 +12,11 @@ export interface ActivityStats {
 }
 
 export async function activityStats(db: Database, tenantId: string, bounds: WindowBounds): Promise<ActivityStats> {
-  const eventBucket = sql<number>`CAST((${events.createdAt} - ${bounds.from}) / ${bounds.bucketMs} AS INTEGER)`;
   const attemptBucket = sql<number>`CAST((${deliveryAttempts.startedAt} - ${bounds.from}) / ${bounds.bucketMs} AS INTEGER)`;
   // A 2xx answer is a success, as the delivery engine's retry policy counts it (isSuccessStatus).
   const succeeded = sql<number>`SUM(CASE WHEN ${deliveryAttempts.statusCode} BETWEEN 200 AND 299 THEN 1 ELSE 0 END)`;
   const [eventRows, attemptRows] = await db.batch([
-    db
-      .select({ bucket: eventBucket, events: sql<number>`COUNT(*)` })
-      .from(events)
-      .where(and(eq(events.tenantId, tenantId), gte(events.createdAt, bounds.from), lt(events.createdAt, bounds.to)))
-      .groupBy(eventBucket),
+    eventCountsByBucket(db, tenantId, bounds),
     db
       .select({ bucket: attemptBucket, succeeded, failed: sql<number>`COUNT(*) - ${succeeded}` })
       .from(deliveryAttempts)

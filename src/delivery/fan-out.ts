@@ -79,7 +79,8 @@ function renderBody(subscription: Subscription, event: FanOutEvent, instanceId: 
   return serializeMultipart(callback.parts, `hookgate-${event.seq}-${subscription.id}`);
 }
 
-export function planDeliveries(event: FanOutEvent, subscriptions: readonly Subscription[], instanceId: string): PlannedDelivery[] {
+/** The deliveries one event makes: one per matching subscription, its body rendered now. */
+export function planFanOut(event: FanOutEvent, subscriptions: readonly Subscription[], instanceId: string): PlannedDelivery[] {
   const planned: PlannedDelivery[] = [];
   for (const subscription of subscriptions) {
     if (!subscriptionMatches(subscription, event)) continue;

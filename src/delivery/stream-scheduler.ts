@@ -76,7 +76,7 @@ function freeHeads<T extends PendingDelivery>(pending: readonly T[]): T[] {
  * Plans one round of sending: the due heads of free streams, oldest due first, at most `concurrency` minus
  * the deliveries already in flight, and at most one per callback URL whose breaker is not closed (its probe).
  */
-export function planDeliveries<T extends PendingDelivery>(pending: readonly T[], options: ScheduleOptions): DeliveryPlan<T> {
+export function planSends<T extends PendingDelivery>(pending: readonly T[], options: ScheduleOptions): DeliveryPlan<T> {
   const { now, concurrency = DEFAULT_CONCURRENCY, breakers } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
 

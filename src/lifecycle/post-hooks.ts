@@ -4,8 +4,7 @@
  * runDeprovision (delete, archive), if the tenant enabled that hook. All of one user's hooks share one stream,
  * so the tenant sees them in commit order; the body is the Cymmetri envelope, rendered once here. Pure.
  */
-import type { EventType, LifecycleHookName, LifecycleHooks } from "../db/schema";
-import type { FanOutEvent, PlannedDelivery } from "../delivery/fan-out";
+import type { EventType, LifecycleHookName, LifecycleHooks, StoredEvent } from "../db/schema";
 import { hookBody, hookUrl } from "./hook-requests";
 
 /** The pseudo-subscription lifecycle deliveries are recorded under (one per event: the uniqueness key holds). */
@@ -33,10 +32,20 @@ export function postHookFor(event: { type: EventType; version?: number }): PostH
 export const lifecycleStreamKey = (event: { form: string; recordId: string }): string =>
   `${LIFECYCLE_SUBSCRIPTION_ID}|${encodeURIComponent(event.form)}|${encodeURIComponent(event.recordId)}`;
 
-export function planLifecycleDeliveries(
-  event: FanOutEvent & { version?: number },
-  config: Pick<LifecycleHooks, "baseUrl" | "enabled"> | null,
-): PlannedDelivery[] {
+/** What a committed event tells the post hooks. */
+export type PostHookEvent = Pick<StoredEvent, "seq" | "type" | "form" | "recordId" | "data"> & { version?: number };
+
+/** One hook call to deliver, in the shape of the engine's planned deliveries (which it is, structurally). */
+export interface PlannedHookDelivery {
+  subscriptionId: typeof LIFECYCLE_SUBSCRIPTION_ID;
+  streamKey: string;
+  eventSeq: number;
+  body: string;
+  contentType: string;
+  url: string;
+}
+
+export function planLifecycleDeliveries(event: PostHookEvent, config: Pick<LifecycleHooks, "baseUrl" | "enabled"> | null): PlannedHookDelivery[] {
   if (!config || event.form !== USER_FORM) return [];
   const hook = postHookFor(event);
   if (!config.enabled.includes(hook)) return [];

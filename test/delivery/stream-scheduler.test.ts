@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CLOSED_BREAKER, type CircuitBreaker, type CircuitBreakerOptions, recordFailure, recordSend, recordSuccess } from "../../src/delivery/circuit-breaker";
-import { type AttemptOutcome, decideAfterAttempt, outcomeIsUnknown, resolveRetryPolicy } from "../../src/delivery/retry-policy";
-import { DEFAULT_CONCURRENCY, type PendingDelivery, planDeliveries, streamKey } from "../../src/delivery/stream-scheduler";
+import { type AttemptOutcome, decideAfterAttempt, resolveRetryPolicy } from "../../src/delivery/retry-policy";
+import { DEFAULT_CONCURRENCY, type PendingDelivery, planSends, streamKey } from "../../src/delivery/stream-scheduler";
 import { seededRandom as seeded } from "../seeded-random";
 
 const NOW = 1_700_000_000_000;
@@ -36,15 +36,15 @@ describe("streamKey", () => {
   });
 });
 
-describe("planDeliveries", () => {
+describe("planSends", () => {
   it("sends only the head (lowest seq) of each stream, whatever order the rows come in", () => {
     const pending = [delivery("a", 3), delivery("a", 1), delivery("b", 7), delivery("a", 2), delivery("b", 5)];
-    expect(ids(planDeliveries(pending, { now: NOW }).send)).toEqual(["a#1", "b#5"]);
+    expect(ids(planSends(pending, { now: NOW }).send)).toEqual(["a#1", "b#5"]);
   });
 
   it("never sends a later event while an earlier one is waiting for its retry, even if the later one is due", () => {
     const pending = [delivery("a", 1, { nextAttemptAt: NOW + 5_000 }), delivery("a", 2, { nextAttemptAt: NOW - 60_000 })];
-    expect(planDeliveries(pending, { now: NOW })).toEqual({ send: [], wakeAt: NOW + 5_000 });
+    expect(planSends(pending, { now: NOW })).toEqual({ send: [], wakeAt: NOW + 5_000 });
   });
 
   it.each<[string, Partial<PendingDelivery>, Partial<PendingDelivery>]>([
@@ -54,7 +54,7 @@ describe("planDeliveries", () => {
     ["a later delivery is blocked", {}, { blocked: true }],
   ])("skips a stream when %s", (_, head, next) => {
     const pending = [delivery("a", 1, head), delivery("a", 2, next), delivery("b", 1)];
-    expect(ids(planDeliveries(pending, { now: NOW }).send)).toEqual(["b#1"]);
+    expect(ids(planSends(pending, { now: NOW }).send)).toEqual(["b#1"]);
   });
 
   it.each<[string, number, boolean]>([
@@ -62,7 +62,7 @@ describe("planDeliveries", () => {
     ["due exactly now", NOW, true],
     ["due 1 ms from now", NOW + 1, false],
   ])("a head %s is sent: %s", (_, nextAttemptAt, sent) => {
-    expect(planDeliveries([delivery("a", 1, { nextAttemptAt })], { now: NOW }).send.length).toBe(sent ? 1 : 0);
+    expect(planSends([delivery("a", 1, { nextAttemptAt })], { now: NOW }).send.length).toBe(sent ? 1 : 0);
   });
 
   it("sends the longest-due heads first, then by seq", () => {
@@ -72,7 +72,7 @@ describe("planDeliveries", () => {
       delivery("tie-high", 8, { nextAttemptAt: NOW - 100 }),
       delivery("tie-low", 4, { nextAttemptAt: NOW - 100 }),
     ];
-    expect(ids(planDeliveries(pending, { now: NOW }).send)).toEqual(["oldest#9", "tie-low#4", "tie-high#8", "late#1"]);
+    expect(ids(planSends(pending, { now: NOW }).send)).toEqual(["oldest#9", "tie-low#4", "tie-high#8", "late#1"]);
   });
 
   it.each([
@@ -87,12 +87,12 @@ describe("planDeliveries", () => {
   ])("with %i due streams and %i in flight, concurrency %s sends %i", (streams, inFlight, concurrency, expected) => {
     const due = Array.from({ length: streams }, (_, index) => delivery(`due${index}`, 1, { nextAttemptAt: NOW - 1_000 + index }));
     const busy = Array.from({ length: inFlight }, (_, index) => delivery(`busy${index}`, 1, { inFlight: true }));
-    const { send } = planDeliveries([...busy, ...due], { now: NOW, concurrency });
+    const { send } = planSends([...busy, ...due], { now: NOW, concurrency });
     expect(ids(send)).toEqual(ids(due.slice(0, expected)));
   });
 
   it.each([0, -1, 1.5, Number.NaN])("refuses concurrency %d", (concurrency) => {
-    expect(() => planDeliveries([], { now: NOW, concurrency })).toThrow(RangeError);
+    expect(() => planSends([], { now: NOW, concurrency })).toThrow(RangeError);
   });
 
   describe("the wake-up time", () => {
@@ -103,18 +103,18 @@ describe("planDeliveries", () => {
         delivery("b", 2, { nextAttemptAt: NOW + 1_000 }),
         delivery("c", 1),
       ];
-      expect(planDeliveries(pending, { now: NOW })).toEqual({ send: [pending[3]], wakeAt: NOW + 5_000 });
+      expect(planSends(pending, { now: NOW })).toEqual({ send: [pending[3]], wakeAt: NOW + 5_000 });
     });
 
     it("is null when nothing waits on the clock", () => {
-      expect(planDeliveries([], { now: NOW }).wakeAt).toBeNull();
+      expect(planSends([], { now: NOW }).wakeAt).toBeNull();
       const waiting = [delivery("a", 1, { inFlight: true, nextAttemptAt: NOW + 10 }), delivery("b", 1, { blocked: true, nextAttemptAt: NOW + 10 })];
-      expect(planDeliveries(waiting, { now: NOW })).toEqual({ send: [], wakeAt: null });
+      expect(planSends(waiting, { now: NOW })).toEqual({ send: [], wakeAt: null });
     });
 
     it("ignores due heads that found no free slot: the attempt in flight wakes them when it finishes", () => {
       const pending = [delivery("busy", 1, { inFlight: true }), delivery("a", 1), delivery("b", 1, { nextAttemptAt: NOW + 9_000 })];
-      expect(planDeliveries(pending, { now: NOW, concurrency: 1 })).toEqual({ send: [], wakeAt: NOW + 9_000 });
+      expect(planSends(pending, { now: NOW, concurrency: 1 })).toEqual({ send: [], wakeAt: NOW + 9_000 });
     });
   });
 
@@ -129,13 +129,13 @@ describe("planDeliveries", () => {
 
     it("holds back every head bound for an open URL and wakes when its cool-down ends", () => {
       const pending = [delivery("a", 1, { callbackUrl: url }), delivery("b", 1, { callbackUrl: url }), delivery("c", 1, { callbackUrl: other })];
-      const plan = planDeliveries(pending, { now: NOW, breakers: new Map([[url, open]]) });
+      const plan = planSends(pending, { now: NOW, breakers: new Map([[url, open]]) });
       expect(plan).toEqual({ send: [pending[2]], wakeAt: open.openUntil });
     });
 
     it("wakes at the later of the cool-down's end and the head's own retry time", () => {
       const pending = [delivery("a", 1, { callbackUrl: url, nextAttemptAt: NOW + 120_000 })];
-      expect(planDeliveries(pending, { now: NOW, breakers: new Map([[url, open]]) }).wakeAt).toBe(NOW + 120_000);
+      expect(planSends(pending, { now: NOW, breakers: new Map([[url, open]]) }).wakeAt).toBe(NOW + 120_000);
     });
 
     it("after the cool-down lets exactly one head through to the URL: the probe", () => {
@@ -145,7 +145,7 @@ describe("planDeliveries", () => {
         delivery("c", 1, { callbackUrl: other, nextAttemptAt: NOW - 100 }),
         delivery("d", 1, { callbackUrl: other, nextAttemptAt: NOW - 50 }),
       ];
-      const plan = planDeliveries(pending, { now: NOW, breakers: new Map([[url, cooledDown]]) });
+      const plan = planSends(pending, { now: NOW, breakers: new Map([[url, cooledDown]]) });
       expect(ids(plan.send)).toEqual(["b#1", "c#1", "d#1"]);
       expect(plan.wakeAt).toBeNull();
     });
@@ -153,12 +153,12 @@ describe("planDeliveries", () => {
     it("sends nothing more to a half-open URL while its probe is out, but wakes to replace a lost probe", () => {
       const pending = [delivery("a", 1, { callbackUrl: url, inFlight: true }), delivery("b", 1, { callbackUrl: url })];
       expect(probing).toMatchObject({ state: "half_open", openUntil: NOW + 59_000 });
-      expect(planDeliveries(pending, { now: NOW, breakers: new Map([[url, probing]]) })).toEqual({ send: [], wakeAt: NOW + 59_000 });
+      expect(planSends(pending, { now: NOW, breakers: new Map([[url, probing]]) })).toEqual({ send: [], wakeAt: NOW + 59_000 });
     });
 
     it("a closed breaker or a URL without one holds nothing back", () => {
       const pending = [delivery("a", 1, { callbackUrl: url }), delivery("b", 1, { callbackUrl: url }), delivery("c", 1, { callbackUrl: other })];
-      const plan = planDeliveries(pending, { now: NOW, breakers: new Map([[url, CLOSED_BREAKER]]) });
+      const plan = planSends(pending, { now: NOW, breakers: new Map([[url, CLOSED_BREAKER]]) });
       expect(ids(plan.send)).toEqual(["a#1", "b#1", "c#1"]);
     });
   });
@@ -212,7 +212,7 @@ function simulate(seed: number) {
   let now = 0;
 
   for (let step = 0; step < 100_000; step++) {
-    const plan = planDeliveries(pending, { now, concurrency, breakers });
+    const plan = planSends(pending, { now, concurrency, breakers });
     for (const delivery of plan.send) {
       const earlier = pending.find((other) => other.streamKey === delivery.streamKey && other.seq < delivery.seq);
       if (earlier) violations.push(`${delivery.id} sent before ${earlier.id} finished`);
@@ -233,7 +233,8 @@ function simulate(seed: number) {
       const { delivery } = item;
       const roll = random();
       const outcome: AttemptOutcome = roll < 0.55 ? { kind: "response", status: 200 } : roll < 0.85 ? { kind: "response", status: 503 } : { kind: "timeout" };
-      const arrived = outcome.kind === "timeout" ? outcomeIsUnknown(outcome) : outcome.status === 200;
+      // A timeout's outcome is unknown: the receiver may have processed the request, so count it as arrived.
+      const arrived = outcome.kind === "timeout" || outcome.status === 200;
       if (arrived) received.set(delivery.streamKey, [...(received.get(delivery.streamKey) ?? []), delivery.seq]);
       const url = delivery.callbackUrl ?? "";
       const breaker = breakers.get(url) ?? CLOSED_BREAKER;

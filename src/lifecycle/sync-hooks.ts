@@ -39,12 +39,6 @@ export interface SyncHookResult {
   called: LifecycleHookName[];
 }
 
-/** The tenant's configuration with its token, or null when it has none (or its token is gone). */
-export async function loadLifecycleTarget(env: Bindings, tenantId: string): Promise<LifecycleTarget | null> {
-  const config = await findLifecycleConfig(database(env.DB), tenantId);
-  return config && lifecycleTarget(env, config);
-}
-
 /** Outcome of one hook call: its parsed answer, or why there was none. */
 export type HookOutcome = { ok: true; answer: Exclude<HookAnswer, { kind: "invalid" }> } | { ok: false; message: string };
 

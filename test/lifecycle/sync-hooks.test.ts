@@ -1,7 +1,9 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError } from "../../src/runtime/errors";
-import { callLifecycleHook, loadLifecycleTarget, runSyncLifecycleHooks } from "../../src/lifecycle/sync-hooks";
+import { callLifecycleHook, runSyncLifecycleHooks } from "../../src/lifecycle/sync-hooks";
+import { findLifecycleConfig, lifecycleTarget } from "../../src/lifecycle/config-store";
+import { database } from "../../src/db/client";
 import { call, createTenant, type TestTenant } from "../helpers";
 import { startReceiver, type Answer, type Receiver } from "../delivery/harness";
 
@@ -173,7 +175,7 @@ describe("policyMap and runDeprovision as synchronous calls", () => {
     );
     const tenant = await createTenant("sync-calls");
     await configure(tenant, { enabled: ["policyMap", "runDeprovision"] });
-    const target = (await loadLifecycleTarget(env, tenant.id))!;
+    const target = (await lifecycleTarget(env, (await findLifecycleConfig(database(env.DB), tenant.id))!))!;
     expect(target).toMatchObject({ baseUrl: receiver.url, token: "tenant-token", enabled: ["policyMap", "runDeprovision"] });
     const policy = { targetAttribute: "email", cymmetrifield: "email", defaultValue: "example@gmail.com", formVeriable: "" };
     expect(await callLifecycleHook(env, target, { hook: "policyMap", user: USER, policy })).toEqual({ ok: true, answer: { kind: "mapped_value", value: "valid" } });

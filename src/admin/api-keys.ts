@@ -3,12 +3,13 @@
  * hash is kept (D1 row + KV lookup entry). Revoking marks the row and removes the KV entry. The key logic is
  * shared with the tenant's own key routes (src/api-keys/).
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { newRouter, errors } from "../http/openapi-app";
+import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../http/route-schemas";
 import { jsonBody } from "../http/json-body";
 import { AppError } from "../runtime/errors";
 import { apiKeyView, createApiKey, createApiKeyBody, createdApiKey, listApiKeys, revokeApiKey } from "../api-keys/api-key-store";
-import { findTenantBySlug } from "./tenants";
+import { findTenantBySlug, tenantItemParams, tenantParams } from "./tenants";
 
 export { scopesSchema } from "../api-keys/api-key-store";
 
@@ -16,32 +17,22 @@ const createKey = createRoute({
   method: "post",
   path: "/tenants/{slug}/api-keys",
   middleware: [jsonBody()] as const,
-  request: {
-    params: z.object({ slug: z.string() }),
-    body: { required: true, content: { "application/json": { schema: createApiKeyBody } } },
-  },
-  responses: {
-    201: { description: "Created; `key` is shown only here", content: { "application/json": { schema: createdApiKey } } },
-    ...errors,
-  },
+  request: { params: tenantParams, body: jsonRequestBody(createApiKeyBody) },
+  responses: { 201: jsonResponse(createdApiKey, "Created; `key` is shown only here"), ...errors },
 });
 
 const listKeys = createRoute({
   method: "get",
   path: "/tenants/{slug}/api-keys",
-  request: { params: z.object({ slug: z.string() }) },
-  responses: {
-    200: { description: "Keys, without secrets", content: { "application/json": { schema: z.object({ items: z.array(apiKeyView) }) } } },
-    401: errors[401],
-    404: errors[404],
-  },
+  request: { params: tenantParams },
+  responses: { 200: jsonResponse(itemsOf(apiKeyView), "Keys, without secrets"), ...errorResponses(401, 404) },
 });
 
 const revokeKey = createRoute({
   method: "delete",
   path: "/tenants/{slug}/api-keys/{id}",
-  request: { params: z.object({ slug: z.string(), id: z.string() }) },
-  responses: { 204: { description: "Revoked" }, 401: errors[401], 404: errors[404] },
+  request: { params: tenantItemParams },
+  responses: { 204: { description: "Revoked" }, ...errorResponses(401, 404) },
 });
 
 export const apiKeyRoutes = newRouter()

@@ -2,12 +2,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { newRouter, errors, isoTime, isoTimeOrNull } from "../http/openapi-app";
+import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../http/route-schemas";
 import { jsonBody } from "../http/json-body";
 import { AppError } from "../runtime/errors";
 import { serviceAccounts, type ServiceAccount } from "../db/schema";
 import { newId } from "../runtime/crypto";
 import { hashPassword } from "../auth/passwords";
-import { findTenantBySlug } from "./tenants";
+import { findTenantBySlug, tenantItemParams, tenantParams } from "./tenants";
 import { scopesSchema } from "./api-keys";
 
 const serviceAccountView = z
@@ -33,45 +34,30 @@ const createAccount = createRoute({
   path: "/tenants/{slug}/service-accounts",
   middleware: [jsonBody()] as const,
   request: {
-    params: z.object({ slug: z.string() }),
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            email: z.email().transform((email) => email.toLowerCase()),
-            password: z.string().min(12, "must be at least 12 characters").max(1024),
-            scopes: scopesSchema,
-          }),
-        },
-      },
-    },
+    params: tenantParams,
+    body: jsonRequestBody(
+      z.object({
+        email: z.email().transform((email) => email.toLowerCase()),
+        password: z.string().min(12, "must be at least 12 characters").max(1024),
+        scopes: scopesSchema,
+      }),
+    ),
   },
-  responses: {
-    201: { description: "Created", content: { "application/json": { schema: serviceAccountView } } },
-    ...errors,
-  },
+  responses: { 201: jsonResponse(serviceAccountView, "Created"), ...errors },
 });
 
 const listAccounts = createRoute({
   method: "get",
   path: "/tenants/{slug}/service-accounts",
-  request: { params: z.object({ slug: z.string() }) },
-  responses: {
-    200: {
-      description: "Active service accounts",
-      content: { "application/json": { schema: z.object({ items: z.array(serviceAccountView) }) } },
-    },
-    401: errors[401],
-    404: errors[404],
-  },
+  request: { params: tenantParams },
+  responses: { 200: jsonResponse(itemsOf(serviceAccountView), "Active service accounts"), ...errorResponses(401, 404) },
 });
 
 const deleteAccount = createRoute({
   method: "delete",
   path: "/tenants/{slug}/service-accounts/{id}",
-  request: { params: z.object({ slug: z.string(), id: z.string() }) },
-  responses: { 204: { description: "Deleted" }, 401: errors[401], 404: errors[404] },
+  request: { params: tenantItemParams },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 404) },
 });
 
 export const serviceAccountRoutes = newRouter()

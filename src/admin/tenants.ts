@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
+import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../http/route-schemas";
 import { jsonBody } from "../http/json-body";
 import { AppError } from "../runtime/errors";
 import { tenants, tenantStatuses, type Tenant } from "../db/schema";
@@ -30,7 +31,9 @@ const toView = (tenant: Tenant): z.infer<typeof tenantView> => ({
   updatedAt: isoTime(tenant.updatedAt),
 });
 
-const slugParam = z.object({ slug: z.string() });
+/** The path parameters of a tenant, and of one item a tenant owns. */
+export const tenantParams = z.object({ slug: z.string() });
+export const tenantItemParams = z.object({ slug: z.string(), id: z.string() });
 
 export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant> {
   const tenant = await db.select().from(tenants).where(eq(tenants.slug, slug)).get();
@@ -43,42 +46,27 @@ const createTenant = createRoute({
   path: "/tenants",
   middleware: [jsonBody()] as const,
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            slug: z.string().regex(TENANT_SLUG_PATTERN, "must be a lowercase DNS label of 3-63 characters"),
-            name: z.string().trim().min(1).max(200),
-          }),
-        },
-      },
-    },
+    body: jsonRequestBody(
+      z.object({
+        slug: z.string().regex(TENANT_SLUG_PATTERN, "must be a lowercase DNS label of 3-63 characters"),
+        name: z.string().trim().min(1).max(200),
+      }),
+    ),
   },
-  responses: {
-    201: { description: "Created", content: { "application/json": { schema: tenantView } } },
-    ...errors,
-  },
+  responses: { 201: jsonResponse(tenantView, "Created"), ...errors },
 });
 
 const listTenants = createRoute({
   method: "get",
   path: "/tenants",
-  responses: {
-    200: { description: "All tenants", content: { "application/json": { schema: z.object({ items: z.array(tenantView) }) } } },
-    401: errors[401],
-  },
+  responses: { 200: jsonResponse(itemsOf(tenantView), "All tenants"), ...errorResponses(401) },
 });
 
 const getTenant = createRoute({
   method: "get",
   path: "/tenants/{slug}",
-  request: { params: slugParam },
-  responses: {
-    200: { description: "The tenant", content: { "application/json": { schema: tenantView } } },
-    401: errors[401],
-    404: errors[404],
-  },
+  request: { params: tenantParams },
+  responses: { 200: jsonResponse(tenantView, "The tenant"), ...errorResponses(401, 404) },
 });
 
 const patchTenant = createRoute({
@@ -86,23 +74,15 @@ const patchTenant = createRoute({
   path: "/tenants/{slug}",
   middleware: [jsonBody()] as const,
   request: {
-    params: slugParam,
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z
-            .object({ name: z.string().trim().min(1).max(200).optional(), status: z.enum(tenantStatuses).optional() })
-            .strict()
-            .refine((body) => body.name !== undefined || body.status !== undefined, "name or status is required"),
-        },
-      },
-    },
+    params: tenantParams,
+    body: jsonRequestBody(
+      z
+        .object({ name: z.string().trim().min(1).max(200).optional(), status: z.enum(tenantStatuses).optional() })
+        .strict()
+        .refine((body) => body.name !== undefined || body.status !== undefined, "name or status is required"),
+    ),
   },
-  responses: {
-    200: { description: "Updated", content: { "application/json": { schema: tenantView } } },
-    ...errors,
-  },
+  responses: { 200: jsonResponse(tenantView, "Updated"), ...errors },
 });
 
 export const tenantRoutes = newRouter()

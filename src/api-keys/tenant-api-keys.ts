@@ -3,14 +3,13 @@
  * and revoke. A caller can only hand out scopes it holds itself; another tenant's key id is simply not found.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter, errors } from "../http/openapi-app";
+import { newRouter } from "../http/openapi-app";
+import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../http/route-schemas";
 import { jsonBody } from "../http/json-body";
 import { authenticate } from "../auth/authenticate";
 import { AppError } from "../runtime/errors";
 import { scopes } from "../auth/principal";
 import { apiKeyView, createApiKey, createdApiKey, listApiKeys, revokeApiKey } from "./api-key-store";
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
 const createBody = z.object({
   name: z.string().trim().min(1).max(100),
@@ -26,15 +25,15 @@ const list = createRoute({
   method: "get",
   path: "/api/v1/api-keys",
   middleware: [authenticate({ scope: "api" })] as const,
-  responses: { 200: json(z.object({ items: z.array(apiKeyView) }), "The tenant's keys, without secrets"), 401: errors[401], 403: errors[403] },
+  responses: { 200: jsonResponse(itemsOf(apiKeyView), "The tenant's keys, without secrets"), ...errorResponses(401, 403) },
 });
 
 const create = createRoute({
   method: "post",
   path: "/api/v1/api-keys",
   middleware: [authenticate({ scope: "api" }), jsonBody()] as const,
-  request: { body: { required: true, content: { "application/json": { schema: createBody } } } },
-  responses: { 201: json(createdApiKey, "Created; `key` is shown only here"), 400: errors[400], 401: errors[401], 403: errors[403], 413: errors[413], 415: errors[415] },
+  request: { body: jsonRequestBody(createBody) },
+  responses: { 201: jsonResponse(createdApiKey, "Created; `key` is shown only here"), ...errorResponses(400, 401, 403, 413, 415) },
 });
 
 const revoke = createRoute({
@@ -42,7 +41,7 @@ const revoke = createRoute({
   path: "/api/v1/api-keys/{id}",
   middleware: [authenticate({ scope: "api" })] as const,
   request: { params: z.object({ id: z.string().min(1).max(200) }) },
-  responses: { 204: { description: "Revoked" }, 401: errors[401], 403: errors[403], 404: errors[404] },
+  responses: { 204: { description: "Revoked" }, ...errorResponses(401, 403, 404) },
 });
 
 export const tenantApiKeyRoutes = newRouter()

@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../../http/openapi-app";
+import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../../http/route-schemas";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { secretStore } from "../../secrets/secret-store";
@@ -18,7 +19,6 @@ import { compileTemplate, MAX_TEMPLATE_CHARS, TemplateError } from "./template";
 import { headerRecord, mapDelivery, syncKeyValues, vendorEventId } from "./mapping";
 
 const idParam = z.object({ id: z.string().regex(/^hook_[0-9a-f]{24}$/, "is not an inbound hook id") });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
 const presetView = z
   .object({
@@ -43,7 +43,7 @@ const listPresets = createRoute({
   path: "/api/v1/inbound-hooks/presets",
   summary: "Vendor presets for configurable inbound hooks",
   middleware: [authenticate({ scope: "api" })] as const,
-  responses: { 200: json(z.object({ items: z.array(presetView) }), "Every preset"), 401: errors[401], 403: errors[403] },
+  responses: { 200: jsonResponse(itemsOf(presetView), "Every preset"), ...errorResponses(401, 403) },
 });
 
 const createHook = createRoute({
@@ -51,15 +51,15 @@ const createHook = createRoute({
   path: "/api/v1/inbound-hooks",
   summary: "Create a configurable inbound hook",
   middleware: [authenticate({ scope: "api" }), jsonBody()] as const,
-  request: { body: { required: true, content: { "application/json": { schema: hookInput } } } },
-  responses: { 201: json(hookView, "Created; a generated secret is shown in clear this once"), ...errors },
+  request: { body: jsonRequestBody(hookInput) },
+  responses: { 201: jsonResponse(hookView, "Created; a generated secret is shown in clear this once"), ...errors },
 });
 
 const listAll = createRoute({
   method: "get",
   path: "/api/v1/inbound-hooks",
   middleware: [authenticate({ scope: "api" })] as const,
-  responses: { 200: json(z.object({ items: z.array(hookView) }), "The tenant's hooks, secrets masked"), 401: errors[401], 403: errors[403] },
+  responses: { 200: jsonResponse(itemsOf(hookView), "The tenant's hooks, secrets masked"), ...errorResponses(401, 403) },
 });
 
 const getOne = createRoute({
@@ -67,7 +67,7 @@ const getOne = createRoute({
   path: "/api/v1/inbound-hooks/{id}",
   middleware: [authenticate({ scope: "api" })] as const,
   request: { params: idParam },
-  responses: { 200: json(hookView, "The hook, secret masked"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+  responses: { 200: jsonResponse(hookView, "The hook, secret masked"), ...errorResponses(400, 401, 403, 404) },
 });
 
 const replace = createRoute({
@@ -75,8 +75,8 @@ const replace = createRoute({
   path: "/api/v1/inbound-hooks/{id}",
   summary: "Replace a hook's settings; without a secret the stored one is kept (unless the auth kind changes)",
   middleware: [authenticate({ scope: "api" }), jsonBody()] as const,
-  request: { params: idParam, body: { required: true, content: { "application/json": { schema: hookInput } } } },
-  responses: { 200: json(hookView, "Replaced"), ...errors },
+  request: { params: idParam, body: jsonRequestBody(hookInput) },
+  responses: { 200: jsonResponse(hookView, "Replaced"), ...errors },
 });
 
 const remove = createRoute({
@@ -84,7 +84,7 @@ const remove = createRoute({
   path: "/api/v1/inbound-hooks/{id}",
   middleware: [authenticate({ scope: "api" })] as const,
   request: { params: idParam },
-  responses: { 204: { description: "Deleted with its secret" }, 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+  responses: { 204: { description: "Deleted with its secret" }, ...errorResponses(400, 401, 403, 404) },
 });
 
 const dryRunInput = z
@@ -110,8 +110,8 @@ const dryRun = createRoute({
   path: "/api/v1/inbound-hooks/{id}/dry-run",
   summary: "Render the hook's template, or a template to try, over a sample body; nothing is stored",
   middleware: [authenticate({ scope: "api" }), jsonBody()] as const,
-  request: { params: idParam, body: { required: true, content: { "application/json": { schema: dryRunInput } } } },
-  responses: { 200: json(dryRunResult, "The fields each item maps to"), ...errors },
+  request: { params: idParam, body: jsonRequestBody(dryRunInput) },
+  responses: { 200: jsonResponse(dryRunResult, "The fields each item maps to"), ...errors },
 });
 
 /** The tenant's own hook; another tenant's id is as unknown as a made-up one. */

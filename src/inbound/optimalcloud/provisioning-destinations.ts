@@ -6,6 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../../http/openapi-app";
+import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../../http/route-schemas";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { AppError } from "../../runtime/errors";
@@ -71,28 +72,15 @@ const createDestination = createRoute({
   method: "post",
   path: "/api/v1/provisioning-destinations",
   middleware: [...auth(), jsonBody()],
-  request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({ name: z.string().trim().min(1).max(100), type: z.enum(provisioningTypes) }),
-        },
-      },
-    },
-  },
-  responses: { 201: { description: "Created", content: { "application/json": { schema: destinationView } } }, ...errors },
+  request: { body: jsonRequestBody(z.object({ name: z.string().trim().min(1).max(100), type: z.enum(provisioningTypes) })) },
+  responses: { 201: jsonResponse(destinationView, "Created"), ...errors },
 });
 
 const listDestinations = createRoute({
   method: "get",
   path: "/api/v1/provisioning-destinations",
   middleware: auth(),
-  responses: {
-    200: { description: "Live destinations", content: { "application/json": { schema: z.object({ items: z.array(destinationView) }) } } },
-    401: errors[401],
-    403: errors[403],
-  },
+  responses: { 200: jsonResponse(itemsOf(destinationView), "Live destinations"), ...errorResponses(401, 403) },
 });
 
 const getDestination = createRoute({
@@ -100,12 +88,7 @@ const getDestination = createRoute({
   path: "/api/v1/provisioning-destinations/{plugin_id}",
   middleware: auth(),
   request: { params: idParam },
-  responses: {
-    200: { description: "The destination", content: { "application/json": { schema: destinationView } } },
-    401: errors[401],
-    403: errors[403],
-    404: errors[404],
-  },
+  responses: { 200: jsonResponse(destinationView, "The destination"), ...errorResponses(401, 403, 404) },
 });
 
 const deleteDestination = createRoute({
@@ -113,7 +96,7 @@ const deleteDestination = createRoute({
   path: "/api/v1/provisioning-destinations/{plugin_id}",
   middleware: auth(),
   request: { params: idParam },
-  responses: { 204: { description: "Deleted; its webhook URLs answer 404 from now on" }, 401: errors[401], 403: errors[403], 404: errors[404] },
+  responses: { 204: { description: "Deleted; its webhook URLs answer 404 from now on" }, ...errorResponses(401, 403, 404) },
 });
 
 export const provisioningDestinationRoutes = newRouter()

@@ -12,8 +12,9 @@ import { AppError } from "../runtime/errors";
 import type { AppEnv } from "../http/app-env";
 import type { StoredRecord } from "../db/schema";
 import { FORM_NAME_PATTERN } from "../records/record-ids";
-import { createRecord, deleteRecord, findRecord, listRecords, updateRecord, type RecordChange } from "../records/store";
-import { nudgeDelivery } from "../delivery/nudge";
+import { findRecord, listRecords } from "../records/store";
+import { commitChange, type ChangeIntent } from "../records/commit-change";
+import { requestPorts } from "../http/request-ports";
 import { tenantPathPrefix } from "../tenancy/tenant-url";
 
 const SOURCE = "arsys.entry";
@@ -49,8 +50,14 @@ async function liveEntry(c: Context<AppEnv>, form: string, entryId: string): Pro
   return record;
 }
 
-function committed(c: Context<AppEnv>, change: RecordChange): void {
-  if (change.event) c.executionCtx.waitUntil(nudgeDelivery(c.env, c.get("tenant").id));
+/** Commits one entry change on the request's tenant through records/ (which wakes delivery when it appends an event). */
+const commitEntry = (c: Context<AppEnv>, form: string, intent: ChangeIntent) =>
+  commitChange(requestPorts(c), { tenantId: c.get("tenant").id, form, source: SOURCE, intent });
+
+/** mergeEntry: the entry its Request ID names is updated while it is live; otherwise a new entry is created. */
+async function mergeIntent(c: Context<AppEnv>, form: string, requestId: unknown, values: Record<string, unknown>): Promise<ChangeIntent> {
+  const target = typeof requestId === "string" ? await findRecord(c.get("db"), c.get("tenant").id, form, requestId) : null;
+  return target && target.deletedAt === null ? { kind: "update", id: target.id, patch: values, type: "merge" } : { kind: "create", data: values, type: "merge" };
 }
 
 const create = createRoute({
@@ -115,8 +122,7 @@ const merge = createRoute({
 export const entryRoutes = newRouter()
   .openapi(create, async (c) => {
     const { formName } = c.req.valid("param");
-    const change = await createRecord(c.get("db"), { tenantId: c.get("tenant").id, form: formName, source: SOURCE, data: c.req.valid("json").values });
-    committed(c, change);
+    const change = await commitEntry(c, formName, { kind: "create", data: c.req.valid("json").values });
     return c.body(null, 201, { Location: entryHref(c, formName, change.record.id) });
   })
   .openapi(list, async (c) => {
@@ -131,31 +137,17 @@ export const entryRoutes = newRouter()
   })
   .openapi(replace, async (c) => {
     const { formName, entryId } = c.req.valid("param");
-    const change = await updateRecord(c.get("db"), {
-      tenantId: c.get("tenant").id,
-      form: formName,
-      id: entryId,
-      source: SOURCE,
-      patch: c.req.valid("json").values,
-    });
-    committed(c, change);
+    await commitEntry(c, formName, { kind: "update", id: entryId, patch: c.req.valid("json").values });
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {
     const { formName, entryId } = c.req.valid("param");
-    committed(c, await deleteRecord(c.get("db"), { tenantId: c.get("tenant").id, form: formName, id: entryId, source: SOURCE }));
+    await commitEntry(c, formName, { kind: "delete", id: entryId });
     return c.body(null, 204);
   })
   .openapi(merge, async (c) => {
     const { formName } = c.req.valid("param");
     const { [REQUEST_ID_FIELD]: requestId, ...values } = c.req.valid("json").values;
-    const tenantId = c.get("tenant").id;
-    const db = c.get("db");
-    const target = typeof requestId === "string" ? await findRecord(db, tenantId, formName, requestId) : null;
-    const change =
-      target && target.deletedAt === null
-        ? await updateRecord(db, { tenantId, form: formName, id: target.id, source: SOURCE, patch: values, type: "merge" })
-        : await createRecord(db, { tenantId, form: formName, source: SOURCE, data: values, type: "merge" });
-    committed(c, change);
+    const change = await commitEntry(c, formName, await mergeIntent(c, formName, requestId, values));
     return c.body(null, 201, { Location: entryHref(c, formName, change.record.id) });
   });

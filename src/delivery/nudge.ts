@@ -26,6 +26,12 @@ export async function nudgeDelivery(env: Bindings, tenantId: string): Promise<vo
  */
 export const deliveryWakeUp = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    c.set("wakeDelivery", (tenantId: string) => c.executionCtx.waitUntil(nudgeDelivery(c.env, tenantId)));
+    // One nudge per tenant per request, however many changes the request commits.
+    const woken = new Set<string>();
+    c.set("wakeDelivery", (tenantId: string) => {
+      if (woken.has(tenantId)) return;
+      woken.add(tenantId);
+      c.executionCtx.waitUntil(nudgeDelivery(c.env, tenantId));
+    });
     await next();
   });

@@ -8,7 +8,7 @@ import type { Database } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
 import { AppError } from "../runtime/errors";
 import { sha256Hex } from "../runtime/crypto";
-import type { SQLRecordId } from "../records/store";
+import type { SQLRecordId } from "../records/commit-change";
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

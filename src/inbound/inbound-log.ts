@@ -9,7 +9,7 @@ import { AppError } from "../runtime/errors";
 import { inboundRequests } from "../db/schema";
 import { logLine } from "../runtime/log";
 import type { Context } from "hono";
-import type { SQLRecordId } from "../records/store";
+import type { SQLRecordId } from "../records/commit-change";
 
 const ACCEPTED_STATUS = 201;
 

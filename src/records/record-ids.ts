@@ -10,11 +10,6 @@ export function recordIdFormat(form: string): { prefix: string; digits: number }
   return { prefix, digits: ID_LENGTH - prefix.length };
 }
 
-export function formatRecordId(form: string, sequence: number): string {
-  const { prefix, digits } = recordIdFormat(form);
-  return prefix + String(sequence).padStart(digits, "0");
-}
-
 /** The name of a tenant's sequence for a form's record ids. */
 export const recordSequenceName = (form: string): string => `record:${form}`;
 

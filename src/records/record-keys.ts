@@ -6,7 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { recordKeys, records, type StoredRecord } from "../db/schema";
-import type { SQLRecordId } from "./store";
+import type { SQLRecordId } from "./record-writes";
 
 export interface RecordKey {
   tenantId: string;

@@ -93,7 +93,7 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     const tenant = await createTenant("lost");
     await subscribe(tenant, { url: receiver.url });
     // Write the event behind the gateway's back: no nudge was ever sent for it.
-    const { createRecord } = await import("../../src/records/store");
+    const { createRecord } = await import("../../src/records/record-writes");
     const { database } = await import("../../src/db/client");
     await createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: { n: 1 } });
     const { laggingTenants } = await import("../../src/delivery/sweeper");

@@ -2,18 +2,20 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { sequences } from "../../src/db/schema";
-import { createRecord, deleteRecord, findRecord, listEvents, updateRecord } from "../../src/records/store";
-import { formatRecordId } from "../../src/records/record-ids";
+import { findRecord, listEvents } from "../../src/records/store";
+import { createRecord, deleteRecord, updateRecord } from "../../src/records/record-writes";
 import { countRows, uniqueSlug } from "../helpers";
 
 const db = () => database(env.DB);
 const context = () => ({ tenantId: `ten_${uniqueSlug()}`, form: "Widget", source: "test" });
 
 describe("record store", () => {
-  it("formats ids per form: known prefixes, else 15 digits", () => {
-    expect(formatRecordId("Ticket", 42)).toBe("TKT000000000042");
-    expect(formatRecordId("User", 7)).toBe("USR000000000007");
-    expect(formatRecordId("HPD:Help Desk", 1)).toBe("000000000000001");
+  it("formats ids per form: known prefixes, else 15 digits, sequential per tenant and form", async () => {
+    const tenantId = `ten_${uniqueSlug()}`;
+    const created = async (form: string) => (await createRecord(db(), { tenantId, form, source: "test", data: { n: 1 } })).record.id;
+    expect([await created("Ticket"), await created("Ticket")]).toEqual(["TKT000000000001", "TKT000000000002"]);
+    expect(await created("User")).toBe("USR000000000001");
+    expect(await created("HPD:Help Desk")).toBe("000000000000001");
   });
 
   it("creates a record at version 1 with a create event listing every field", async () => {

@@ -2,16 +2,15 @@
  * Applies one mapped item to the record store: the hook's sync keys, tried in order, find the record on the
  * target form through `record_keys` (scope `sync:<form>:<key>`, shared by every hook of the tenant, so a record
  * created by one vendor's hook is found by another's); `create` upserts, `update` needs the record, `archive`
- * soft-deletes it. Every sync key with a value is linked to the record in the same D1 batch as the change, so a
- * record found by one key is found by its other keys next time.
+ * soft-deletes it. records/upsertByKey links every sync key with a value to the record in the same D1 batch as
+ * the change, so a record found by one key is found by its other keys next time.
  */
-import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client";
-import { recordKeys, type EventType, type StoredRecord } from "../../db/schema";
+import type { EventType, StoredRecord } from "../../db/schema";
 import type { InboundHookEvent } from "../../db/schema/inbound-hooks";
-import { createRecord, deleteRecord, updateRecord, type RecordChange, type SQLRecordId } from "../../records/store";
-import { findRecordByKey, linkRecordKey } from "../../records/record-keys";
+import type { CommitPorts } from "../../records/commit-change";
+import { findByKeys, upsertByKey, type Decision, type Found, type KeyValue } from "../../records/upsert-by-key";
 import { applyPatch, changedFields } from "../../records/diff";
 import { AppError } from "../../runtime/errors";
 import { syncKeyValues, type SyncKeyValue } from "./mapping";
@@ -40,98 +39,60 @@ export interface ItemChange {
   syncKey: SyncKeyValue;
 }
 
-interface Target {
-  present: SyncKeyValue[];
-  /** What each present key's link points to now (null: no link). */
-  links: Map<string, StoredRecord | null>;
-  record: StoredRecord | null;
-  matchedBy: SyncKeyValue;
-}
-
-async function findTarget(db: Database, context: ApplyContext, fields: RecordFields): Promise<Target> {
+/** The item's sync keys that have a value, as record keys; at least one, else the item is invalid. */
+function presentKeys(context: ApplyContext, fields: RecordFields): { present: SyncKeyValue[]; keys: KeyValue[] } {
   const present = syncKeyValues(context.syncKeys, fields);
   if (present.length === 0) {
     throw new AppError("VALIDATION_FAILED", `None of the sync keys (${context.syncKeys.join(", ")}) has a value in the mapped fields`, [
       { path: "syncKeys", message: "no sync key has a value" },
     ]);
   }
-  const links = new Map<string, StoredRecord | null>();
-  for (const key of present) {
-    const found = await findRecordByKey(db, { tenantId: context.tenantId, scope: syncKeyScope(context.form, key.name), key: key.value });
-    links.set(key.name, found && found.form === context.form ? found : null);
-  }
-  const candidates = present.map((key) => ({ key, record: links.get(key.name) ?? null })).filter((entry) => entry.record !== null);
-  // A live record wins over an archived one found by an earlier key.
-  const chosen = candidates.find((entry) => entry.record!.deletedAt === null) ?? candidates[0];
-  return { present, links, record: chosen?.record ?? null, matchedBy: chosen?.key ?? present[0]! };
+  return { present, keys: present.map((key) => ({ scope: syncKeyScope(context.form, key.name), key: key.value })) };
 }
 
 /** True when an update must find its record: the pre-check that keeps a batch from failing half-way. */
 export async function recordExists(db: Database, context: ApplyContext, fields: RecordFields): Promise<boolean> {
-  const target = await findTarget(db, context, fields);
-  return context.event === "archive" ? target.record !== null : target.record?.deletedAt === null;
+  const { record } = await findByKeys(db, context.tenantId, context.form, presentKeys(context, fields).keys);
+  return context.event === "archive" ? record !== null : record?.deletedAt === null;
 }
 
-function linkStatements(db: Database, context: ApplyContext, target: Target, recordId: SQLRecordId, knownId: string | null): BatchItem<"sqlite">[] {
-  const statements: BatchItem<"sqlite">[] = [];
-  for (const key of target.present) {
-    const recordKey = { tenantId: context.tenantId, scope: syncKeyScope(context.form, key.name), key: key.value };
-    const linked = target.links.get(key.name) ?? null;
-    if (linked === null) {
-      // A plain insert: a concurrent first delivery for the same key makes this batch fail instead of duplicating.
-      statements.push(linkRecordKey(db, recordKey, context.form, recordId, context.now));
-    } else if (linked.id !== knownId) {
-      statements.push(
-        db
-          .update(recordKeys)
-          .set({ form: context.form, recordId })
-          .where(and(eq(recordKeys.tenantId, recordKey.tenantId), eq(recordKeys.scope, recordKey.scope), eq(recordKeys.key, recordKey.key))),
-      );
-    }
+/** What the hook's event means for the record the keys found. */
+async function decide(context: ApplyContext, fields: RecordFields, present: SyncKeyValue[], { record }: Found): Promise<Decision> {
+  const live = record && record.deletedAt === null ? record : null;
+  if (context.event === "archive") {
+    if (!record) throw notFound(context, present);
+    return live ? { intent: { kind: "delete", id: live.id, type: "archive" } } : { keep: record };
   }
-  return statements;
+  if (live) return { intent: { kind: "update", id: live.id, patch: await updatePatch(context, live, fields) } };
+  if (context.event === "update") throw notFound(context, present);
+  return { intent: { kind: "create", data: context.lifecycle ? await context.lifecycle("create", fields) : fields } };
 }
 
-/** Writes one item; `extra` statements (the event-id memory) join the same batch. */
+/** Writes one item; `alongside` statements (the event-id memory) join the same batch. */
 export async function applyItem(
-  db: Database,
+  ports: CommitPorts,
   context: ApplyContext,
   fields: RecordFields,
-  extra: (db: Database) => BatchItem<"sqlite">[] = () => [],
+  alongside: () => BatchItem<"sqlite">[] = () => [],
 ): Promise<ItemChange> {
-  const target = await findTarget(db, context, fields);
-  const live = target.record && target.record.deletedAt === null ? target.record : null;
-  const write = { tenantId: context.tenantId, form: context.form, source: context.source, now: context.now };
-  const statements = (knownId: string | null) => (recordId: SQLRecordId) => [
-    ...linkStatements(db, context, target, recordId, knownId),
-    ...extra(db),
-  ];
-
-  let change: RecordChange;
-  if (context.event === "archive") {
-    if (!target.record) throw notFound(context, target);
-    if (!live) change = { record: target.record, event: null };
-    else change = await deleteRecord(db, { ...write, id: live.id, type: "archive" }, statements(live.id));
-  } else if (live) {
-    change = await updateRecord(db, { ...write, id: live.id, patch: await updatePatch(context, live, fields) }, statements(live.id));
-  } else if (context.event === "update") {
-    throw notFound(context, target);
-  } else {
-    const data = context.lifecycle ? await context.lifecycle("create", fields) : fields;
-    change = await createRecord(db, { ...write, data }, statements(null));
-  }
-
-  if (change.event === null) {
-    // The store skips its batch when nothing changed; the links and the event id are still written.
-    const pending = statements(change.record.id)(sql`${change.record.id}`);
-    if (pending.length > 0) await db.batch(pending as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  }
+  const { present, keys } = presentKeys(context, fields);
+  const change = await upsertByKey(ports, {
+    tenantId: context.tenantId,
+    form: context.form,
+    source: context.source,
+    now: context.now,
+    keys,
+    decide: (found) => decide(context, fields, present, found),
+    alongside,
+    // A delivery that changes nothing still links its keys and remembers its event id.
+    linkWhenUnchanged: true,
+  });
   return {
     form: change.record.form,
     recordId: change.record.id,
     event: change.event?.type ?? null,
     eventSeq: change.event?.seq ?? null,
-    syncKey: target.matchedBy,
+    syncKey: present[change.matchedBy]!,
   };
 }
 
@@ -144,8 +105,8 @@ async function updatePatch(context: ApplyContext, current: StoredRecord, fields:
   return { ...removed, ...user };
 }
 
-const notFound = (context: ApplyContext, target: Target) =>
+const notFound = (context: ApplyContext, present: SyncKeyValue[]) =>
   new AppError(
     "RECORD_NOT_FOUND",
-    `No ${context.form} record matches the sync keys (${target.present.map((key) => `${key.name}=${key.value}`).join(", ")}) for '${context.event}'`,
+    `No ${context.form} record matches the sync keys (${present.map((key) => `${key.name}=${key.value}`).join(", ")}) for '${context.event}'`,
   );

@@ -12,21 +12,18 @@ import { newRouter, errors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { AppError } from "../../runtime/errors";
 import { secretStore } from "../../secrets/secret-store";
-import { nudgeDelivery } from "../../delivery/nudge";
-import { isUniqueViolation } from "../../records/record-keys";
 import type { InboundHook } from "../../db/schema/inbound-hooks";
 import { inboundGate } from "../rate-limit";
 import { runSyncLifecycleHooks } from "../../lifecycle/sync-hooks";
 import { USER_FORM } from "../../lifecycle/post-hooks";
-import { findHook, rememberEventId, seenEventId, type EventIdKey } from "./hook-store";
 import { presetOf } from "./hook-view";
 import type { InboundHookPreset } from "./presets";
 import { verifyHookRequest } from "./verify";
-import { compileTemplate, TemplateError, type RecordFields } from "./template";
-import { headerRecord, mapDelivery, syncKeyValues, vendorEventId } from "./mapping";
-import { applyItem, recordExists, type ApplyContext, type ItemChange } from "./apply";
-
-export const INBOUND_HOOK_SOURCE = "inbound_hook";
+import { findHook } from "./hook-store";
+import { vendorEventId } from "./mapping";
+import type { ApplyContext } from "./apply";
+import { INBOUND_HOOK_SOURCE, receiveDelivery } from "./receive-delivery";
+import { requestPorts } from "../../http/request-ports";
 
 const params = z.object({ hookId: z.string().min(1).max(64) });
 
@@ -103,68 +100,23 @@ async function verify(c: Context<AppEnv>, hook: InboundHook, preset: InboundHook
   return outcome;
 }
 
-function renderItems(hook: InboundHook, preset: InboundHookPreset, body: unknown, headers: Headers, now: number): RecordFields[] {
-  try {
-    return mapDelivery(compileTemplate(hook.template), preset, { body, headers: headerRecord(headers), now });
-  } catch (error) {
-    if (error instanceof TemplateError) throw new AppError("TEMPLATE_FAILED", error.message);
-    throw error;
-  }
-}
-
 export const inboundHookReceiveRoutes = newRouter()
   .openapi(receive, async (c) => {
     const now = Date.now();
-    const db = c.get("db");
     const { hookId } = c.req.valid("param");
     const { hook, preset } = await loadHook(c, hookId);
     const rawBody = await c.req.text();
     const verified = await verify(c, hook, preset, rawBody, now);
     const body: unknown = JSON.parse(rawBody);
-
     const eventId = verified.webhookId ?? vendorEventId(preset, c.req.raw.headers, body);
-    const eventKey: EventIdKey | null = eventId === null ? null : { tenantId: hook.tenantId, hookId: hook.id, eventId };
-    const replay = () => c.json({ hookId: hook.id, eventId, replayed: true, changes: [] }, 200, { "Idempotent-Replayed": "true" });
-    if (eventKey && (await seenEventId(db, eventKey, now))) return replay();
-
-    const items = renderItems(hook, preset, body, c.req.raw.headers, now);
-    const context: ApplyContext = {
-      tenantId: hook.tenantId,
-      form: hook.form,
-      event: hook.event,
-      syncKeys: hook.syncKeys,
-      source: `${INBOUND_HOOK_SOURCE}:${hook.id}`,
-      now,
-      // The tenant's validate/pre hooks are user hooks: they see changes to the User form only.
-      lifecycle: hook.form === USER_FORM ? async (action, user) => (await runSyncLifecycleHooks(c.env, hook.tenantId, action, user)).user : undefined,
-    };
-    // Every item is checked before the first write, so a bad item rejects the delivery without a partial change.
-    for (const fields of items) {
-      if (syncKeyValues(hook.syncKeys, fields).length === 0 || hook.event !== "create") {
-        if (!(await recordExists(db, context, fields))) {
-          throw new AppError("RECORD_NOT_FOUND", `No ${hook.form} record matches the sync keys of an item for '${hook.event}'`);
-        }
-      }
-    }
-
-    const changes: ItemChange[] = [];
-    for (const [index, fields] of items.entries()) {
-      const remember = index === items.length - 1 && eventKey ? () => [...rememberEventId(db, eventKey, now)] : () => [];
-      try {
-        changes.push(await applyItem(db, context, fields, remember));
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        // A concurrent delivery won: of the same event (answer as its replay) or of the same new sync key (retry once).
-        if (eventKey && (await seenEventId(db, eventKey, now))) return replay();
-        changes.push(await applyItem(db, context, fields, remember));
-      }
-    }
-    if (items.length === 0 && eventKey) await db.batch(rememberEventId(db, eventKey, now));
-
-    const last = changes[changes.length - 1];
+    // The tenant's validate/pre hooks are user hooks: they see changes to the User form only.
+    const lifecycle: ApplyContext["lifecycle"] =
+      hook.form === USER_FORM ? async (action, user) => (await runSyncLifecycleHooks(c.env, hook.tenantId, action, user)).user : undefined;
+    const outcome = await receiveDelivery(requestPorts(c), { hook, preset, body, headers: c.req.raw.headers, eventId, now, lifecycle });
+    if (outcome.replayed) return c.json({ hookId: hook.id, eventId, replayed: true, changes: [] }, 200, { "Idempotent-Replayed": "true" });
+    const last = outcome.changes[outcome.changes.length - 1];
     if (last) c.set("recordId", last.recordId);
-    if (changes.some((change) => change.event !== null)) c.executionCtx.waitUntil(nudgeDelivery(c.env, hook.tenantId));
-    return c.json({ hookId: hook.id, eventId, replayed: false, changes }, 200);
+    return c.json({ hookId: hook.id, eventId, replayed: false, changes: outcome.changes }, 200);
   })
   .openapi(challenge, async (c) => {
     const { hookId } = c.req.valid("param");

@@ -10,10 +10,10 @@ import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { acceptedLogRow, markLogCommitted } from "../inbound-log";
 import { inboundGate } from "../rate-limit";
-import { createRecord, findRecord, type RecordChange } from "../../records/store";
-import { isUniqueViolation } from "../../records/record-keys";
+import { findRecord } from "../../records/store";
+import { commitChange, recoverFromUniqueRace } from "../../records/commit-change";
+import { requestPorts } from "../../http/request-ports";
 import { findIdempotentRecord, idempotencyRequest, rememberIdempotencyKey } from "../idempotency";
-import { nudgeDelivery } from "../../delivery/nudge";
 import { firstComment } from "./first-comment";
 import { ticketCreatedSchema, ticketCreatedBody } from "./ticket-response";
 
@@ -67,26 +67,18 @@ export const createTicketRoutes = newRouter().openapi(createTicket, async (c) =>
 
   const replayed = await replay();
   if (replayed) return replayed;
-  let change: RecordChange;
-  try {
-    change = await createRecord(
-      db,
-      {
-        tenantId: tenant.id,
-        form: TICKET_FORM,
-        source: SOURCE,
-        data: { requester_email, title, description, status: "New", first_comment: firstComment(others), fields: others },
-      },
-      (recordId) => [acceptedLogRow(c, recordId), ...(idempotency ? rememberIdempotencyKey(db, idempotency, TICKET_FORM, recordId) : [])],
-    );
+  const create = async () => {
+    const change = await commitChange(requestPorts(c), {
+      tenantId: tenant.id,
+      form: TICKET_FORM,
+      source: SOURCE,
+      intent: { kind: "create", data: { requester_email, title, description, status: "New", first_comment: firstComment(others), fields: others } },
+      alongside: (recordId) => [acceptedLogRow(c, recordId), ...(idempotency ? rememberIdempotencyKey(db, idempotency, TICKET_FORM, recordId) : [])],
+    });
     markLogCommitted(c);
-  } catch (error) {
-    // A concurrent request with the same key won the race: answer as its replay.
-    const racedReplay = isUniqueViolation(error) ? await replay() : null;
-    if (racedReplay) return racedReplay;
-    throw error;
-  }
-  c.set("recordId", change.record.id);
-  c.executionCtx.waitUntil(nudgeDelivery(c.env, tenant.id));
-  return c.json(ticketCreatedBody(c, change), 201);
+    c.set("recordId", change.record.id);
+    return c.json(ticketCreatedBody(c, change), 201);
+  };
+  // A concurrent request with the same Idempotency-Key won the race: answer as its replay.
+  return recoverFromUniqueRace(create, replay);
 });

@@ -18,11 +18,12 @@ import type { AppEnv } from "../../http/app-env";
 import { acceptedLogRow, markLogCommitted } from "../inbound-log";
 import { inboundGate } from "../rate-limit";
 import type { StoredRecord } from "../../db/schema";
-import { createRecord, deleteRecord, updateRecord, type RecordChange } from "../../records/store";
-import { findRecordByKey, isUniqueViolation, linkRecordKey, type RecordKey } from "../../records/record-keys";
+import { commitChange, type ChangeIntent, type RecordChange } from "../../records/commit-change";
+import { findRecordByKey, type RecordKey } from "../../records/record-keys";
+import { upsertByKey } from "../../records/upsert-by-key";
+import { requestPorts } from "../../http/request-ports";
 import { applyPatch, changedFields } from "../../records/diff";
 import { recordUrl } from "../../records/record-view";
-import { nudgeDelivery } from "../../delivery/nudge";
 import { tenantPathPrefix } from "../../tenancy/tenant-url";
 import { findDestination, HR_ACTIONS, type HrAction } from "./provisioning-destinations";
 import { readHrRequest, type HrRequest } from "./hr-request";
@@ -73,7 +74,6 @@ interface Outcome {
 function render(c: Context<AppEnv>, request: HrRequest, { change, status, replayed, warnings = [] }: Outcome) {
   const { record, event } = change;
   c.set("recordId", record.id);
-  if (event) c.executionCtx.waitUntil(nudgeDelivery(c.env, c.get("tenant").id));
   const body: z.infer<typeof hrResponse> = {
     id: record.id,
     form: record.form,
@@ -93,28 +93,31 @@ function render(c: Context<AppEnv>, request: HrRequest, { change, status, replay
   return c.json(body, status, replayed ? { "Idempotent-Replayed": "true" } : {});
 }
 
+/** adduser: a new employee is created (after the tenant's hooks); a known one is a replay when identical, else a conflict. */
 async function addUser(c: Context<AppEnv>, key: RecordKey, form: string, request: HrRequest, source: string): Promise<Outcome> {
-  const db = c.get("db");
   const data = { employee_id: request.employeeId, ...request.fields };
-  const existing = async (known: StoredRecord): Promise<Outcome> => {
-    if (changedFields(known.data, data).length === 0) return { change: { record: known, event: null }, status: 201, replayed: true };
-    throw new AppError("CONFLICT", `Employee '${request.employeeId}' already exists with other data; use modifyuser to change it`);
-  };
-  const known = await findRecordByKey(db, key);
-  if (known) return existing(known);
-  const hooked = await runSyncLifecycleHooks(c.env, key.tenantId, "create", data);
-  try {
-    const change = await createRecord(db, { tenantId: key.tenantId, form, source, data: hooked.user }, (id) => [
-      acceptedLogRow(c, id),
-      linkRecordKey(db, key, form, id),
-    ]);
-    markLogCommitted(c);
-    return { change, status: 201, warnings: hooked.warnings };
-  } catch (error) {
-    const raced = isUniqueViolation(error) ? await findRecordByKey(db, key) : null;
-    if (raced) return existing(raced);
-    throw error;
-  }
+  let warnings: LifecycleWarning[] = [];
+  const change = await upsertByKey(requestPorts(c), {
+    tenantId: key.tenantId,
+    form,
+    source,
+    now: Date.now(),
+    keys: [{ scope: key.scope, key: key.key }],
+    decide: async ({ record }) => {
+      if (record) {
+        if (changedFields(record.data, data).length === 0) return { keep: record };
+        throw new AppError("CONFLICT", `Employee '${request.employeeId}' already exists with other data; use modifyuser to change it`);
+      }
+      const hooked = await runSyncLifecycleHooks(c.env, key.tenantId, "create", data);
+      warnings = hooked.warnings;
+      return { intent: { kind: "create", data: hooked.user } };
+    },
+    // A new user's batch carries this request's accepted log row (one D1 write instead of two).
+    alongside: (recordId, intent) => (intent?.kind === "create" ? [acceptedLogRow(c, recordId)] : []),
+  });
+  if (!change.event) return { change, status: 201, replayed: true };
+  markLogCommitted(c);
+  return { change, status: 201, warnings };
 }
 
 async function liveUser(c: Context<AppEnv>, key: RecordKey, employeeId: string): Promise<StoredRecord> {
@@ -122,6 +125,9 @@ async function liveUser(c: Context<AppEnv>, key: RecordKey, employeeId: string):
   if (!known) throw new AppError("NOT_FOUND", `No employee '${employeeId}' for this provisioning destination`);
   return known;
 }
+
+const commitUserChange = (c: Context<AppEnv>, known: StoredRecord, source: string, intent: ChangeIntent): Promise<RecordChange> =>
+  commitChange(requestPorts(c), { tenantId: known.tenantId, form: known.form, source, intent });
 
 async function modifyUser(c: Context<AppEnv>, key: RecordKey, request: HrRequest, source: string): Promise<Outcome> {
   const known = await liveUser(c, key, request.employeeId);
@@ -132,14 +138,14 @@ async function modifyUser(c: Context<AppEnv>, key: RecordKey, request: HrRequest
   // The tenant validates the user as it will be; what its hooks return is what gets stored.
   const hooked = await runSyncLifecycleHooks(c.env, key.tenantId, "update", after);
   const removed = Object.fromEntries(Object.keys(known.data).filter((field) => !(field in hooked.user)).map((field) => [field, null]));
-  const change = await updateRecord(c.get("db"), { tenantId: key.tenantId, form: known.form, id: known.id, source, patch: { ...removed, ...hooked.user } });
+  const change = await commitUserChange(c, known, source, { kind: "update", id: known.id, patch: { ...removed, ...hooked.user } });
   return { change, status: change.event ? 201 : 200, warnings: hooked.warnings };
 }
 
 async function deleteUser(c: Context<AppEnv>, key: RecordKey, request: HrRequest, source: string): Promise<Outcome> {
   const known = await liveUser(c, key, request.employeeId);
   if (known.deletedAt !== null) return { change: { record: known, event: null }, status: 200 };
-  return { change: await deleteRecord(c.get("db"), { tenantId: key.tenantId, form: known.form, id: known.id, source }), status: 201 };
+  return { change: await commitUserChange(c, known, source, { kind: "delete", id: known.id }), status: 201 };
 }
 
 export const hrProvisioningRoutes = newRouter().openapi(hrRoute, async (c) => {

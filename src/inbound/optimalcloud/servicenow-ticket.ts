@@ -5,17 +5,15 @@
  * updates that ticket with an `update` event listing only the changed fields.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
-import type { AppEnv } from "../../http/app-env";
 import { acceptedLogRow, markLogCommitted } from "../inbound-log";
 import { inboundGate } from "../rate-limit";
-import { createRecord, updateRecord, type RecordChange } from "../../records/store";
-import { findRecordByKey, isUniqueViolation, linkRecordKey, type RecordKey } from "../../records/record-keys";
+import { commitChange, type ChangeIntent, type RecordChange, type SQLRecordId } from "../../records/commit-change";
+import { upsertByKey, type Decision, type Found } from "../../records/upsert-by-key";
 import { changedFields } from "../../records/diff";
-import { nudgeDelivery } from "../../delivery/nudge";
+import { requestPorts } from "../../http/request-ports";
 import type { RecordData } from "../../db/schema";
 import { firstComment } from "./first-comment";
 import { serviceNowIdempotencyKey, serviceNowTicketSchema, type ServiceNowTicket } from "./servicenow-fields";
@@ -44,40 +42,26 @@ export function ticketData(ticket: ServiceNowTicket): RecordData {
   return { ...ticket, title: short_description, status: ticket.state ?? "new", first_comment: firstComment({ ...others }) };
 }
 
-async function respond(c: Context<AppEnv>, change: RecordChange, replayed: boolean) {
-  c.set("recordId", change.record.id);
-  if (change.event) c.executionCtx.waitUntil(nudgeDelivery(c.env, c.get("tenant").id));
-  return c.json(ticketCreatedBody(c, change), 201, replayed ? { "Idempotent-Replayed": "true" } : {});
+/** An incident already stored is updated with what changed, or replayed when nothing did; a new one is created. */
+function decide(data: RecordData, { record }: Found): Promise<Decision> {
+  if (!record) return Promise.resolve({ intent: { kind: "create", data } });
+  if (changedFields(record.data, { ...record.data, ...data }).length === 0) return Promise.resolve({ keep: record });
+  return Promise.resolve({ intent: { kind: "update", id: record.id, patch: data } });
 }
 
 export const serviceNowRoutes = newRouter().openapi(serviceNow, async (c) => {
   const ticket = c.req.valid("json") as ServiceNowTicket;
   const tenantId = c.get("tenant").id;
-  const db = c.get("db");
   const data = ticketData(ticket);
   const externalKey = serviceNowIdempotencyKey(ticket);
-  const recordKey: RecordKey | null = externalKey === null ? null : { tenantId, scope: KEY_SCOPE, key: externalKey };
-
-  const updateKnown = async () => {
-    const known = recordKey && (await findRecordByKey(db, recordKey));
-    if (!known) return null;
-    if (changedFields(known.data, { ...known.data, ...data }).length === 0) return respond(c, { record: known, event: null }, true);
-    return respond(c, await updateRecord(db, { tenantId, form: TICKET_FORM, id: known.id, source: SOURCE, patch: data }), false);
-  };
-
-  const updated = await updateKnown();
-  if (updated) return updated;
-  try {
-    const change = await createRecord(db, { tenantId, form: TICKET_FORM, source: SOURCE, data }, (recordId) => [
-      acceptedLogRow(c, recordId),
-      ...(recordKey ? [linkRecordKey(db, recordKey, TICKET_FORM, recordId)] : []),
-    ]);
-    markLogCommitted(c);
-    return respond(c, change, false);
-  } catch (error) {
-    // The same incident arrived twice at once: the other request created it; apply this one to it.
-    const raced = isUniqueViolation(error) ? await updateKnown() : null;
-    if (raced) return raced;
-    throw error;
-  }
+  // A new ticket's batch carries this request's accepted log row (one D1 write instead of two).
+  const logRow = (recordId: SQLRecordId, intent: ChangeIntent | null) => (intent?.kind === "create" ? [acceptedLogRow(c, recordId)] : []);
+  const write = { tenantId, form: TICKET_FORM, source: SOURCE };
+  const change: RecordChange =
+    externalKey === null
+      ? await commitChange(requestPorts(c), { ...write, intent: { kind: "create", data }, alongside: (recordId) => logRow(recordId, { kind: "create", data }) })
+      : await upsertByKey(requestPorts(c), { ...write, now: Date.now(), keys: [{ scope: KEY_SCOPE, key: externalKey }], decide: (found) => decide(data, found), alongside: logRow });
+  if (change.event?.type === "create") markLogCommitted(c);
+  c.set("recordId", change.record.id);
+  return c.json(ticketCreatedBody(c, change), 201, change.event === null ? { "Idempotent-Replayed": "true" } : {});
 });

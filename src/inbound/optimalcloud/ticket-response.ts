@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
-import type { RecordChange } from "../../records/store";
+import type { RecordChange } from "../../records/commit-change";
 import { recordUrl } from "../../records/record-view";
 import { isoTime } from "../../http/openapi-app";
 import { tenantPathPrefix } from "../../tenancy/tenant-url";

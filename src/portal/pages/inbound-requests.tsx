@@ -6,7 +6,7 @@ import { Hono, type Context } from "hono";
 import type { PortalEnv } from "../portal-env";
 import { portalPath, renderPage } from "../layout";
 import { DataTable, StatusBadge, formatTime } from "../components";
-import { INBOUND_HOOK_SOURCE } from "../../inbound/configurable/receive-routes";
+import { INBOUND_HOOK_SOURCE } from "../../inbound/configurable/receive-delivery";
 
 interface InboundRequest {
   id: string;

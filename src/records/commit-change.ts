@@ -1,0 +1,68 @@
+/**
+ * commitChange(): the one way an inbound path (vendor webhooks, configurable hooks, HR provisioning, the AR
+ * entry API) writes a record. The change, its event and every row that belongs to it (`alongside`: the
+ * request's log row, an idempotency key, a vendor event id, record-key links) commit in one D1 batch, and an
+ * update's batch commits only if the record's version still matched (record-writes.ts); then the tenant's
+ * delivery is woken through the port the caller passes, so this module never needs to know the engine.
+ */
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Database } from "../db/client";
+import type { RecordData } from "../db/schema";
+import { createRecord, deleteRecord, updateRecord, type CommittedEvent, type RecordChange, type SQLRecordId } from "./record-writes";
+import { isUniqueViolation } from "./record-keys";
+
+export type { CommittedEvent, RecordChange, SQLRecordId };
+
+export type ChangeIntent =
+  | { kind: "create"; data: RecordData; type?: "create" | "merge" }
+  | { kind: "update"; id: string; patch: RecordData; type?: "update" | "merge" }
+  | { kind: "delete"; id: string; type?: "delete" | "archive" };
+
+/** Rows that belong to a change: written in its batch, so they exist if and only if the change committed. */
+export type Alongside = (recordId: SQLRecordId) => BatchItem<"sqlite">[];
+
+export interface Change {
+  tenantId: string;
+  form: string;
+  /** Who made the change (e.g. `helpdesk.createticket`), stored on its event. */
+  source: string;
+  intent: ChangeIntent;
+  alongside?: Alongside;
+  now?: number;
+}
+
+export interface CommitPorts {
+  db: Database;
+  /** Called after a change that appended an event has committed (delivery's nudge; see c.var.wakeDelivery). */
+  wakeDelivery: (tenantId: string) => void;
+}
+
+export async function commitChange(ports: CommitPorts, change: Change): Promise<RecordChange> {
+  const context = { tenantId: change.tenantId, form: change.form, source: change.source, now: change.now };
+  const alongside = change.alongside ?? (() => []);
+  const { intent } = change;
+  const committed =
+    intent.kind === "create"
+      ? await createRecord(ports.db, { ...context, data: intent.data, type: intent.type }, alongside)
+      : intent.kind === "update"
+        ? await updateRecord(ports.db, { ...context, id: intent.id, patch: intent.patch, type: intent.type }, alongside)
+        : await deleteRecord(ports.db, { ...context, id: intent.id, type: intent.type }, alongside);
+  if (committed.event) ports.wakeDelivery(change.tenantId);
+  return committed;
+}
+
+/**
+ * Runs `attempt`; when D1 refuses it for a unique key that a concurrent request has just taken (the same
+ * idempotency key, vendor event id or record key), asks `recover` for the answer instead: typically the other
+ * request's result read back, or the change applied again on top of it. A null from `recover` lets the error stand.
+ */
+export async function recoverFromUniqueRace<T>(attempt: () => Promise<T>, recover: () => Promise<T | null>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const recovered = await recover();
+    if (recovered === null) throw error;
+    return recovered;
+  }
+}

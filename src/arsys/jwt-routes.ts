@@ -7,8 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../http/openapi-app";
 import { AppError } from "../runtime/errors";
 import { authenticate, serviceAccountPrincipal } from "../auth/authenticate";
-import { issueArJwt } from "../auth/ar-jwt";
-import { revokedTokens } from "../db/schema";
+import { issueArJwt, revokeArJwt } from "../auth/ar-jwt";
 
 const FORM_MEDIA_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
 
@@ -66,10 +65,6 @@ export const jwtRoutes = newRouter()
     if (!principal.tokenId || principal.tokenExpiresAt === undefined) {
       throw new AppError("VALIDATION_FAILED", "Logout needs the AR-JWT to invalidate: Authorization: AR-JWT <token>");
     }
-    await c
-      .get("db")
-      .insert(revokedTokens)
-      .values({ jti: principal.tokenId, tenantId: principal.tenantId, expiresAt: principal.tokenExpiresAt * 1000 })
-      .onConflictDoNothing();
+    await revokeArJwt(c.get("db"), { jti: principal.tokenId, tenantId: principal.tenantId, expiresAt: principal.tokenExpiresAt * 1000 });
     return c.body(null, 204);
   });

@@ -4,6 +4,8 @@
  * MASTER_KEY with HKDF (info = tenant id): nothing to store, no race on first use, and rotating MASTER_KEY
  * invalidates every token. Logout records the token id until the token would have expired anyway.
  */
+import type { Database } from "../db/client";
+import { revokedTokens } from "../db/schema";
 import { randomBytes, toHex } from "../runtime/crypto";
 import { signToken, verifyToken } from "./signed-token";
 
@@ -48,3 +50,8 @@ export const verifyArJwt = (
   token: string,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<ArJwtClaims | null> => verifyToken<ArJwtClaims>(masterKeyBase64, PURPOSE, tenantId, token, nowSeconds);
+
+/** Logout: the token id is refused from now until the token would have expired anyway. */
+export async function revokeArJwt(db: Database, token: { jti: string; tenantId: string; expiresAt: number }): Promise<void> {
+  await db.insert(revokedTokens).values(token).onConflictDoNothing();
+}

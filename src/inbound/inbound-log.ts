@@ -4,6 +4,8 @@
  * (acceptedLogRow: one D1 write instead of two); otherwise the middleware writes it after the response.
  */
 import { createMiddleware } from "hono/factory";
+import { and, between, desc, eq, lt, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import type { AppEnv } from "../http/app-env";
 import { AppError } from "../runtime/errors";
 import { inboundRequests } from "../db/schema";
@@ -72,3 +74,32 @@ export const logInbound = (source: string) =>
       }),
     );
   });
+
+/** `4xx` → 400..499, `404` → 404..404. */
+function statusRange(status: string): [number, number] {
+  const low = Number(status.replace(/x/g, "0"));
+  return [low, Number(status.replace(/x/g, "9"))];
+}
+
+/** A page of the tenant's log, newest first, optionally before a time and filtered by source and status class. */
+export function listInboundRequests(
+  db: Database,
+  tenantId: string,
+  filter: { limit: number; before?: number; source?: string; status?: string },
+) {
+  return db
+    .select()
+    .from(inboundRequests)
+    .where(
+      and(
+        eq(inboundRequests.tenantId, tenantId),
+        filter.before === undefined ? undefined : lt(inboundRequests.receivedAt, filter.before),
+        filter.source === undefined ? undefined : eq(inboundRequests.source, filter.source),
+        filter.status === undefined ? undefined : between(inboundRequests.status, ...statusRange(filter.status)),
+      ),
+    )
+    // rowid breaks ties between requests logged in the same millisecond, newest first.
+    .orderBy(desc(inboundRequests.receivedAt), desc(sql`rowid`))
+    .limit(filter.limit)
+    .all();
+}

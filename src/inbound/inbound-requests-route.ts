@@ -1,9 +1,9 @@
 /** Tenant API: the inbound request log, newest first (never the Authorization header or the body). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, between, desc, eq, lt, sql } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { authenticate } from "../auth/authenticate";
-import { inboundRequests, type InboundRequest } from "../db/schema";
+import type { InboundRequest } from "../db/schema";
+import { listInboundRequests } from "./inbound-log";
 
 const inboundRequestView = z
   .object({
@@ -62,31 +62,9 @@ const listInbound = createRoute({
   },
 });
 
-/** `4xx` → 400..499, `404` → 404..404. */
-function statusRange(status: string): [number, number] {
-  const low = Number(status.replace(/x/g, "0"));
-  return [low, Number(status.replace(/x/g, "9"))];
-}
-
 export const inboundRequestRoutes = newRouter().openapi(listInbound, async (c) => {
-  const { limit, before, source, status } = c.req.valid("query");
-  const tenantId = c.get("tenant").id;
-  const rows = await c
-    .get("db")
-    .select()
-    .from(inboundRequests)
-    .where(
-      and(
-        eq(inboundRequests.tenantId, tenantId),
-        before === undefined ? undefined : lt(inboundRequests.receivedAt, before),
-        source === undefined ? undefined : eq(inboundRequests.source, source),
-        status === undefined ? undefined : between(inboundRequests.status, ...statusRange(status)),
-      ),
-    )
-    // rowid breaks ties between requests logged in the same millisecond, newest first.
-    .orderBy(desc(inboundRequests.receivedAt), desc(sql`rowid`))
-    .limit(limit)
-    .all();
+  const query = c.req.valid("query");
+  const rows = await listInboundRequests(c.get("db"), c.get("tenant").id, query);
   const last = rows[rows.length - 1];
-  return c.json({ items: rows.map(toView), nextBefore: rows.length === limit && last ? last.receivedAt : null }, 200);
+  return c.json({ items: rows.map(toView), nextBefore: rows.length === query.limit && last ? last.receivedAt : null }, 200);
 });

@@ -4,12 +4,10 @@
  * "save & test", which POSTs `{}` to `{baseUrl}/test` with the Bearer token and reports what came back.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
 import { authenticate } from "../auth/authenticate";
 import { AppError } from "../runtime/errors";
-import type { AppEnv } from "../http/app-env";
 import { lifecycleHookNames, type LifecycleHooks } from "../db/schema";
 import { MASKED_SECRET } from "../secrets/seal";
 import { checkCallbackUrl } from "../outbound/ssrf-guard";

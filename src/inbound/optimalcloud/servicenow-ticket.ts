@@ -4,7 +4,7 @@
  * the incident: the same sys_id (else number) again is a 201 replay of the same ticket, and a changed body
  * updates that ticket with an `update` event listing only the changed fields.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";

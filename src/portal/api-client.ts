@@ -8,7 +8,9 @@ import type { ExecutionContext } from "hono";
 import type { Bindings } from "../runtime/env";
 import type { Principal } from "../auth/principal";
 import { actAs } from "../auth/internal-principal";
-import type { Dispatch } from "./portal-env";
+
+/** How the portal reaches the app it is mounted in (app.fetch), without importing it. */
+export type Dispatch = (request: Request, env: Bindings, ctx: ExecutionContext) => Response | Promise<Response>;
 
 export interface ApiError {
   code: string;

@@ -1,7 +1,5 @@
 /** The Hono environment of portal routes: the app's, plus the signed-in session and its API client. */
 import type { AppEnv, AppVariables } from "../http/app-env";
-import type { ExecutionContext } from "hono";
-import type { Bindings } from "../runtime/env";
 import type { SessionClaims } from "./session";
 import type { PortalApi } from "./api-client";
 
@@ -17,6 +15,3 @@ export interface PortalEnv {
   Bindings: AppEnv["Bindings"];
   Variables: PortalVariables;
 }
-
-/** How the portal reaches the app it is mounted in (app.fetch), without importing it. */
-export type Dispatch = (request: Request, env: Bindings, ctx: ExecutionContext) => Response | Promise<Response>;

@@ -5,7 +5,8 @@
  */
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { PortalEnv, Dispatch } from "./portal-env";
+import type { PortalEnv } from "./portal-env";
+import type { Dispatch } from "./api-client";
 import { resolveTenant } from "../tenancy/resolve-tenant";
 import { toAppError } from "../runtime/errors";
 import { PORTAL_CSS, PORTAL_JS } from "./assets";

@@ -6,10 +6,10 @@
 import { createMiddleware } from "hono/factory";
 import { getCookie, setCookie } from "hono/cookie";
 import type { Context } from "hono";
-import type { PortalEnv, Dispatch } from "./portal-env";
+import type { PortalEnv } from "./portal-env";
 import { CSRF_FIELD, crossOrigin, csrfMatches } from "./csrf";
 import { SESSION_COOKIE, SESSION_TTL_SECONDS, issueSession, liveSessionPrincipal, needsRenewal, verifySessionToken } from "./session";
-import { portalApiClient } from "./api-client";
+import { portalApiClient, type Dispatch } from "./api-client";
 import { portalPath } from "./layout";
 import { cookieOptions } from "./sign-in";
 

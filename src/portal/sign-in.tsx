@@ -4,6 +4,7 @@
  * rate limiter per tenant, so the form is no faster a way to guess passwords than the API.
  */
 import { Hono, type Context } from "hono";
+import type { Child } from "hono/jsx";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
 import { eq } from "drizzle-orm";
@@ -35,6 +36,29 @@ function safeNext(c: Context<PortalEnv>, next: unknown): string {
   return next;
 }
 
+/** One way to sign in: its own form (CSRF token, where to go next), its fields, and a button naming the method. */
+function SignInForm(props: {
+  action: string;
+  csrf: string;
+  next: string;
+  method: "api_key" | "service_account";
+  legend: string;
+  button: string;
+  children: Child;
+}) {
+  return (
+    <form method="post" action={props.action}>
+      <CsrfField token={props.csrf} />
+      <input type="hidden" name="next" value={props.next} />
+      <fieldset>
+        <legend>{props.legend}</legend>
+        {props.children}
+        <button type="submit" class="primary" name="method" value={props.method}>{props.button}</button>
+      </fieldset>
+    </form>
+  );
+}
+
 function SignInPage(props: { c: Context<PortalEnv>; csrf: string; next: string; error?: string | undefined; notice?: string | undefined }) {
   const { c } = props;
   const tenant = c.get("tenant");
@@ -45,34 +69,22 @@ function SignInPage(props: { c: Context<PortalEnv>; csrf: string; next: string; 
         <h1>Sign in to {tenant.name}</h1>
         <p class="hint">Tenant <code>{tenant.slug}</code>. Use an API key or a service account that has the <code>api</code> scope.</p>
         <Flash notice={props.notice} error={props.error} />
-        <form method="post" action={action}>
-          <CsrfField token={props.csrf} />
-          <input type="hidden" name="next" value={props.next} />
-          <fieldset>
-            <legend>API key</legend>
-            <div>
-              <label for="api_key">API key</label>
-              <input id="api_key" name="api_key" type="password" autocomplete="off" placeholder="hg_…" />
-            </div>
-            <button type="submit" class="primary" name="method" value="api_key">Sign in with API key</button>
-          </fieldset>
-        </form>
-        <form method="post" action={action}>
-          <CsrfField token={props.csrf} />
-          <input type="hidden" name="next" value={props.next} />
-          <fieldset>
-            <legend>Service account</legend>
-            <div>
-              <label for="email">Email</label>
-              <input id="email" name="email" type="email" autocomplete="username" />
-            </div>
-            <div>
-              <label for="password">Password</label>
-              <input id="password" name="password" type="password" autocomplete="current-password" />
-            </div>
-            <button type="submit" class="primary" name="method" value="service_account">Sign in with service account</button>
-          </fieldset>
-        </form>
+        <SignInForm action={action} csrf={props.csrf} next={props.next} method="api_key" legend="API key" button="Sign in with API key">
+          <div>
+            <label for="api_key">API key</label>
+            <input id="api_key" name="api_key" type="password" autocomplete="off" placeholder="hg_…" />
+          </div>
+        </SignInForm>
+        <SignInForm action={action} csrf={props.csrf} next={props.next} method="service_account" legend="Service account" button="Sign in with service account">
+          <div>
+            <label for="email">Email</label>
+            <input id="email" name="email" type="email" autocomplete="username" />
+          </div>
+          <div>
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" />
+          </div>
+        </SignInForm>
       </main>
     </Document>
   );

@@ -6,7 +6,7 @@ import { Hono, type Context } from "hono";
 import type { PortalEnv } from "../portal-env";
 import type { ApiError } from "../api-client";
 import { CsrfField, portalPath, redirectWith, renderPage } from "../layout";
-import { ActionButton, CopyField, ErrorDetails, formatTime } from "../components";
+import { ActionButton, CopyField, FormError, formatTime } from "../components";
 import { provisioningTypes } from "../../db/schema";
 
 const PATH = "/api/v1/provisioning-destinations";
@@ -79,12 +79,7 @@ function DestinationsBody(props: { c: Context<PortalEnv>; destinations: Destinat
         <p role="alert" class="flash error">{destinations.message} ({destinations.code})</p>
       )}
       <h2>New destination</h2>
-      {props.error ? (
-        <div role="alert" class="flash error">
-          <p>{props.error.message} ({props.error.code})</p>
-          <ErrorDetails details={props.error.details} />
-        </div>
-      ) : null}
+      <FormError error={props.error} />
       <form method="post" action={portalPath(c, "/destinations")} class="stack">
         <CsrfField token={c.get("session").csrf} />
         <div>

@@ -8,7 +8,8 @@ import type { PortalEnv } from "../portal-env";
 import type { ApiError } from "../api-client";
 import { redirectWith, renderPage, portalPath } from "../layout";
 import { formFromHook, formFromPreset, formFromRequest, hookInput, parseSampleBody, prettyJson, type HookForm, type HookView, type PresetView } from "./inbound-hooks/form";
-import { FormError, HookBody, HookList, NewHookBody, type DryRunResult, type HookPageState, type Preview } from "./inbound-hooks/views";
+import { FormError } from "../components";
+import { HookBody, HookList, NewHookBody, type DryRunResult, type HookPageState, type Preview } from "./inbound-hooks/views";
 
 const HOOKS = "/api/v1/inbound-hooks";
 const MASKED_SECRET = "********";

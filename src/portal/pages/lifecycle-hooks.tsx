@@ -7,7 +7,7 @@ import { Hono, type Context } from "hono";
 import type { PortalEnv } from "../portal-env";
 import type { ApiError } from "../api-client";
 import { CsrfField, portalPath, redirectWith, renderPage } from "../layout";
-import { ErrorDetails } from "../components";
+import { FormError } from "../components";
 import { lifecycleHookNames } from "../../db/schema";
 
 const PATH = "/api/v1/lifecycle-hooks";
@@ -118,12 +118,7 @@ function LifecycleBody(props: { c: Context<PortalEnv>; state: PageState }) {
         {state.configured ? "" : " Nothing is configured yet."}
       </p>
       {state.test ? <p class="flash notice" role="status">Lifecycle hooks saved.</p> : null}
-      {state.error ? (
-        <div role="alert" class="flash error">
-          <p>{state.error.message} ({state.error.code})</p>
-          <ErrorDetails details={state.error.details} />
-        </div>
-      ) : null}
+      <FormError error={state.error} />
       <form method="post" action={portalPath(c, "/lifecycle-hooks")} class="stack">
         <CsrfField token={c.get("session").csrf} />
         <div>

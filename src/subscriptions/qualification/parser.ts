@@ -46,21 +46,21 @@ class Parser {
   }
 
   private parseOr(): Qualification {
-    const operands = [this.parseAnd()];
-    while (this.peek().kind === "or") {
-      this.next();
-      operands.push(this.parseAnd());
-    }
-    return operands.length === 1 ? operands[0]! : { kind: "or", operands };
+    return this.parseJoined("or", () => this.parseAnd());
   }
 
   private parseAnd(): Qualification {
-    const operands = [this.parseNot()];
-    while (this.peek().kind === "and") {
+    return this.parseJoined("and", () => this.parseNot());
+  }
+
+  /** `operand (kind operand)*`: a lone operand stands for itself, several are joined under `kind`. */
+  private parseJoined(kind: "or" | "and", parseOperand: () => Qualification): Qualification {
+    const operands = [parseOperand()];
+    while (this.peek().kind === kind) {
       this.next();
-      operands.push(this.parseNot());
+      operands.push(parseOperand());
     }
-    return operands.length === 1 ? operands[0]! : { kind: "and", operands };
+    return operands.length === 1 ? operands[0]! : { kind, operands };
   }
 
   private parseNot(): Qualification {

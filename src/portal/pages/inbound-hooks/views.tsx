@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import type { PortalEnv } from "../../portal-env";
 import type { ApiError } from "../../api-client";
 import { CsrfField, portalPath } from "../../layout";
-import { ActionButton, CopyField, DataTable, ErrorDetails } from "../../components";
+import { ActionButton, CopyField, DataTable, FormError } from "../../components";
 import { AUTH_LABELS, HookFields, prettyJson, type HookForm, type HookView, type PresetView } from "./form";
 
 export interface DryRunResult {
@@ -15,16 +15,6 @@ export interface DryRunResult {
 }
 
 export type Preview = { ok: true; result: DryRunResult } | { ok: false; error: ApiError };
-
-export function FormError(props: { error: ApiError | undefined }) {
-  if (!props.error) return null;
-  return (
-    <div role="alert" class="flash error">
-      <p>{props.error.message} ({props.error.code})</p>
-      <ErrorDetails details={props.error.details} />
-    </div>
-  );
-}
 
 export function HookList(props: { c: Context<PortalEnv>; hooks: HookView[]; presets: PresetView[] }) {
   const { c, hooks } = props;

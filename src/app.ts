@@ -46,4 +46,3 @@ export function buildApp() {
 }
 
 export const app = buildApp();
-export type App = typeof app;

@@ -224,8 +224,6 @@ export const serviceNowTicketSchema = z
     return ticket;
   });
 
-export type ServiceNowTicketBody = z.input<typeof serviceNowTicketSchema>;
-
 function withoutUndefined<T extends Record<string, unknown>>(fields: T): T {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T; // same keys, fewer
 }

@@ -1,14 +1,13 @@
 /** Operator API for a tenant's service accounts (email + password, PBKDF2-hashed; the password is never returned). */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { and, asc, eq, isNull } from "drizzle-orm";
-import { newRouter, errors, isoTime, isoTimeOrNull } from "../http/openapi-app";
-import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../http/route-schemas";
-import { jsonBody } from "../http/json-body";
+import { newRouter, isoTime, isoTimeOrNull } from "../http/openapi-app";
 import { AppError } from "../runtime/errors";
 import { serviceAccounts, type ServiceAccount } from "../db/schema";
 import { newId } from "../runtime/crypto";
 import { hashPassword } from "../auth/passwords";
-import { findTenantBySlug, tenantItemParams, tenantParams } from "./tenants";
+import { findTenantBySlug } from "./tenants";
+import { tenantCollectionRoutes } from "./tenant-collection-routes";
 import { scopesSchema } from "./api-keys";
 
 const serviceAccountView = z
@@ -29,39 +28,20 @@ const toView = (account: ServiceAccount): z.infer<typeof serviceAccountView> => 
   lastUsedAt: isoTimeOrNull(account.lastUsedAt),
 });
 
-const createAccount = createRoute({
-  method: "post",
-  path: "/tenants/{slug}/service-accounts",
-  middleware: [jsonBody()] as const,
-  request: {
-    params: tenantParams,
-    body: jsonRequestBody(
-      z.object({
-        email: z.email().transform((email) => email.toLowerCase()),
-        password: z.string().min(12, "must be at least 12 characters").max(1024),
-        scopes: scopesSchema,
-      }),
-    ),
-  },
-  responses: { 201: jsonResponse(serviceAccountView, "Created"), ...errors },
+const createServiceAccountBody = z.object({
+  email: z.email().transform((email) => email.toLowerCase()),
+  password: z.string().min(12, "must be at least 12 characters").max(1024),
+  scopes: scopesSchema,
 });
 
-const listAccounts = createRoute({
-  method: "get",
-  path: "/tenants/{slug}/service-accounts",
-  request: { params: tenantParams },
-  responses: { 200: jsonResponse(itemsOf(serviceAccountView), "Active service accounts"), ...errorResponses(401, 404) },
-});
-
-const deleteAccount = createRoute({
-  method: "delete",
-  path: "/tenants/{slug}/service-accounts/{id}",
-  request: { params: tenantItemParams },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 404) },
-});
+const routes = tenantCollectionRoutes(
+  "service-accounts",
+  { body: createServiceAccountBody, created: serviceAccountView, view: serviceAccountView },
+  { created: "Created", list: "Active service accounts", deleted: "Deleted" },
+);
 
 export const serviceAccountRoutes = newRouter()
-  .openapi(createAccount, async (c) => {
+  .openapi(routes.create, async (c) => {
     const db = c.get("db");
     const tenant = await findTenantBySlug(db, c.req.valid("param").slug);
     const body = c.req.valid("json");
@@ -87,7 +67,7 @@ export const serviceAccountRoutes = newRouter()
       .returning();
     return c.json(toView(account!), 201);
   })
-  .openapi(listAccounts, async (c) => {
+  .openapi(routes.list, async (c) => {
     const db = c.get("db");
     const tenant = await findTenantBySlug(db, c.req.valid("param").slug);
     const rows = await db
@@ -98,7 +78,7 @@ export const serviceAccountRoutes = newRouter()
       .all();
     return c.json({ items: rows.map(toView) }, 200);
   })
-  .openapi(deleteAccount, async (c) => {
+  .openapi(routes.remove, async (c) => {
     const db = c.get("db");
     const { slug, id } = c.req.valid("param");
     const tenant = await findTenantBySlug(db, slug);

@@ -41,18 +41,21 @@ export async function findTenantBySlug(db: Database, slug: string): Promise<Tena
   return tenant;
 }
 
+const createTenantBody = z.object({
+  slug: z.string().regex(TENANT_SLUG_PATTERN, "must be a lowercase DNS label of 3-63 characters"),
+  name: z.string().trim().min(1).max(200),
+});
+
+const patchTenantBody = z
+  .object({ name: z.string().trim().min(1).max(200).optional(), status: z.enum(tenantStatuses).optional() })
+  .strict()
+  .refine((body) => body.name !== undefined || body.status !== undefined, "name or status is required");
+
 const createTenant = createRoute({
   method: "post",
   path: "/tenants",
   middleware: [jsonBody()] as const,
-  request: {
-    body: jsonRequestBody(
-      z.object({
-        slug: z.string().regex(TENANT_SLUG_PATTERN, "must be a lowercase DNS label of 3-63 characters"),
-        name: z.string().trim().min(1).max(200),
-      }),
-    ),
-  },
+  request: { body: jsonRequestBody(createTenantBody) },
   responses: { 201: jsonResponse(tenantView, "Created"), ...errors },
 });
 
@@ -73,15 +76,7 @@ const patchTenant = createRoute({
   method: "patch",
   path: "/tenants/{slug}",
   middleware: [jsonBody()] as const,
-  request: {
-    params: tenantParams,
-    body: jsonRequestBody(
-      z
-        .object({ name: z.string().trim().min(1).max(200).optional(), status: z.enum(tenantStatuses).optional() })
-        .strict()
-        .refine((body) => body.name !== undefined || body.status !== undefined, "name or status is required"),
-    ),
-  },
+  request: { params: tenantParams, body: jsonRequestBody(patchTenantBody) },
   responses: { 200: jsonResponse(tenantView, "Updated"), ...errors },
 });
 

@@ -1,0 +1,38 @@
+/**
+ * The operator routes of something a tenant holds several of (API keys, service accounts), at
+ * /tenants/{slug}/<collection>: create one, list them, delete one. Declared once so every collection answers
+ * with the same statuses, parameters and shapes.
+ */
+import { createRoute, type z } from "@hono/zod-openapi";
+import { errors } from "../http/openapi-app";
+import { jsonBody } from "../http/json-body";
+import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../http/route-schemas";
+import { tenantItemParams, tenantParams } from "./tenants";
+
+export function tenantCollectionRoutes<Body extends z.ZodType, Created extends z.ZodType, View extends z.ZodType>(
+  collection: string,
+  schemas: { body: Body; created: Created; view: View },
+  descriptions: { created: string; list: string; deleted: string },
+) {
+  return {
+    create: createRoute({
+      method: "post",
+      path: `/tenants/{slug}/${collection}`,
+      middleware: [jsonBody()] as const,
+      request: { params: tenantParams, body: jsonRequestBody(schemas.body) },
+      responses: { 201: jsonResponse(schemas.created, descriptions.created), ...errors },
+    }),
+    list: createRoute({
+      method: "get",
+      path: `/tenants/{slug}/${collection}`,
+      request: { params: tenantParams },
+      responses: { 200: jsonResponse(itemsOf(schemas.view), descriptions.list), ...errorResponses(401, 404) },
+    }),
+    remove: createRoute({
+      method: "delete",
+      path: `/tenants/{slug}/${collection}/{id}`,
+      request: { params: tenantItemParams },
+      responses: { 204: { description: descriptions.deleted }, ...errorResponses(401, 404) },
+    }),
+  };
+}

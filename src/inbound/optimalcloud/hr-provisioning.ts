@@ -25,7 +25,8 @@ import { requestPorts } from "../../http/request-ports";
 import { applyPatch, changedFields } from "../../records/diff";
 import { recordUrl } from "../../records/record-view";
 import { tenantPathPrefix } from "../../tenancy/tenant-url";
-import { findDestination, HR_ACTIONS, type HrAction } from "./provisioning-destinations";
+import { HR_ACTIONS, type HrAction } from "./provisioning-destinations";
+import { findDestination } from "./destination-store";
 import { readHrRequest, type HrRequest } from "./hr-request";
 import { runSyncLifecycleHooks, type LifecycleWarning } from "../../lifecycle/sync-hooks";
 

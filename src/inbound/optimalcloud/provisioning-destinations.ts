@@ -4,17 +4,14 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, asc, eq, isNull } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../../http/openapi-app";
 import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../../http/route-schemas";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
-import { AppError } from "../../runtime/errors";
 import type { AppEnv } from "../../http/app-env";
-import type { Database } from "../../db/client";
-import { provisioningDestinations, provisioningTypes, type ProvisioningDestination } from "../../db/schema";
-import { randomBytes, toHex } from "../../runtime/crypto";
+import { provisioningTypes, type ProvisioningDestination } from "../../db/schema";
 import { tenantOrigin } from "../../tenancy/tenant-url";
+import { createDestination, deleteDestination, findDestination, listDestinations } from "./destination-store";
 
 export const HR_ACTIONS = ["adduser", "modifyuser", "deleteuser"] as const;
 export type HrAction = (typeof HR_ACTIONS)[number];
@@ -48,27 +45,10 @@ function toView(c: Context<AppEnv>, destination: ProvisioningDestination): Desti
   };
 }
 
-/** A live destination of this tenant, or 404: another tenant's plugin_id is indistinguishable from none. */
-export async function findDestination(db: Database, tenantId: string, pluginId: string): Promise<ProvisioningDestination> {
-  const destination = await db
-    .select()
-    .from(provisioningDestinations)
-    .where(
-      and(
-        eq(provisioningDestinations.id, pluginId),
-        eq(provisioningDestinations.tenantId, tenantId),
-        isNull(provisioningDestinations.deletedAt),
-      ),
-    )
-    .get();
-  if (!destination) throw new AppError("NOT_FOUND", `No provisioning destination '${pluginId}'`);
-  return destination;
-}
-
 const auth = () => [authenticate({ scope: "api" })];
 const idParam = z.object({ plugin_id: z.string().min(1).max(64) });
 
-const createDestination = createRoute({
+const create = createRoute({
   method: "post",
   path: "/api/v1/provisioning-destinations",
   middleware: [...auth(), jsonBody()],
@@ -76,14 +56,14 @@ const createDestination = createRoute({
   responses: { 201: jsonResponse(destinationView, "Created"), ...errors },
 });
 
-const listDestinations = createRoute({
+const list = createRoute({
   method: "get",
   path: "/api/v1/provisioning-destinations",
   middleware: auth(),
   responses: { 200: jsonResponse(itemsOf(destinationView), "Live destinations"), ...errorResponses(401, 403) },
 });
 
-const getDestination = createRoute({
+const getOne = createRoute({
   method: "get",
   path: "/api/v1/provisioning-destinations/{plugin_id}",
   middleware: auth(),
@@ -91,7 +71,7 @@ const getDestination = createRoute({
   responses: { 200: jsonResponse(destinationView, "The destination"), ...errorResponses(401, 403, 404) },
 });
 
-const deleteDestination = createRoute({
+const remove = createRoute({
   method: "delete",
   path: "/api/v1/provisioning-destinations/{plugin_id}",
   middleware: auth(),
@@ -100,31 +80,13 @@ const deleteDestination = createRoute({
 });
 
 export const provisioningDestinationRoutes = newRouter()
-  .openapi(createDestination, async (c) => {
-    const body = c.req.valid("json");
-    const [created] = await c
-      .get("db")
-      .insert(provisioningDestinations)
-      .values({ id: toHex(randomBytes(12)), tenantId: c.get("tenant").id, name: body.name, type: body.type, createdAt: Date.now() })
-      .returning();
-    return c.json(toView(c, created!), 201);
+  .openapi(create, async (c) => c.json(toView(c, await createDestination(c.get("db"), c.get("tenant").id, c.req.valid("json"))), 201))
+  .openapi(list, async (c) => {
+    const destinations = await listDestinations(c.get("db"), c.get("tenant").id);
+    return c.json({ items: destinations.map((destination) => toView(c, destination)) }, 200);
   })
-  .openapi(listDestinations, async (c) => {
-    const rows = await c
-      .get("db")
-      .select()
-      .from(provisioningDestinations)
-      .where(and(eq(provisioningDestinations.tenantId, c.get("tenant").id), isNull(provisioningDestinations.deletedAt)))
-      .orderBy(asc(provisioningDestinations.createdAt))
-      .all();
-    return c.json({ items: rows.map((row) => toView(c, row)) }, 200);
-  })
-  .openapi(getDestination, async (c) => {
-    return c.json(toView(c, await findDestination(c.get("db"), c.get("tenant").id, c.req.valid("param").plugin_id)), 200);
-  })
-  .openapi(deleteDestination, async (c) => {
-    const db = c.get("db");
-    const destination = await findDestination(db, c.get("tenant").id, c.req.valid("param").plugin_id);
-    await db.update(provisioningDestinations).set({ deletedAt: Date.now() }).where(eq(provisioningDestinations.id, destination.id));
+  .openapi(getOne, async (c) => c.json(toView(c, await findDestination(c.get("db"), c.get("tenant").id, c.req.valid("param").plugin_id)), 200))
+  .openapi(remove, async (c) => {
+    await deleteDestination(c.get("db"), c.get("tenant").id, c.req.valid("param").plugin_id);
     return c.body(null, 204);
   });

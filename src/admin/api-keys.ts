@@ -6,7 +6,7 @@
 import { newRouter } from "../http/openapi-app";
 import { AppError } from "../runtime/errors";
 import { apiKeyView, createApiKey, createApiKeyBody, createdApiKey, listApiKeys, revokeApiKey } from "../api-keys/api-key-store";
-import { findTenantBySlug } from "./tenants";
+import { findTenantBySlug } from "../tenancy/tenant-store";
 import { tenantCollectionRoutes } from "./tenant-collection-routes";
 
 export { scopesSchema } from "../api-keys/api-key-store";

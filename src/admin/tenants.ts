@@ -1,15 +1,11 @@
 /** Operator API for tenants: create, list, read, rename and suspend/reactivate. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { desc, eq } from "drizzle-orm";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../http/route-schemas";
 import { jsonBody } from "../http/json-body";
-import { AppError } from "../runtime/errors";
-import { tenants, tenantStatuses, type Tenant } from "../db/schema";
-import type { Database } from "../db/client";
-import { newId } from "../runtime/crypto";
+import { tenantStatuses, type Tenant } from "../db/schema";
 import { TENANT_SLUG_PATTERN } from "../tenancy/tenant-slug";
-import { tenantCache } from "../tenancy/resolve-tenant";
+import { changeTenant, createTenant, findTenantBySlug, listTenants } from "../tenancy/tenant-store";
 
 const tenantView = z
   .object({
@@ -35,12 +31,6 @@ const toView = (tenant: Tenant): z.infer<typeof tenantView> => ({
 export const tenantParams = z.object({ slug: z.string() });
 export const tenantItemParams = z.object({ slug: z.string(), id: z.string() });
 
-export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant> {
-  const tenant = await db.select().from(tenants).where(eq(tenants.slug, slug)).get();
-  if (!tenant) throw new AppError("TENANT_NOT_FOUND", `Tenant '${slug}' does not exist`);
-  return tenant;
-}
-
 const createTenantBody = z.object({
   slug: z.string().regex(TENANT_SLUG_PATTERN, "must be a lowercase DNS label of 3-63 characters"),
   name: z.string().trim().min(1).max(200),
@@ -51,7 +41,7 @@ const patchTenantBody = z
   .strict()
   .refine((body) => body.name !== undefined || body.status !== undefined, "name or status is required");
 
-const createTenant = createRoute({
+const createTenantRoute = createRoute({
   method: "post",
   path: "/tenants",
   middleware: [jsonBody()] as const,
@@ -59,7 +49,7 @@ const createTenant = createRoute({
   responses: { 201: jsonResponse(tenantView, "Created"), ...errors },
 });
 
-const listTenants = createRoute({
+const listTenantsRoute = createRoute({
   method: "get",
   path: "/tenants",
   responses: { 200: jsonResponse(itemsOf(tenantView), "All tenants"), ...errorResponses(401) },
@@ -81,35 +71,7 @@ const patchTenant = createRoute({
 });
 
 export const tenantRoutes = newRouter()
-  .openapi(createTenant, async (c) => {
-    const body = c.req.valid("json");
-    const db = c.get("db");
-    const now = Date.now();
-    const inserted = await db
-      .insert(tenants)
-      .values({ id: newId("ten"), slug: body.slug, name: body.name, status: "active", createdAt: now, updatedAt: now })
-      .onConflictDoNothing()
-      .returning();
-    const tenant = inserted[0];
-    if (!tenant) throw new AppError("CONFLICT", `Tenant '${body.slug}' already exists`);
-    return c.json(toView(tenant), 201);
-  })
-  .openapi(listTenants, async (c) => {
-    const rows = await c.get("db").select().from(tenants).orderBy(desc(tenants.createdAt)).all();
-    return c.json({ items: rows.map(toView) }, 200);
-  })
-  .openapi(getTenant, async (c) => {
-    return c.json(toView(await findTenantBySlug(c.get("db"), c.req.valid("param").slug)), 200);
-  })
-  .openapi(patchTenant, async (c) => {
-    const db = c.get("db");
-    const tenant = await findTenantBySlug(db, c.req.valid("param").slug);
-    const body = c.req.valid("json");
-    const [updated] = await db
-      .update(tenants)
-      .set({ ...body, updatedAt: Date.now() })
-      .where(eq(tenants.id, tenant.id))
-      .returning();
-    tenantCache.delete(tenant.slug);
-    return c.json(toView(updated!), 200);
-  });
+  .openapi(createTenantRoute, async (c) => c.json(toView(await createTenant(c.get("db"), c.req.valid("json"))), 201))
+  .openapi(listTenantsRoute, async (c) => c.json({ items: (await listTenants(c.get("db"))).map(toView) }, 200))
+  .openapi(getTenant, async (c) => c.json(toView(await findTenantBySlug(c.get("db"), c.req.valid("param").slug)), 200))
+  .openapi(patchTenant, async (c) => c.json(toView(await changeTenant(c.get("db"), c.req.valid("param").slug, c.req.valid("json"))), 200));

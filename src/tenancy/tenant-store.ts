@@ -1,0 +1,40 @@
+/**
+ * The tenants table: create, find, list and change tenants. A change drops the tenant from this isolate's
+ * lookup cache (resolve-tenant.ts), so the new status or name applies at once here.
+ */
+import { desc, eq } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { tenants, type Tenant, type TenantStatus } from "../db/schema";
+import { AppError } from "../runtime/errors";
+import { newId } from "../runtime/crypto";
+import { tenantCache } from "./resolve-tenant";
+
+export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant> {
+  const tenant = await db.select().from(tenants).where(eq(tenants.slug, slug)).get();
+  if (!tenant) throw new AppError("TENANT_NOT_FOUND", `Tenant '${slug}' does not exist`);
+  return tenant;
+}
+
+/** A new active tenant; a slug already taken is a CONFLICT. */
+export async function createTenant(db: Database, input: { slug: string; name: string }, now = Date.now()): Promise<Tenant> {
+  const [tenant] = await db
+    .insert(tenants)
+    .values({ id: newId("ten"), slug: input.slug, name: input.name, status: "active", createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning();
+  if (!tenant) throw new AppError("CONFLICT", `Tenant '${input.slug}' already exists`);
+  return tenant;
+}
+
+export const listTenants = (db: Database): Promise<Tenant[]> => db.select().from(tenants).orderBy(desc(tenants.createdAt)).all();
+
+export async function changeTenant(db: Database, slug: string, change: { name?: string; status?: TenantStatus }): Promise<Tenant> {
+  const tenant = await findTenantBySlug(db, slug);
+  const [updated] = await db
+    .update(tenants)
+    .set({ ...change, updatedAt: Date.now() })
+    .where(eq(tenants.id, tenant.id))
+    .returning();
+  tenantCache.delete(tenant.slug);
+  return updated!;
+}

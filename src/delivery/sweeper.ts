@@ -1,6 +1,6 @@
 /**
  * The cron sweeper: nudges every tenant whose newest event is past its delivery cursor, so a lost queue
- * message or a crashed Durable Object only delays delivery (DESIGN.md invariant 1).
+ * message or a crashed Durable Object only delays delivery (docs/ARCHITECTURE.md, invariant 1).
  */
 import type { Bindings } from "../runtime/env";
 import { database } from "../db/client";

@@ -1,5 +1,5 @@
 /**
- * Sealing secrets (DESIGN.md invariant 4): AES-256-GCM under MASTER_KEY with the tenant and the secret's
+ * Sealing secrets (docs/ARCHITECTURE.md, invariant 4): AES-256-GCM under MASTER_KEY with the tenant and the secret's
  * purpose as additional authenticated data, so a sealed value copied to another tenant or purpose fails
  * to open. Format: `v1.<iv base64>.<ciphertext+tag base64>`. During a MASTER_KEY rotation a value opens with
  * the current key or, failing that, the previous one; GCM's tag tells a wrong key apart, so the format needs

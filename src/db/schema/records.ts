@@ -1,5 +1,5 @@
 /**
- * The record store (DESIGN.md "One model"): records on forms, the per-tenant id sequences that name them,
+ * The record store (docs/ARCHITECTURE.md, "The model"): records on forms, the per-tenant id sequences that name them,
  * and the events outbox every change appends to, ordered by seq.
  */
 import { sqliteTable, text, integer, primaryKey, index } from "drizzle-orm/sqlite-core";

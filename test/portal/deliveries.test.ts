@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { call, createTenant, type TestTenant } from "../helpers";
+import { createTenant } from "../helpers";
 import { createEntry, listDeliveries, settle, startReceiver, subscribe, type Receiver } from "../delivery/harness";
-import type { DeliveryView } from "../../src/delivery/delivery-view";
 import { PortalBrowser, flashOf, pageText } from "./portal-client";
 
 let receiver: Receiver | null = null;

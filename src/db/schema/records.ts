@@ -56,11 +56,17 @@ export type StoredRecord = typeof records.$inferSelect;
 export type StoredEvent = typeof events.$inferSelect;
 
 /**
- * A mirror of each TenantDelivery object's cursor, written by the object after it advances.
- * The sweeper compares it with the newest event seq to find tenants whose delivery lags.
+ * A mirror of each TenantDelivery object's cursor, written by the object after it advances, and of when its
+ * earliest open delivery is due (null: nothing to send). The sweeper compares the cursor with the newest event
+ * seq to find tenants whose delivery lags, and the due time with the clock to find tenants whose alarm was lost.
  */
-export const deliveryCursors = sqliteTable("delivery_cursors", {
-  tenantId: text("tenant_id").primaryKey(),
-  seq: integer("seq").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-});
+export const deliveryCursors = sqliteTable(
+  "delivery_cursors",
+  {
+    tenantId: text("tenant_id").primaryKey(),
+    seq: integer("seq").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    nextDueAt: integer("next_due_at"),
+  },
+  (table) => [index("delivery_cursors_next_due").on(table.nextDueAt)],
+);

@@ -2,13 +2,13 @@
  * The AR System webhook registration body (seed 003), validated with zod. Accepts the seed's variants
  * (`basic` and `BASIC`, null IMS fields under NO_AUTH, `_links`/`webhook_id` echoed back on PUT) and
  * normalises them, then maps them to the subscription's settings. The condition is checked by the
- * qualification parser, with the error position.
+ * qualification parser, with the error position. Hookgate's extension fields may be left out (AR clients do).
  */
 import { z } from "@hono/zod-openapi";
 import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadFormats } from "../db/schema";
 import { FORM_NAME_PATTERN } from "../records/record-ids";
 import { parseQualification } from "../subscriptions/qualification";
-import { retryPolicyOverrideSchema, type SubscriptionSettings } from "../subscriptions/subscription-settings";
+import { retryPolicyOverrideSchema, type SubscriptionSave } from "../subscriptions/subscription-settings";
 
 const optionalText = z.string().trim().max(2048).nullish();
 
@@ -111,10 +111,20 @@ export const webhookRegistrationSchema = z
     send_attachment_as_reference: z.boolean().default(false),
     custom_json: customJsonSchema,
     // Hookgate extensions (not in AR): payload format, stream ordering, retry schedule, dead-letter policy.
-    format: z.enum(payloadFormats).default("ar"),
-    ordering: z.enum(orderings).default("subscription"),
-    retry_policy: retryPolicyOverrideSchema.nullish(),
-    dead_letter_policy: z.enum(deadLetterPolicies).default("skip"),
+    // AR clients never send them: left out, POST gives the default and PUT keeps the stored value.
+    format: z.enum(payloadFormats).optional().openapi({ description: "Payload format. Left out: `ar` on POST, the stored value on PUT." }),
+    ordering: z.enum(orderings).optional().openapi({
+      description:
+        "One delivery stream per subscription or per record. Left out: `subscription` on POST, the stored value on PUT. " +
+        "A PUT that changes it while the webhook has open deliveries (pending, in flight, or a dead letter blocking its stream) is 409, naming `ordering`.",
+    }),
+    retry_policy: retryPolicyOverrideSchema.nullish().openapi({
+      description: "Overrides of the default retry policy. Left out: none on POST, the stored value on PUT; `null` clears the override.",
+    }),
+    dead_letter_policy: z
+      .enum(deadLetterPolicies)
+      .optional()
+      .openapi({ description: "What a dead letter does to its stream: `skip` moves on, `block` waits. Left out: `skip` on POST, the stored value on PUT." }),
   })
   .openapi("ArWebhookRegistration", {
     example: {
@@ -129,8 +139,8 @@ export const webhookRegistrationSchema = z
 
 export type WebhookRegistration = z.infer<typeof webhookRegistrationSchema>;
 
-/** Maps a registration (AR field names) to the subscription settings Hookgate stores. */
-export function subscriptionSettingsFrom(registration: WebhookRegistration): SubscriptionSettings {
+/** Maps a registration (AR field names) to the subscription settings Hookgate stores; extensions left out stay undefined. */
+export function subscriptionSettingsFrom(registration: WebhookRegistration): SubscriptionSave {
   const auth = registration.callback.authentication;
   return {
     description: registration.description ?? null,
@@ -164,7 +174,7 @@ export function subscriptionSettingsFrom(registration: WebhookRegistration): Sub
     },
     format: registration.format,
     ordering: registration.ordering,
-    retryPolicy: registration.retry_policy ?? null,
+    retryPolicy: registration.retry_policy,
     deadLetterPolicy: registration.dead_letter_policy,
   };
 }

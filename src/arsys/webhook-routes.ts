@@ -13,6 +13,7 @@ import { tenantPathPrefix } from "../tenancy/tenant-url";
 import { subscriptionSettingsFrom, webhookRegistrationSchema } from "./webhook-body";
 import { createSubscription, deleteSubscription, findSubscription, listSubscriptions, updateSubscription } from "../subscriptions/subscription-store";
 import { toWebhookPage, toWebhookView, webhookView } from "./webhook-view";
+import { openDeliveryCount } from "../delivery/open-deliveries";
 
 const BASE = "/api/arsys/v1.0/webhook";
 const auth = () => [authenticate({ scope: "api" })];
@@ -80,6 +81,9 @@ const replace = createRoute({
   path: `${BASE}/{id}`,
   middleware: [...auth(), jsonBody()],
   request: { params: idParam, body: { required: true, content: { "application/json": { schema: webhookRegistrationSchema } } } },
+  description:
+    "Replaces the webhook. Hookgate's extension fields (`format`, `ordering`, `retry_policy`, `dead_letter_policy`) left out keep their stored values. " +
+    "Changing `ordering` while deliveries are open is 409 and changes nothing.",
   responses: { 204: { description: "Updated" }, ...errors },
 });
 
@@ -110,7 +114,9 @@ export const webhookRoutes = newRouter()
   .openapi(replace, async (c) => {
     const tenantId = c.get("tenant").id;
     const settings = subscriptionSettingsFrom(c.req.valid("json"));
-    await updateSubscription(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id, settings);
+    await updateSubscription(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id, settings, {
+      openDeliveries: (subscriptionId) => openDeliveryCount(c.env, tenantId, subscriptionId),
+    });
     // Saving may enable it again (or clear a 410 disable): its held deliveries go now, not at the next event.
     c.get("wakeDelivery")(tenantId);
     return c.body(null, 204);

@@ -61,6 +61,8 @@ const SCHEMA = [
   "CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (stream_key, position) WHERE status IN ('pending', 'inflight') OR blocking = 1",
   // A stream's head in stream order, by an index seek rather than a sort of all its open work (streamHead()).
   "CREATE INDEX IF NOT EXISTS deliveries_open_order ON deliveries (stream_key, COALESCE(stream_order, position), position) WHERE status IN ('pending', 'inflight') OR blocking = 1",
+  // A subscription's open work, counted before its ordering may change (openDeliveries()).
+  "CREATE INDEX IF NOT EXISTS deliveries_open_subscription ON deliveries (subscription_id) WHERE status IN ('pending', 'inflight') OR blocking = 1",
   "CREATE TABLE IF NOT EXISTS breakers (url TEXT PRIMARY KEY, state TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ];
@@ -288,6 +290,16 @@ export class DeliveryStore {
         since.time ?? 0,
       )
       .toArray();
+  }
+
+  /** How many of a subscription's deliveries are open: pending, in flight, or a dead letter blocking its stream. */
+  openDeliveries(subscriptionId: string): number {
+    return this.sql
+      .exec<{ open: number }>(
+        "SELECT COUNT(*) AS open FROM deliveries WHERE subscription_id = ? AND (status IN ('pending', 'inflight') OR blocking = 1)",
+        subscriptionId,
+      )
+      .one().open;
   }
 
   list(filter: { subscriptionId?: string; status?: DeliveryStatus; afterPosition?: number; limit: number }): DeliveryRow[] {

@@ -124,6 +124,10 @@ export class TenantDelivery extends DurableObject<Bindings> {
     return originals.length;
   }
 
+  async openDeliveryCount(subscriptionId: string): Promise<number> {
+    return this.store.openDeliveries(subscriptionId);
+  }
+
   async streams(): Promise<StreamView[]> {
     const tenantId = this.store.tenantId();
     const newest = tenantId ? await this.controlPlane.newestEventSeq(tenantId) : 0;

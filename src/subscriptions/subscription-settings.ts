@@ -48,3 +48,26 @@ export interface SubscriptionSettings {
   retryPolicy: RetryPolicyOverride | null;
   deadLetterPolicy: DeadLetterPolicy;
 }
+
+/** The delivery options Hookgate adds to a subscription (AR's body has no such fields). */
+export type DeliveryOptions = Pick<SubscriptionSettings, "format" | "ordering" | "retryPolicy" | "deadLetterPolicy">;
+
+/** What a new subscription gets for each delivery option its body leaves out. */
+export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = { format: "ar", ordering: "subscription", retryPolicy: null, deadLetterPolicy: "skip" };
+
+/**
+ * Settings as a client sends them: a delivery option it left out is `undefined`, and takes its default on
+ * create or keeps its stored value on update. `retryPolicy: null` is sent, not left out: it clears the override.
+ */
+export type SubscriptionSave = Omit<SubscriptionSettings, keyof DeliveryOptions> & Partial<DeliveryOptions>;
+
+/** The settings of `save`, each delivery option it left out taken from `base`. */
+export function withDeliveryOptions(save: SubscriptionSave, base: DeliveryOptions): SubscriptionSettings {
+  return {
+    ...save,
+    format: save.format ?? base.format,
+    ordering: save.ordering ?? base.ordering,
+    retryPolicy: save.retryPolicy === undefined ? base.retryPolicy : save.retryPolicy,
+    deadLetterPolicy: save.deadLetterPolicy ?? base.deadLetterPolicy,
+  };
+}

@@ -12,7 +12,14 @@ import { bumpSequence, sequenceIdExpression } from "../records/sequences";
 import type { SecretStore } from "../secrets/secret-store";
 import { generateSigningSecret } from "../outbound/signing";
 import { openCallbackSecrets, sealCallbackSecrets, secretsToSeal } from "./callback-secrets";
-import type { SubscriptionSettings } from "./subscription-settings";
+import {
+  DEFAULT_DELIVERY_OPTIONS,
+  withDeliveryOptions,
+  type DeliveryOptions,
+  type RetryPolicyOverride,
+  type SubscriptionSave,
+  type SubscriptionSettings,
+} from "./subscription-settings";
 
 /** The tenant sequence the ids are drawn from (its stored name predates the word subscription). */
 const SUBSCRIPTION_SEQUENCE = "webhook";
@@ -36,7 +43,9 @@ const conflict = () =>
 
 const notFound = (id: string) => new AppError("NOT_FOUND", `No webhook '${id}'`);
 
-export async function createSubscription(db: Database, store: SecretStore, tenantId: string, settings: SubscriptionSettings): Promise<Subscription> {
+/** Creates a subscription; each delivery option `save` leaves out gets its default. */
+export async function createSubscription(db: Database, store: SecretStore, tenantId: string, save: SubscriptionSave): Promise<Subscription> {
+  const settings = withDeliveryOptions(save, DEFAULT_DELIVERY_OPTIONS);
   const secretRef = await sealCallbackSecrets(store, tenantId, secretsToSeal(settings.authType, settings.callbackSecrets, {}));
   const signingSecretRef = await store.put({ tenantId, purpose: SIGNING_PURPOSE }, generateSigningSecret());
   const now = Date.now();
@@ -76,9 +85,51 @@ export async function listSubscriptions(db: Database, tenantId: string, offset: 
   return db.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).orderBy(asc(subscriptions.id)).limit(limit).offset(offset).all();
 }
 
-/** Replaces a subscription's settings. A callback secret sent masked (`********`) keeps its stored value. */
-export async function updateSubscription(db: Database, store: SecretStore, tenantId: string, id: string, settings: SubscriptionSettings): Promise<void> {
+/** What an update asks of the delivery engine, which subscriptions/ does not import. */
+export interface SubscriptionUpdatePorts {
+  /** How many of the subscription's deliveries are open: pending, in flight, or a dead letter blocking its stream. */
+  openDeliveries(subscriptionId: string): Promise<number>;
+}
+
+const storedDeliveryOptions = (subscription: Subscription): DeliveryOptions => ({
+  format: subscription.format,
+  ordering: subscription.ordering,
+  // The column holds what retryPolicyOverrideSchema accepted when it was saved; db/ cannot name that type.
+  retryPolicy: subscription.retryPolicy as RetryPolicyOverride | null,
+  deadLetterPolicy: subscription.deadLetterPolicy,
+});
+
+/**
+ * Open deliveries keep the stream keys of the ordering they were fanned out under, while new events would
+ * get keys of the new one and overtake them: the ordering changes only once none is open.
+ */
+async function refuseOrderingChangeWhileOpen(existing: Subscription, ordering: SubscriptionSettings["ordering"], ports: SubscriptionUpdatePorts): Promise<void> {
+  if (ordering === existing.ordering) return;
+  const open = await ports.openDeliveries(existing.id);
+  if (open === 0) return;
+  throw new AppError("CONFLICT", "ordering cannot change while deliveries are open", [
+    {
+      path: "ordering",
+      message: `stays '${existing.ordering}' while ${open} deliveries are open (pending, in flight, or a dead letter blocking its stream); change it once they are delivered or skipped`,
+    },
+  ]);
+}
+
+/**
+ * Replaces a subscription's settings. A callback secret sent masked (`********`) keeps its stored value, and
+ * so does each delivery option `save` leaves out. A change of ordering while deliveries are open is a CONFLICT.
+ */
+export async function updateSubscription(
+  db: Database,
+  store: SecretStore,
+  tenantId: string,
+  id: string,
+  save: SubscriptionSave,
+  ports: SubscriptionUpdatePorts,
+): Promise<void> {
   const existing = await findSubscription(db, tenantId, id);
+  const settings = withDeliveryOptions(save, storedDeliveryOptions(existing));
+  await refuseOrderingChangeWhileOpen(existing, settings.ordering, ports);
   const stored = await openCallbackSecrets(store, existing);
   const secretRef = await sealCallbackSecrets(store, tenantId, secretsToSeal(settings.authType, settings.callbackSecrets, stored));
   try {

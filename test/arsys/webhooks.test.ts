@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { BASE_DOMAIN, call, createApiKey, createTenant, type TestTenant } from "../helpers";
+import { createEntry, deliveryStub, listDeliveries, startReceiver, subscribe, type Receiver } from "../delivery/harness";
 
 const BASE = "/api/arsys/v1.0/webhook";
 
@@ -201,6 +202,100 @@ describe("AR webhook registration API", () => {
     const update = await call(tenant.slug, `${BASE}/${other.id}`, { key: tenant.key, method: "PUT", json: SEED_BASIC });
     expect(update.status).toBe(409);
     expect((await read(tenant, other.id)).entry_events).toEqual(["create"]);
+  });
+
+  describe("Hookgate extension fields (format, ordering, retry_policy, dead_letter_policy)", () => {
+    const EXTENDED = {
+      ...SEED_BASIC,
+      format: "thin",
+      ordering: "record",
+      retry_policy: { retryDelaysMs: [1000, 2000], maxAttempts: 3 },
+      dead_letter_policy: "block",
+    };
+    const extensions = (webhook: Record<string, unknown>) => ({
+      format: webhook.format,
+      ordering: webhook.ordering,
+      retry_policy: webhook.retry_policy,
+      dead_letter_policy: webhook.dead_letter_policy,
+    });
+
+    it("a POST without them gets the defaults", async () => {
+      const tenant = await createTenant("ar");
+      const { id } = await register(tenant);
+      expect(extensions(await read(tenant, id))).toEqual({ format: "ar", ordering: "subscription", retry_policy: null, dead_letter_policy: "skip" });
+    });
+
+    it("a PUT from an AR client that leaves them out keeps their stored values", async () => {
+      const tenant = await createTenant("ar");
+      const { id } = await register(tenant, EXTENDED);
+      const put = await call(tenant.slug, `${BASE}/${id}`, { key: tenant.key, method: "PUT", json: { ...SEED_BASIC, description: "AR client edit" } });
+      expect(put.status).toBe(204);
+      const webhook = await read(tenant, id);
+      expect(webhook.description).toBe("AR client edit");
+      expect(extensions(webhook)).toEqual(extensions(EXTENDED));
+    });
+
+    it("a PUT that sends them replaces them; retry_policy: null clears the override", async () => {
+      const tenant = await createTenant("ar");
+      const { id } = await register(tenant, EXTENDED);
+      const json = { ...SEED_BASIC, format: "ar", ordering: "subscription", retry_policy: null, dead_letter_policy: "skip" };
+      expect((await call(tenant.slug, `${BASE}/${id}`, { key: tenant.key, method: "PUT", json })).status).toBe(204);
+      expect(extensions(await read(tenant, id))).toEqual({ format: "ar", ordering: "subscription", retry_policy: null, dead_letter_policy: "skip" });
+    });
+  });
+
+  describe("changing ordering while deliveries are open", () => {
+    let receiver: Receiver | null = null;
+    afterEach(() => receiver?.restore());
+
+    /** Registers a webhook on Widget through the harness, reads it back as a PUT body, and commits one event. */
+    async function withOneDelivery(options: { deadLetterPolicy: "skip" | "block"; retryDelaysMs: number[]; maxAttempts: number }) {
+      receiver = startReceiver(() => new Response("down", { status: 500 }));
+      const tenant = await createTenant("ar-order");
+      const id = await subscribe(tenant, { url: receiver.url, ordering: "subscription", ...options });
+      await createEntry(tenant, { n: 1 });
+      await deliveryStub(tenant.id).pump(tenant.id);
+      const { webhook_id: _id, _links, ...body } = await read(tenant, id);
+      return { tenant, id, body };
+    }
+
+    const put = (tenant: TestTenant, id: string, json: unknown) => call(tenant.slug, `${BASE}/${id}`, { key: tenant.key, method: "PUT", json });
+
+    async function expectOrderingConflict(response: Response): Promise<void> {
+      expect(response.status).toBe(409);
+      const [message] = await response.json<ArMessage[]>();
+      expect(message).toMatchObject({ messageType: "ERROR", messageNumber: 382 });
+      expect(message!.messageAppendedText).toMatch(/\bordering\b/);
+    }
+
+    it("is 409 naming ordering while a delivery is pending a retry, and changes nothing; other edits still save", async () => {
+      const { tenant, id, body } = await withOneDelivery({ deadLetterPolicy: "skip", retryDelaysMs: [60_000], maxAttempts: 3 });
+      expect((await listDeliveries(tenant)).map((delivery) => delivery.status)).toEqual(["pending"]);
+      await expectOrderingConflict(await put(tenant, id, { ...body, ordering: "record", description: "changed" }));
+      expect(await read(tenant, id)).toMatchObject({ ordering: "subscription", description: null });
+      expect((await put(tenant, id, { ...body, description: "kept ordering" })).status).toBe(204);
+      const { ordering: _ordering, ...withoutOrdering } = body;
+      expect((await put(tenant, id, { ...withoutOrdering, description: "no ordering sent" })).status).toBe(204);
+      expect(await read(tenant, id)).toMatchObject({ ordering: "subscription", description: "no ordering sent" });
+    });
+
+    it("is 409 while a dead letter blocks the stream; once it is skipped the change saves", async () => {
+      const { tenant, id, body } = await withOneDelivery({ deadLetterPolicy: "block", retryDelaysMs: [1], maxAttempts: 1 });
+      const [dead] = await listDeliveries(tenant);
+      expect(dead).toMatchObject({ status: "blocked" });
+      await expectOrderingConflict(await put(tenant, id, { ...body, ordering: "record" }));
+      expect((await read(tenant, id)).ordering).toBe("subscription");
+      expect((await call(tenant.slug, `/api/v1/deliveries/${dead!.id}/skip`, { key: tenant.key, method: "POST" })).status).toBe(200);
+      expect((await put(tenant, id, { ...body, ordering: "record" })).status).toBe(204);
+      expect((await read(tenant, id)).ordering).toBe("record");
+    });
+
+    it("with no open deliveries the change saves at once", async () => {
+      const tenant = await createTenant("ar-order");
+      const { id } = await register(tenant);
+      expect((await put(tenant, id, { ...SEED_BASIC, ordering: "record" })).status).toBe(204);
+      expect((await read(tenant, id)).ordering).toBe("record");
+    });
   });
 
   describe("validation: 400 naming the field, AR error array, nothing stored", () => {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { secretStore } from "../../src/secrets/secret-store";
 import { call, createTenant, type TestTenant } from "../helpers";
-import { startReceiver, subscribe, type Receiver } from "../delivery/harness";
+import { createEntry, deliveryStub, startReceiver, subscribe, type Receiver } from "../delivery/harness";
 import { PortalBrowser, pageText } from "./portal-client";
 
 let receiver: Receiver | null = null;
@@ -108,6 +108,23 @@ describe("portal: subscriptions", () => {
     expect(invalid.status).toBe(400);
     expect(invalid.html).toContain("https://receiver.example/v3");
     expect((await webhook(tenant, id)).body).toMatchObject({ description: "Renamed", callback: { url: "https://receiver.example/v2" } });
+  });
+
+  it("an edit that changes ordering while deliveries are open is refused with the API's message naming ordering; nothing changes", async () => {
+    const tenant = await createTenant("psub");
+    receiver = startReceiver(() => new Response("down", { status: 500 }));
+    const id = await subscribe(tenant, { url: receiver.url, ordering: "subscription", retryDelaysMs: [60_000], maxAttempts: 3 });
+    await createEntry(tenant, { n: 1 });
+    await deliveryStub(tenant.id).pump(tenant.id);
+    const browser = await new PortalBrowser(tenant.slug).signedIn(tenant.key);
+    await browser.get(`/portal/subscriptions/${id}`);
+    const edit = { ...validForm(receiver.url), form_name: "Widget", condition: "", auth_type: "NO_AUTH", auth_username: "", auth_password: "" };
+    const refused = await browser.post(`/portal/subscriptions/${id}`, { ...edit, ordering: "record", description: "Reordered" });
+    expect(refused.status).toBe(400);
+    expect(pageText(refused.html)).toMatch(/ordering cannot change while deliveries are open/);
+    expect((await webhook(tenant, id)).body).toMatchObject({ ordering: "subscription", description: null });
+    expect((await browser.post(`/portal/subscriptions/${id}`, { ...edit, ordering: "subscription", description: "Same ordering" })).status).toBe(303);
+    expect((await webhook(tenant, id)).body).toMatchObject({ ordering: "subscription", description: "Same ordering" });
   });
 
   it("creates a BEARER subscription through the form; the token is sealed, never echoed, and kept by a blank edit", async () => {

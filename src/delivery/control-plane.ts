@@ -1,12 +1,13 @@
 /**
  * The D1 port of one tenant's delivery engine: the events after its cursor (read through records/), the
- * tenant's subscriptions and lifecycle hook configuration (cached until the engine forgets them), the mirror
- * of its cursor in `delivery_cursors` (which the sweeper reads) and the attempt log in `delivery_attempts`.
+ * tenant's subscriptions, lifecycle hook configuration and status (cached until the engine forgets them), the
+ * mirror of its cursor and next due time in `delivery_cursors` (which the sweeper reads) and the attempt log.
  */
 import type { Bindings } from "../runtime/env";
 import { database, type Database } from "../db/client";
 import { deliveryAttempts, deliveryCursors, type LifecycleHooks, type StoredEvent, type Subscription } from "../db/schema";
-import { eventsAfter, newestEventSeq } from "../records/event-feed";
+import { EVENT_PAGE_BYTES, eventsAfter, newestEventSeq } from "../records/event-feed";
+import { findTenantById } from "../tenancy/tenant-store";
 import { disableSubscription, listAllSubscriptions } from "../subscriptions/subscription-store";
 import { findLifecycleConfig, lifecycleTarget } from "../lifecycle/config-store";
 import { logLine } from "../runtime/log";
@@ -17,6 +18,9 @@ export class ControlPlane {
   private subscriptionCache: Map<string, Subscription> | null = null;
   /** The tenant's lifecycle hook configuration (undefined: not loaded since the last forget) and its opened token. */
   private lifecycleCache: { config: LifecycleHooks | null; token: Promise<string | null> | null } | undefined;
+  private tenantActiveCache: boolean | undefined;
+  /** The next due time last written to D1 (undefined: none written by this instance), so an unchanged one is not written again. */
+  private savedNextDue: number | null | undefined;
   private attemptLog: AttemptLogRow[] = [];
   /** Attempt-log flushes under way; a drain waits for them before it ends, not before its next send. */
   private attemptLogFlushes: Promise<void> = Promise.resolve();
@@ -31,14 +35,19 @@ export class ControlPlane {
   forget(): void {
     this.subscriptionCache = null;
     this.lifecycleCache = undefined;
+    this.tenantActiveCache = undefined;
   }
 
   forgetSubscriptions(): void {
     this.subscriptionCache = null;
   }
 
-  eventsAfter(tenantId: string, seq: number, limit: number): Promise<StoredEvent[]> {
-    return eventsAfter(this.db, tenantId, seq, limit);
+  /**
+   * The events after `seq`: at most `limit` and at most `maxBytes` of them (at least one), so a page may be
+   * shorter than `limit` with more events behind it; only an empty page says the engine has read them all.
+   */
+  eventsAfter(tenantId: string, seq: number, limit: number, maxBytes = EVENT_PAGE_BYTES): Promise<StoredEvent[]> {
+    return eventsAfter(this.db, tenantId, seq, limit, maxBytes);
   }
 
   newestEventSeq(tenantId: string): Promise<number> {
@@ -52,6 +61,15 @@ export class ControlPlane {
       this.subscriptionCache = new Map(rows.map((row) => [row.id, row]));
     }
     return this.subscriptionCache;
+  }
+
+  /**
+   * Whether the tenant may deliver: false while it is suspended (its deliveries wait, nothing is lost). A tenant
+   * not in the tenants table counts as active: only a suspension holds delivery. Read once until forget().
+   */
+  async tenantActive(tenantId: string): Promise<boolean> {
+    this.tenantActiveCache ??= (await findTenantById(this.db, tenantId))?.status !== "suspended";
+    return this.tenantActiveCache;
   }
 
   async disable(subscription: Subscription, reason: string): Promise<void> {
@@ -86,6 +104,22 @@ export class ControlPlane {
       .insert(deliveryCursors)
       .values({ tenantId, seq: cursor, updatedAt: Date.now() })
       .onConflictDoUpdate({ target: deliveryCursors.tenantId, set: { seq: cursor, updatedAt: Date.now() } });
+  }
+
+  /**
+   * Mirrors when the engine's earliest open delivery is due (DeliveryStore.earliestDue(); null: nothing to send)
+   * into D1, where the sweeper finds tenants overdue by more than a minute: their alarm was lost. Skips the write
+   * when the value is the one this instance wrote last.
+   */
+  async saveNextDue(tenantId: string, nextDueAt: number | null): Promise<void> {
+    if (this.savedNextDue === nextDueAt) return;
+    const now = Date.now();
+    await this.db
+      .insert(deliveryCursors)
+      // A tenant with no cursor yet gets seq 0, which the sweeper reads as "no cursor": it lags until the object saves one.
+      .values({ tenantId, seq: 0, nextDueAt, updatedAt: now })
+      .onConflictDoUpdate({ target: deliveryCursors.tenantId, set: { nextDueAt, updatedAt: now } });
+    this.savedNextDue = nextDueAt;
   }
 
   /** Queues one attempt for the log; flushAttemptLogInBackground() writes what is queued. */

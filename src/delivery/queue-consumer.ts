@@ -1,6 +1,11 @@
-/** Queue consumer: dedupes the tenants nudged in a batch and pumps each tenant's TenantDelivery once. */
+/**
+ * Queue consumer: dedupes the tenants nudged in a batch and pumps each active tenant's TenantDelivery once.
+ * A suspended tenant's nudge is acked without a wake-up: the sweeper finds its lag once it is reactivated.
+ */
 import type { Bindings } from "../runtime/env";
 import type { DeliveryNudge } from "./nudge";
+import { database } from "../db/client";
+import { suspendedAmong } from "../tenancy/tenant-store";
 import { logLine } from "../runtime/log";
 
 /** Unique tenant ids of a batch, in first-seen order. Pure. */
@@ -8,9 +13,10 @@ export const tenantsInBatch = (bodies: readonly DeliveryNudge[]): string[] => [.
 
 export async function consumeDeliveryNudges(batch: MessageBatch<DeliveryNudge>, env: Bindings): Promise<void> {
   const tenants = tenantsInBatch(batch.messages.map((message) => message.body));
+  const suspended = await suspendedTenants(env, tenants);
   const failed = new Set<string>();
   await Promise.all(
-    tenants.map(async (tenantId) => {
+    tenants.filter((tenantId) => !suspended.has(tenantId)).map(async (tenantId) => {
       try {
         await env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId)).pump(tenantId);
       } catch (error) {
@@ -22,5 +28,15 @@ export async function consumeDeliveryNudges(batch: MessageBatch<DeliveryNudge>, 
   for (const message of batch.messages) {
     if (failed.has(message.body.tenant)) message.retry();
     else message.ack();
+  }
+}
+
+/** The suspended tenants among `tenants`; none when the lookup fails (a suspended tenant's engine holds its sends anyway). */
+async function suspendedTenants(env: Bindings, tenants: readonly string[]): Promise<Set<string>> {
+  try {
+    return await suspendedAmong(database(env.DB), tenants);
+  } catch (error) {
+    logLine("warn", "tenant_status_lookup_failed", { tenants: tenants.length, error: String(error) });
+    return new Set();
   }
 }

@@ -1,18 +1,43 @@
 /**
- * The cron sweeper: nudges every tenant whose newest event is past its delivery cursor, so a lost queue
- * message or a crashed Durable Object only delays delivery (docs/ARCHITECTURE.md, invariant 1).
+ * The cron sweeper: nudges every tenant whose newest event is past its delivery cursor, or whose earliest open
+ * delivery is overdue by more than a minute (its alarm was lost), so a lost queue message, a lost alarm or a
+ * crashed Durable Object only delays delivery (docs/ARCHITECTURE.md, invariant 1). Suspended tenants are left asleep.
  */
+import { and, asc, isNotNull, lt } from "drizzle-orm";
 import type { Bindings } from "../runtime/env";
 import { database } from "../db/client";
 import { deliveryCursors } from "../db/schema";
 import { tenantsPastCursor } from "../records/event-feed";
+import { suspendedAmong } from "../tenancy/tenant-store";
 
-export function laggingTenants(env: Bindings): Promise<string[]> {
-  return tenantsPastCursor(database(env.DB), { table: deliveryCursors, tenantId: deliveryCursors.tenantId, seq: deliveryCursors.seq });
+/** The most tenants one sweep nudges; the rest wait for the next sweep (each nudged tenant catches up meanwhile). */
+export const MAX_SWEPT_TENANTS = 1000;
+
+/** How late an open delivery may be before the sweeper counts its alarm as lost. */
+export const OVERDUE_AFTER_MS = 60_000;
+
+/** Up to MAX_SWEPT_TENANTS active tenants that lag behind their events or have overdue deliveries; each query is an index walk. */
+export async function laggingTenants(env: Bindings, now = Date.now()): Promise<string[]> {
+  const db = database(env.DB);
+  const [lagging, overdue] = await Promise.all([
+    tenantsPastCursor(db, { table: deliveryCursors, tenantId: deliveryCursors.tenantId, seq: deliveryCursors.seq }, MAX_SWEPT_TENANTS),
+    db
+      .select({ tenantId: deliveryCursors.tenantId })
+      .from(deliveryCursors)
+      .where(and(isNotNull(deliveryCursors.nextDueAt), lt(deliveryCursors.nextDueAt, now - OVERDUE_AFTER_MS)))
+      .orderBy(asc(deliveryCursors.nextDueAt))
+      .limit(MAX_SWEPT_TENANTS)
+      .all(),
+  ]);
+  // Alternately from each list, so neither kind of tenant crowds the other out of a full sweep.
+  const both = Array.from({ length: Math.max(lagging.length, overdue.length) }, (_, i) => [lagging[i], overdue[i]?.tenantId]);
+  const tenants = [...new Set(both.flat().filter((tenant) => tenant !== undefined))].slice(0, MAX_SWEPT_TENANTS);
+  const suspended = await suspendedAmong(db, tenants);
+  return tenants.filter((tenant) => !suspended.has(tenant));
 }
 
-export async function sweep(env: Bindings): Promise<number> {
-  const tenants = await laggingTenants(env);
+export async function sweep(env: Bindings, now = Date.now()): Promise<number> {
+  const tenants = await laggingTenants(env, now);
   // sendBatch takes at most 100 messages.
   for (let start = 0; start < tenants.length; start += 100) {
     await env.DELIVERY_QUEUE.sendBatch(tenants.slice(start, start + 100).map((tenant) => ({ body: { tenant } })));

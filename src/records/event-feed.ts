@@ -3,7 +3,7 @@
  * the tenants whose newest event is past a cursor their reader keeps, and event counts per time bucket.
  * Delivery, its sweeper and stats read events only through these functions; records/ stays their one owner.
  */
-import { and, asc, desc, eq, gt, gte, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "../db/client";
 import { events, type StoredEvent } from "../db/schema";
@@ -11,10 +11,28 @@ import { events, type StoredEvent } from "../db/schema";
 /** The most events one page holds, whatever the caller asks for. */
 export const MAX_EVENT_PAGE = 500;
 
-/** Up to `limit` (at most MAX_EVENT_PAGE) of the tenant's events with a seq above `afterSeq`, oldest first. */
-export function eventsAfter(db: Database, tenantId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+/** The default byte budget of a page: far below a D1 result's limit and an isolate's memory, whatever the events. */
+export const EVENT_PAGE_BYTES = 4 * 1024 * 1024;
+
+/** What an event's row costs besides its data and changed fields (ids, form, type, source, numbers), roughly. */
+const EVENT_ROW_OVERHEAD_BYTES = 256;
+
+/**
+ * Up to `limit` (at most MAX_EVENT_PAGE) of the tenant's events with a seq above `afterSeq`, oldest first, and
+ * no more than `maxBytes` of them: the sizes are read first, then only the rows that fit. The first event is
+ * always read, however large, so a page always moves and the same page never fails the same way on every retry.
+ */
+export async function eventsAfter(db: Database, tenantId: string, afterSeq: number, limit: number, maxBytes = EVENT_PAGE_BYTES): Promise<StoredEvent[]> {
   const where = and(eq(events.tenantId, tenantId), gt(events.seq, afterSeq));
-  return db.select().from(events).where(where).orderBy(asc(events.seq)).limit(Math.min(limit, MAX_EVENT_PAGE)).all();
+  const size = sql<number>`length(CAST(${events.data} AS BLOB)) + length(CAST(${events.changedFields} AS BLOB))`;
+  const sizes = await db.select({ seq: events.seq, size }).from(events).where(where).orderBy(asc(events.seq)).limit(Math.min(limit, MAX_EVENT_PAGE)).all();
+  let fitting = 0;
+  for (let bytes = 0; fitting < sizes.length; fitting++) {
+    bytes += sizes[fitting]!.size + EVENT_ROW_OVERHEAD_BYTES;
+    if (bytes > maxBytes && fitting > 0) break;
+  }
+  if (fitting === 0) return [];
+  return db.select().from(events).where(and(where, lte(events.seq, sizes[fitting - 1]!.seq))).orderBy(asc(events.seq)).all();
 }
 
 /** The seq of the tenant's newest event; 0 when it has none. */
@@ -30,13 +48,23 @@ export interface TenantCursorTable {
   seq: SQLiteColumn;
 }
 
-/** The tenants whose newest event is past their cursor in `cursors`, or who have no cursor there at all. */
-export async function tenantsPastCursor(db: Database, cursors: TenantCursorTable): Promise<string[]> {
+/**
+ * Up to `limit` tenants whose newest event is past their cursor in `cursors`, or who have no cursor there at all.
+ * The tenants with events are walked one index seek each (events_tenant_seq), and so is each one's newest seq:
+ * the cost grows with the number of tenants, never with the number of events.
+ */
+export async function tenantsPastCursor(db: Database, cursors: TenantCursorTable, limit: number): Promise<string[]> {
   const rows = await db.all<{ tenant_id: string }>(sql`
-    SELECT e.tenant_id AS tenant_id
-    FROM (SELECT ${events.tenantId} AS tenant_id, MAX(${events.seq}) AS newest FROM ${events} GROUP BY ${events.tenantId}) e
-    LEFT JOIN ${cursors.table} ON ${cursors.tenantId} = e.tenant_id
-    WHERE ${cursors.seq} IS NULL OR ${cursors.seq} < e.newest`);
+    WITH RECURSIVE tenant(id) AS (
+      SELECT MIN(tenant_id) FROM ${events}
+      UNION ALL
+      SELECT (SELECT MIN(tenant_id) FROM ${events} WHERE tenant_id > tenant.id) FROM tenant WHERE tenant.id IS NOT NULL
+    )
+    SELECT tenant.id AS tenant_id FROM tenant
+    LEFT JOIN ${cursors.table} ON ${cursors.tenantId} = tenant.id
+    WHERE tenant.id IS NOT NULL
+      AND (${cursors.seq} IS NULL OR ${cursors.seq} < (SELECT MAX(seq) FROM ${events} WHERE tenant_id = tenant.id))
+    LIMIT ${limit}`);
   return rows.map((row) => row.tenant_id);
 }
 

@@ -2,7 +2,7 @@
  * The tenants table: create, find, list and change tenants. A change drops the tenant from this isolate's
  * lookup cache (resolve-tenant.ts), so the new status or name applies at once here.
  */
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { tenants, type Tenant, type TenantStatus } from "../db/schema";
 import { AppError } from "../runtime/errors";
@@ -13,6 +13,27 @@ export async function findTenantBySlug(db: Database, slug: string): Promise<Tena
   const tenant = await db.select().from(tenants).where(eq(tenants.slug, slug)).get();
   if (!tenant) throw new AppError("TENANT_NOT_FOUND", `Tenant '${slug}' does not exist`);
   return tenant;
+}
+
+export const findTenantById = async (db: Database, id: string): Promise<Tenant | null> =>
+  (await db.select().from(tenants).where(eq(tenants.id, id)).get()) ?? null;
+
+/** The suspended tenants among `ids`: primary-key lookups, in one round trip however many ids. */
+export async function suspendedAmong(db: Database, ids: readonly string[]): Promise<Set<string>> {
+  // D1 binds at most 100 parameters per statement.
+  const queries = chunk(ids, 99).map((part) =>
+    db.select({ id: tenants.id }).from(tenants).where(and(inArray(tenants.id, part), eq(tenants.status, "suspended"))),
+  );
+  const [first, ...rest] = queries;
+  if (!first) return new Set();
+  const results = await db.batch([first, ...rest]);
+  return new Set(results.flat().map((row) => row.id));
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
 }
 
 /** A new active tenant; a slug already taken is a CONFLICT. */

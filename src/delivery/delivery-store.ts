@@ -4,6 +4,7 @@
  * A delivery's `position` orders it within its stream; only the head of a stream is ever sent.
  */
 import type { PlannedDelivery } from "./fan-out";
+import { runtimeTimers, type Timers } from "./time";
 
 export const deliveryStatuses = ["pending", "inflight", "delivered", "dead", "skipped"] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
@@ -93,7 +94,7 @@ export class DeliveryStore {
   private held: HeldWrite[] = [];
   /** Where in `held` a delivery's held in-flight mark is, so its held outcome can take its place (one UPDATE, not two). */
   private readonly heldMarks = new Map<string, number>();
-  private heldTimer: ReturnType<typeof setTimeout> | undefined;
+  private heldTimer: unknown;
 
   /**
    * Held writes are group commit: each storage commit costs about as much as a fast callback's whole
@@ -104,6 +105,7 @@ export class DeliveryStore {
   constructor(
     private readonly storage: SqlStorage,
     private readonly limits: HeldWriteLimits = { maxHeld: 64, maxHeldMs: 20 },
+    private readonly timers: Timers = runtimeTimers,
   ) {
     for (const statement of SCHEMA) storage.exec(statement);
     // Objects created before deliveries had a url column get it (NULL: send to the subscription's callback).
@@ -124,7 +126,7 @@ export class DeliveryStore {
 
   /** Runs the held writes now, in the order they were made. */
   flushHeld(): void {
-    if (this.heldTimer !== undefined) clearTimeout(this.heldTimer);
+    if (this.heldTimer !== undefined) this.timers.clear(this.heldTimer);
     this.heldTimer = undefined;
     const writes = this.held;
     if (writes.length === 0) return;
@@ -140,7 +142,7 @@ export class DeliveryStore {
     }
     this.held.push({ query, bindings });
     if (this.held.length >= this.limits.maxHeld) this.flushHeld();
-    else this.heldTimer ??= setTimeout(() => this.flushHeld(), this.limits.maxHeldMs);
+    else this.heldTimer ??= this.timers.set(() => this.flushHeld(), this.limits.maxHeldMs);
   }
 
   /** The tenant this object serves, remembered so an alarm knows it without a request. */
@@ -227,12 +229,16 @@ export class DeliveryStore {
     return this.sql.exec<DeliveryRow>("SELECT * FROM deliveries WHERE id = ?", id).toArray()[0] ?? null;
   }
 
-  markInflight(id: string, now: number, timing: WriteTiming = "now"): void {
+  /**
+   * Marks a send under way. `retryAt` is when it goes again if its outcome is never recorded (the object dies
+   * during the send): a send that kills the object backs off like any other failure instead of looping.
+   */
+  markInflight(id: string, now: number, retryAt: number, timing: WriteTiming = "now"): void {
     if (timing === "held") this.heldMarks.set(id, this.held.length);
-    this.write(timing, "UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ? WHERE id = ?", now, id);
+    this.write(timing, "UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?", retryAt, now, id);
   }
 
-  /** After a crash nothing is really in flight: those sends had an unknown outcome and go again. */
+  /** After a crash nothing is really in flight: those sends had an unknown outcome and go again at their retry time. */
   resetInflight(): number {
     return this.sql.exec("UPDATE deliveries SET status = 'pending' WHERE status = 'inflight'").rowsWritten;
   }

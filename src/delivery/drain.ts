@@ -6,7 +6,6 @@
  */
 import type { Subscription } from "../db/schema";
 import { recordInstanceId } from "../records/record-instance-id";
-import { logLine } from "../runtime/log";
 import type { AttemptRecord } from "../outbound/attempt";
 import { LIFECYCLE_SUBSCRIPTION_ID, planLifecycleDeliveries } from "../lifecycle/post-hooks";
 import { planFanOut, type PlannedDelivery } from "./fan-out";
@@ -14,8 +13,7 @@ import type { DeliveryRow, DeliveryStore } from "./delivery-store";
 import { planSends, DEFAULT_CONCURRENCY } from "./stream-scheduler";
 import { recordFailure, recordSend, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
 import { decideAfterAttempt, DEFAULT_RETRY_POLICY, resolveRetryPolicy, type AttemptDecision, type RetryPolicy, type RetryPolicyOverride } from "./retry-policy";
-import type { ControlPlane } from "./control-plane";
-import type { DeliveryAttempts } from "./delivery-attempts";
+import type { EnginePorts } from "./engine-ports";
 import { StreamHeads } from "./stream-heads";
 
 const EVENT_PAGE = 100;
@@ -27,11 +25,27 @@ const ATTEMPT_LOG_FLUSH = 25;
  */
 export const SENDS_PER_DRAIN = 500;
 
-/** What the drain uses of its Durable Object. Store and budget are read on every use: the object may change them. */
+/**
+ * How long a drain may run without a wake-up behind it: set at its start when no earlier alarm is, so a
+ * drain that dies (an exception, a failed D1 read, a reset object) is always followed by another.
+ */
+export const WATCHDOG_MS = 30_000;
+/** After a drain or a fan-out failed: the alarm tries again this soon. */
+export const FAILURE_RETRY_MS = 5_000;
+
+/** What the drain uses of its engine. Store and budget are read on every use: the engine may change them. */
 export interface DrainHost {
-  storage: DurableObjectStorage;
+  ports: EnginePorts;
   store(): DeliveryStore;
   sendsPerDrain(): number;
+}
+
+/** What an attempt of a delivery is judged by. */
+interface AttemptTarget {
+  policy: RetryPolicy;
+  blockOnDead: boolean;
+  url: string;
+  tenantId: string;
 }
 
 export class Drain {
@@ -46,15 +60,32 @@ export class Drain {
   /** Sends in flight in this instance, by delivery id. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private draining: Promise<void> | null = null;
+  /**
+   * Set when a wake-up joins the drain under way: work may have appeared since it last looked (a fan-out, a
+   * replay, a skip), so it looks again before it writes its alarm and ends.
+   */
+  private dirty = false;
 
-  constructor(
-    private readonly host: DrainHost,
-    private readonly controlPlane: ControlPlane,
-    private readonly attempts: DeliveryAttempts,
-  ) {}
+  constructor(private readonly host: DrainHost) {}
 
   private get store(): DeliveryStore {
     return this.host.store();
+  }
+
+  private get ports(): EnginePorts {
+    return this.host.ports;
+  }
+
+  private get controlPlane() {
+    return this.ports.controlPlane;
+  }
+
+  private get attempts() {
+    return this.ports.attempts;
+  }
+
+  private now(): number {
+    return this.ports.clock.now();
   }
 
   /** Fans out every event past the cursor; returns how many events it read. */
@@ -72,8 +103,8 @@ export class Drain {
         const instanceId = await recordInstanceId(tenantId, event.form, event.recordId);
         planned.push(...planFanOut(event, active, instanceId), ...planLifecycleDeliveries(event, lifecycle));
       }
-      const now = Date.now();
-      this.host.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, now));
+      const now = this.now();
+      this.ports.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, now));
       this.heads.noteAppended(planned);
       read += page.length;
       if (page.length < EVENT_PAGE) break;
@@ -82,12 +113,36 @@ export class Drain {
     return read;
   }
 
-  /** Single flight: concurrent wake-ups join the drain already running. */
+  /** Single flight: concurrent wake-ups join the drain already running, which then looks again before it ends. */
   run(): Promise<void> {
-    this.draining ??= this.drainUntilIdle().finally(() => {
+    if (this.draining) {
+      this.dirty = true;
+      return this.draining;
+    }
+    this.dirty = false;
+    this.draining = this.drainGuarded().finally(() => {
       this.draining = null;
     });
     return this.draining;
+  }
+
+  /**
+   * A drain behind a watchdog: before its first read, an alarm is set no later than WATCHDOG_MS from now; if
+   * it fails, the alarm is set to try again soon. Either way no open delivery is left without a wake-up.
+   */
+  private async drainGuarded(): Promise<void> {
+    if (!this.store.tenantId()) return;
+    const alarm = this.ports.storage.alarm;
+    const watchdog = this.now() + WATCHDOG_MS;
+    const current = await alarm.get();
+    if (current === null || current > watchdog) await alarm.set(watchdog);
+    try {
+      await this.drainUntilIdle();
+    } catch (error) {
+      this.ports.log("error", "delivery_drain_failed", { tenantId: this.store.tenantId(), error: String(error) });
+      await alarm.set(this.now() + FAILURE_RETRY_MS);
+      throw error;
+    }
   }
 
   private async drainUntilIdle(): Promise<void> {
@@ -99,7 +154,7 @@ export class Drain {
     let started = 0;
     for (;;) {
       const subscriptionsById = await this.controlPlane.subscriptions(tenantId);
-      const now = Date.now();
+      const now = this.now();
       const heads = this.heads.current(this.store);
       const breakers = new Map<string, CircuitBreaker>();
       const candidates = heads
@@ -124,23 +179,35 @@ export class Drain {
         });
       const plan = planSends(candidates, { now, concurrency: DEFAULT_CONCURRENCY, breakers });
       const sends = plan.send.slice(0, Math.max(0, this.host.sendsPerDrain() - started));
-      for (const pick of sends) this.start(pick.row, subscriptionsById.get(pick.row.subscription_id) ?? null, now);
+      for (const pick of sends) this.start(pick.row, subscriptionsById.get(pick.row.subscription_id) ?? null, now, tenantId);
       started += sends.length;
       if (this.inFlight.size === 0) {
         this.store.flushHeld();
         this.cautious = false;
         this.controlPlane.flushAttemptLogInBackground();
         await this.controlPlane.attemptLogFlushed();
+        // A wake-up joined while the log was written: its work is not in this plan, so plan again.
+        if (this.takeDirty()) continue;
         // Work left that is due now, past this drain's budget: the alarm runs it in an invocation of its own.
-        const wakeAt = sends.length < plan.send.length ? Date.now() : plan.wakeAt;
-        if (wakeAt === null) await this.host.storage.deleteAlarm();
-        else await this.host.storage.setAlarm(wakeAt);
+        const wakeAt = sends.length < plan.send.length ? this.now() : plan.wakeAt;
+        if (wakeAt === null) await this.ports.storage.alarm.delete();
+        else await this.ports.storage.alarm.set(wakeAt);
+        // The same after the alarm write; from here to the end nothing awaits, so no wake-up can slip in.
+        if (this.takeDirty()) continue;
         return;
       }
       await Promise.race(this.inFlight.values());
       // The log goes to D1 while sends go on; the drain waits for it only before it ends.
       if (this.controlPlane.queuedAttempts >= ATTEMPT_LOG_FLUSH) this.controlPlane.flushAttemptLogInBackground();
     }
+  }
+
+  /** True once per join: clears the flag and the heads view, which the joined work may have changed. */
+  private takeDirty(): boolean {
+    if (!this.dirty) return false;
+    this.dirty = false;
+    this.heads.invalidate();
+    return true;
   }
 
   /**
@@ -152,18 +219,55 @@ export class Drain {
     this.heads.noteFinished(id, update.status === "pending" || update.status === "inflight" || update.blocking === true);
   }
 
-  private start(delivery: DeliveryRow, subscription: Subscription | null, now: number): void {
+  /** Who judges the attempts of a delivery: its subscription, or the default policy for a lifecycle hook. */
+  private targetOf(delivery: DeliveryRow, subscription: Subscription | null, tenantId: string): AttemptTarget | null {
+    if (delivery.subscription_id === LIFECYCLE_SUBSCRIPTION_ID && delivery.url !== null) {
+      return { policy: DEFAULT_RETRY_POLICY, blockOnDead: false, url: delivery.url, tenantId };
+    }
+    if (!subscription) return null;
+    return {
+      policy: resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null),
+      blockOnDead: subscription.deadLetterPolicy === "block",
+      url: subscription.callbackUrl,
+      tenantId: subscription.tenantId,
+    };
+  }
+
+  /** Starts one send. Reads nothing from the store: a read would run the held writes (see DeliveryStore). */
+  private start(delivery: DeliveryRow, subscription: Subscription | null, now: number, tenantId: string): void {
+    const target = this.targetOf(delivery, subscription, tenantId);
+    if (target && delivery.attempts >= target.policy.maxAttempts) {
+      // Every attempt was made and the last one's outcome never came back (the object died during it).
+      const lastError = `Gave up after ${delivery.attempts} attempts: the outcome of the last one is unknown (interrupted)`;
+      this.finishDelivery(delivery.id, { status: "dead", blocking: target.blockOnDead, lastStatus: delivery.last_status, lastError, now });
+      this.heads.noteSendEnded(delivery.stream_key);
+      return;
+    }
+    const attemptNumber = delivery.attempts + 1;
+    // If this send never reports (the object dies during it), it goes again when a timeout would have sent it.
+    const ifLost = target ? decideAfterAttempt({ attempt: attemptNumber, outcome: { kind: "timeout" }, policy: target.policy, now, random: () => this.ports.random() }) : null;
+    const retryAt = ifLost?.kind === "retry" ? ifLost.at : now;
     // The first send after the held writes reach storage is marked in flight at once, and the output gate
     // holds the request until that commit: while any outcome is held, storage shows a send in flight, so an
     // instance that dies with outcomes unwritten is always followed by a cautious one.
-    this.store.markInflight(delivery.id, now, this.cautious || this.store.heldWrites === 0 ? "now" : "held");
-    this.heads.noteStarted({ ...delivery, status: "inflight", attempts: delivery.attempts + 1, updated_at: now });
-    const url = subscription?.callbackUrl ?? delivery.url;
-    if (url) this.attempts.saveBreakerIfChanged(url, (breaker) => recordSend(breaker, now));
-    const send = this.send(delivery, subscription, delivery.attempts + 1)
+    this.store.markInflight(delivery.id, now, retryAt, this.cautious || this.store.heldWrites === 0 ? "now" : "held");
+    this.heads.noteStarted({ ...delivery, status: "inflight", attempts: attemptNumber, next_attempt_at: retryAt, updated_at: now });
+    if (target) this.attempts.saveBreakerIfChanged(target.url, (breaker) => recordSend(breaker, now));
+    const send = this.send(delivery, subscription, target, attemptNumber)
       .catch((error: unknown) => {
-        logLine("error", "delivery_send_failed", { deliveryId: delivery.id, error: String(error) });
-        this.finishDelivery(delivery.id, { status: "pending", nextAttemptAt: Date.now() + 5_000, lastStatus: null, lastError: "internal error", now: Date.now() });
+        // An exception in the send path is an attempt like any other: retried by the policy, dead-lettered at its end.
+        const message = error instanceof Error ? error.message : String(error);
+        this.ports.log("error", "delivery_send_failed", { deliveryId: delivery.id, error: message });
+        if (!target) return;
+        const failed: AttemptRecord = {
+          outcome: { kind: "network_error", error: message },
+          startedAt: now,
+          durationMs: this.now() - now,
+          statusCode: null,
+          error: `Internal error: ${message}`,
+          responseExcerpt: null,
+        };
+        this.recordAttempt(delivery, attemptNumber, failed, target);
       })
       .finally(() => {
         this.inFlight.delete(delivery.id);
@@ -172,23 +276,17 @@ export class Drain {
     this.inFlight.set(delivery.id, send);
   }
 
-  private async send(delivery: DeliveryRow, subscription: Subscription | null, attemptNumber: number): Promise<void> {
-    if (delivery.subscription_id === LIFECYCLE_SUBSCRIPTION_ID && delivery.url !== null) {
-      await this.sendLifecycle({ ...delivery, url: delivery.url }, attemptNumber);
+  private async send(delivery: DeliveryRow, subscription: Subscription | null, target: AttemptTarget | null, attemptNumber: number): Promise<void> {
+    if (!target) {
+      this.finishDelivery(delivery.id, { status: "skipped", lastStatus: null, lastError: "subscription deleted", now: this.now() });
       return;
     }
     if (!subscription) {
-      this.finishDelivery(delivery.id, { status: "skipped", lastStatus: null, lastError: "subscription deleted", now: Date.now() });
+      await this.sendLifecycle({ ...delivery, url: target.url }, attemptNumber, target);
       return;
     }
-    const policy = resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null);
-    const record = await this.attempts.attemptDelivery(delivery, subscription, policy.timeoutMs);
-    const decision = this.recordAttempt(delivery, attemptNumber, record, {
-      policy,
-      blockOnDead: subscription.deadLetterPolicy === "block",
-      url: subscription.callbackUrl,
-      tenantId: subscription.tenantId,
-    });
+    const record = await this.attempts.attemptDelivery(delivery, subscription, target.policy.timeoutMs);
+    const decision = this.recordAttempt(delivery, attemptNumber, record, target);
     if (decision.kind === "disable") await this.controlPlane.disable(subscription, "The receiver answered 410 Gone");
   }
 
@@ -197,16 +295,15 @@ export class Drain {
    * tenant's current Bearer token, dead letters skipped. A hook the tenant has since disabled, or a whole
    * configuration removed, skips what is still owed.
    */
-  private async sendLifecycle(delivery: DeliveryRow & { url: string }, attemptNumber: number): Promise<void> {
-    const tenantId = this.store.tenantId()!;
-    const config = await this.controlPlane.lifecycleConfig(tenantId);
+  private async sendLifecycle(delivery: DeliveryRow & { url: string }, attemptNumber: number, target: AttemptTarget): Promise<void> {
+    const config = await this.controlPlane.lifecycleConfig(target.tenantId);
     const hook = delivery.url.slice(delivery.url.lastIndexOf("/") + 1);
     if (!config || !config.enabled.some((name) => name === hook)) {
-      this.finishDelivery(delivery.id, { status: "skipped", lastStatus: null, lastError: "lifecycle hook no longer enabled", now: Date.now() });
+      this.finishDelivery(delivery.id, { status: "skipped", lastStatus: null, lastError: "lifecycle hook no longer enabled", now: this.now() });
       return;
     }
-    const record = await this.attempts.attemptLifecycle(delivery, await this.controlPlane.lifecycleToken(tenantId), DEFAULT_RETRY_POLICY.timeoutMs);
-    this.recordAttempt(delivery, attemptNumber, record, { policy: DEFAULT_RETRY_POLICY, blockOnDead: false, url: delivery.url, tenantId });
+    const record = await this.attempts.attemptLifecycle(delivery, await this.controlPlane.lifecycleToken(target.tenantId), target.policy.timeoutMs);
+    this.recordAttempt(delivery, attemptNumber, record, target);
   }
 
   /** Applies an attempt's outcome to its delivery and the URL's breaker, and queues it for the attempt log. */
@@ -214,10 +311,10 @@ export class Drain {
     delivery: DeliveryRow,
     attemptNumber: number,
     record: AttemptRecord,
-    context: { policy: RetryPolicy; blockOnDead: boolean; url: string; tenantId: string },
+    context: AttemptTarget,
   ): AttemptDecision {
-    const now = Date.now();
-    const decision = decideAfterAttempt({ attempt: attemptNumber, outcome: record.outcome, policy: context.policy, now, random: Math.random });
+    const now = this.now();
+    const decision = decideAfterAttempt({ attempt: attemptNumber, outcome: record.outcome, policy: context.policy, now, random: () => this.ports.random() });
     const common = { lastStatus: record.statusCode, lastError: record.error, now };
     switch (decision.kind) {
       case "delivered":
@@ -236,7 +333,7 @@ export class Drain {
     this.attempts.saveBreakerIfChanged(context.url, (breaker) => (decision.kind === "delivered" ? recordSuccess() : recordFailure(breaker, now)));
     // One structured line per attempt: identifiers and outcome only, never the body, URL credentials or secrets.
     // Delivered ones are `info`, so LOG_LEVEL=warn keeps only the attempts that need a look.
-    logLine(decision.kind === "delivered" ? "info" : "warn", "delivery_attempt", {
+    this.ports.log(decision.kind === "delivered" ? "info" : "warn", "delivery_attempt", {
       tenantId: context.tenantId,
       deliveryId: delivery.id,
       subscriptionId: delivery.subscription_id,

@@ -117,7 +117,7 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     await createEntry(tenant, { n: 1 });
     // Simulate a crash between "marked in flight" and the outcome: fan out, mark in flight, drop the instance.
     await runInDurableObject(stub, async (instance: TenantDelivery, state) => {
-      await (instance as unknown as { fanOutNewEvents(tenantId: string): Promise<number> }).fanOutNewEvents(tenant.id);
+      await instance.engine.fanOutNewEvents(tenant.id);
       state.storage.sql.exec("UPDATE deliveries SET status = 'inflight', attempts = 1");
     });
     const { evictDurableObject } = await import("cloudflare:test");
@@ -152,7 +152,7 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     // Hold every outcome until the drain ends (the first send's is in flight and not yet recorded), so the
     // death certainly lands while outcomes are held.
     await runInDurableObject(stub, (instance: TenantDelivery, state) => {
-      (instance as unknown as { store: DeliveryStore }).store = new DeliveryStore(state.storage.sql, { maxHeld: 1_000, maxHeldMs: 600_000 });
+      instance.engine.store = new DeliveryStore(state.storage.sql, { maxHeld: 1_000, maxHeldMs: 600_000 });
     });
     gateOpen = true;
     // Polled from the test's own context: the receiver runs in the object's, which the crash ends.
@@ -196,7 +196,7 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     const stub = deliveryStub(tenant.id);
     // The last instance died with the first delivery in flight.
     await runInDurableObject(stub, async (instance: TenantDelivery, state) => {
-      await (instance as unknown as { fanOutNewEvents(tenantId: string): Promise<number> }).fanOutNewEvents(tenant.id);
+      await instance.engine.fanOutNewEvents(tenant.id);
       state.storage.sql.exec("UPDATE deliveries SET status = 'inflight', attempts = 1 WHERE position = (SELECT MIN(position) FROM deliveries)");
     });
     const { evictDurableObject } = await import("cloudflare:test");
@@ -228,7 +228,7 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     const stub = deliveryStub(tenant.id);
     // A budget of 3 sends per drain (SENDS_PER_DRAIN in production).
     await runInDurableObject(stub, (instance: TenantDelivery) => {
-      (instance as unknown as { sendsPerDrain: number }).sendsPerDrain = 3;
+      instance.engine.sendsPerDrain = 3;
     });
     await createEntry(tenant, { n: 1 });
     const drain = stub.pump(tenant.id);

@@ -34,7 +34,7 @@ const rawStatus = (raw: SqlStorage, id: string) =>
 describe("held writes (group commit of delivery outcomes)", () => {
   it("a held write is not in storage yet, and the store's next statement runs it first", async () => {
     const seen = await withStore("read", (store, raw) => {
-      store.markInflight("msg_1_sub1", 1, "held");
+      store.markInflight("msg_1_sub1", 1, 1, "held");
       store.finish("msg_1_sub1", { status: "delivered", lastStatus: 200, lastError: null, now: 2 }, "held");
       const before = rawStatus(raw, "msg_1_sub1");
       const held = store.heldWrites;
@@ -52,8 +52,8 @@ describe("held writes (group commit of delivery outcomes)", () => {
 
   it("an outcome whose mark already reached storage is a write of its own, and keeps the attempt counted once", async () => {
     const seen = await withStore("split", (store, raw) => {
-      store.markInflight("msg_1_sub1", 1, "held");
-      store.markInflight("msg_2_sub1", 1, "held");
+      store.markInflight("msg_1_sub1", 1, 1, "held");
+      store.markInflight("msg_2_sub1", 1, 1, "held");
       store.get("msg_1_sub1"); // runs the held marks
       store.finish("msg_1_sub1", { status: "delivered", lastStatus: 200, lastError: null, now: 2 }, "held");
       store.finish("msg_2_sub1", { status: "pending", nextAttemptAt: 50, lastStatus: 503, lastError: null, now: 2 }, "held");
@@ -102,7 +102,7 @@ describe("held writes (group commit of delivery outcomes)", () => {
 
   it("writes made at once are in storage straight away", async () => {
     const status = await withStore("now", (store, raw) => {
-      store.markInflight("msg_3_sub1", 1);
+      store.markInflight("msg_3_sub1", 1, 1);
       return rawStatus(raw, "msg_3_sub1");
     });
     expect(status).toEqual({ status: "inflight", attempts: 1 });

@@ -1,0 +1,67 @@
+/**
+ * Every effect of the delivery engine, behind small interfaces: the Durable Object (tenant-delivery.ts)
+ * implements them with its storage, its alarm and the runtime's clock; the fault simulator (sim/) with
+ * seeded fakes, so one seed replays one whole run, crashes and failures included.
+ */
+import type { AttemptRecord } from "../outbound/attempt";
+import type { LifecycleHooks, StoredEvent, Subscription } from "../db/schema";
+import type { CircuitBreaker } from "./circuit-breaker";
+import type { DeliveryRow } from "./delivery-store";
+import type { AttemptLogRow } from "./control-plane";
+import type { Clock, Timers } from "./time";
+
+/** The object's one alarm. */
+export interface Alarm {
+  get(): Promise<number | null>;
+  set(at: number): Promise<void>;
+  delete(): Promise<void>;
+}
+
+/** The object's storage as the engine uses it: SQLite, a synchronous transaction, the alarm. */
+export interface EngineStorage {
+  sql: SqlStorage;
+  transactionSync<T>(run: () => T): T;
+  alarm: Alarm;
+}
+
+/** What the engine reads from and writes to D1 (control-plane.ts in production). */
+export interface ControlPlanePort {
+  forget(): void;
+  forgetSubscriptions(): void;
+  eventsAfter(tenantId: string, seq: number, limit: number): Promise<StoredEvent[]>;
+  newestEventSeq(tenantId: string): Promise<number>;
+  subscriptions(tenantId: string): Promise<Map<string, Subscription>>;
+  disable(subscription: Subscription, reason: string): Promise<void>;
+  lifecycleConfig(tenantId: string): Promise<LifecycleHooks | null>;
+  lifecycleToken(tenantId: string): Promise<string | null>;
+  saveCursor(tenantId: string, cursor: number): Promise<void>;
+  logAttempt(row: AttemptLogRow): void;
+  readonly queuedAttempts: number;
+  flushAttemptLogInBackground(): void;
+  attemptLogFlushed(): Promise<void>;
+}
+
+/** How the engine makes attempts (delivery-attempts.ts in production: SSRF guard, credentials, breakers). */
+export interface AttemptPort {
+  useTenant(tenantId: string): void;
+  startDrain(tenantId: string): void;
+  breakerOf(url: string): CircuitBreaker;
+  saveBreakerIfChanged(url: string, transition: (breaker: CircuitBreaker) => CircuitBreaker): void;
+  attemptDelivery(delivery: Pick<DeliveryRow, "id" | "body" | "content_type">, subscription: Subscription, timeoutMs: number): Promise<AttemptRecord>;
+  attemptLifecycle(delivery: DeliveryRow & { url: string }, token: string | null, timeoutMs: number): Promise<AttemptRecord>;
+}
+
+export type LogPort = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
+
+export interface EnginePorts {
+  storage: EngineStorage;
+  controlPlane: ControlPlanePort;
+  attempts: AttemptPort;
+  clock: Clock;
+  timers: Timers;
+  /** In [0, 1), like Math.random: retry jitter. */
+  random(): number;
+  log: LogPort;
+  /** Keeps the invocation alive for work started without waiting for it (a drain kicked by an RPC). */
+  waitUntil(work: Promise<unknown>): void;
+}

@@ -64,6 +64,13 @@ const SCHEMA = [
   "CREATE INDEX IF NOT EXISTS deliveries_open_order ON deliveries (stream_key, COALESCE(stream_order, position), position) WHERE status IN ('pending', 'inflight') OR blocking = 1",
   // A subscription's open work, counted before its ordering may change (openDeliveries()).
   "CREATE INDEX IF NOT EXISTS deliveries_open_subscription ON deliveries (subscription_id) WHERE status IN ('pending', 'inflight') OR blocking = 1",
+  // Counting a delivery's replays (replay()) is a seek, not a scan per replay of a bulk replay.
+  "CREATE INDEX IF NOT EXISTS deliveries_replay_of ON deliveries (replay_of) WHERE replay_of IS NOT NULL",
+  // The delivery list filtered by subscription or by status, in position order (list()).
+  "CREATE INDEX IF NOT EXISTS deliveries_subscription ON deliveries (subscription_id, position)",
+  "CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, position)",
+  // Stream summaries (streamSummaries()) read this index in stream order, never the rows and their bodies.
+  "CREATE INDEX IF NOT EXISTS deliveries_stream_summary ON deliveries (stream_key, subscription_id, status, blocking, event_seq)",
   "CREATE TABLE IF NOT EXISTS breakers (url TEXT PRIMARY KEY, state TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ];
@@ -225,6 +232,29 @@ export class DeliveryStore {
       .toArray();
   }
 
+  /**
+   * When the earliest stream head that can be sent is due (its next_attempt_at; one in flight counts, at its
+   * retry time), or null when nothing can be sent: no open work, or every stream held behind a blocked head.
+   * Only heads count, since only heads are sent; the walk seeks one head per stream and reads no bodies.
+   */
+  earliestDue(): number | null {
+    const open = "(status IN ('pending', 'inflight') OR blocking = 1)";
+    return this.sql
+      .exec<{ due: number | null }>(
+        `WITH RECURSIVE streams(key) AS (
+           SELECT MIN(stream_key) FROM deliveries WHERE ${open}
+           UNION ALL
+           SELECT (SELECT MIN(stream_key) FROM deliveries WHERE stream_key > streams.key AND ${open}) FROM streams WHERE streams.key IS NOT NULL
+         )
+         SELECT MIN(head.next_attempt_at) AS due FROM streams
+         JOIN deliveries head ON head.position = (
+           SELECT position FROM deliveries WHERE stream_key = streams.key AND ${open}
+           ORDER BY COALESCE(stream_order, position), position LIMIT 1)
+         WHERE head.status IN ('pending', 'inflight')`,
+      )
+      .one().due;
+  }
+
   get(id: string): DeliveryRow | null {
     return this.sql.exec<DeliveryRow>("SELECT * FROM deliveries WHERE id = ?", id).toArray()[0] ?? null;
   }
@@ -263,9 +293,11 @@ export class DeliveryStore {
   /**
    * Re-sends a delivery as a new one (same event, same body, a new webhook-id): at the end of its stream, or,
    * with `inPlace`, where the original stood (replaying a blocked head must not let later events overtake it).
+   * Every replay, of the original or of one of its replays, is a replay of the original: `_r<n>` counts them.
    */
   replay(original: DeliveryRow, now: number, inPlace = false): DeliveryRow {
-    const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE replay_of = ?", original.id).one().n;
+    const lineage = original.replay_of ?? original.id;
+    const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE replay_of = ?", lineage).one().n;
     const id = deliveryId(original.event_seq, original.subscription_id, count + 1);
     this.sql.exec(
       `INSERT INTO deliveries (id, subscription_id, stream_key, event_seq, body, content_type, url, status, next_attempt_at, replay_of, stream_order, created_at, updated_at)
@@ -278,7 +310,7 @@ export class DeliveryStore {
       original.content_type,
       original.url,
       now,
-      original.id,
+      lineage,
       inPlace ? (original.stream_order ?? original.position) : null,
       now,
       now,

@@ -1,9 +1,9 @@
 /**
  * Builds the HTTP request of one delivery attempt: the rendered body, the Standard Webhooks headers
- * (`webhook-id` stable per delivery, `webhook-timestamp`, `webhook-signature` with the current and, during a
- * rotation, the previous secret), `user-agent`, and the subscription's callback authentication (BASIC, a static
- * BEARER token, or a token cached until it expires: IMS, fetched with the access key, or OAUTH2, fetched with
- * the client credentials grant). Credentials come from sealed KV secrets and never reach a log or an attempt
+ * (`webhook-id` stable per delivery, `webhook-timestamp`, `webhook-signature` with the current secret and
+ * every replaced one until its own expiry), `user-agent`, and the subscription's callback authentication
+ * (BASIC, a static BEARER token, or a token cached until it expires: IMS, fetched with the access key, or
+ * OAUTH2, fetched with the client credentials grant). Credentials come from sealed KV secrets and never reach a log or an attempt
  * record.
  */
 import { readConfig, type Bindings } from "../runtime/env";
@@ -11,6 +11,7 @@ import { checkCallbackUrl } from "../outbound/ssrf-guard";
 import type { Subscription } from "../db/schema";
 import { secretStore } from "../secrets/secret-store";
 import { openCallbackSecrets, type CallbackSecrets } from "../subscriptions/callback-secrets";
+import { liveSigningSecrets } from "../subscriptions/signing-secrets";
 import type { DeliveryRow } from "./delivery-store";
 import { signatureHeaders } from "../outbound/signing";
 import { sendOutbound, USER_AGENT } from "../outbound/transport";
@@ -61,12 +62,9 @@ export class OutboundCredentials {
     return secrets;
   }
 
-  /** The secrets to sign with: the current one, plus the previous one until its 24 h overlap ends. */
+  /** The secrets to sign with: the current one, plus every one it replaced until that one's own expiry. */
   signingSecrets(subscription: Subscription, now: number): Promise<string[]> {
-    const refs = [subscription.signingSecretRef];
-    if (subscription.previousSigningSecretRef && (subscription.previousSigningSecretExpiresAt ?? 0) > now) {
-      refs.push(subscription.previousSigningSecretRef);
-    }
+    const refs = [subscription.signingSecretRef, ...liveSigningSecrets(subscription, now).map((previous) => previous.ref)];
     const key = refs.join("\u0000");
     let secrets = this.signing.get(key);
     if (!secrets) {

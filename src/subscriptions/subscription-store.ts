@@ -151,7 +151,7 @@ export async function deleteSubscription(db: Database, store: SecretStore, tenan
     .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)))
     .returning();
   if (!deleted) throw notFound(id);
-  for (const ref of [deleted.secretRef, deleted.signingSecretRef, deleted.previousSigningSecretRef]) {
+  for (const ref of [deleted.secretRef, deleted.signingSecretRef, ...deleted.previousSigningSecrets.map((previous) => previous.ref)]) {
     if (ref) await store.delete(tenantId, ref);
   }
 }

@@ -34,6 +34,12 @@ export interface CallbackAuthSettings {
   scope?: string | null;
 }
 
+/** A signing secret replaced by a rotation: its KV reference and when it stops signing (ms since the epoch). */
+export interface PreviousSigningSecret {
+  ref: string;
+  expiresAt: number;
+}
+
 export const subscriptions = sqliteTable(
   "subscriptions",
   {
@@ -57,8 +63,11 @@ export const subscriptions = sqliteTable(
     secretRef: text("secret_ref"),
     format: text("format", { enum: payloadFormats }).notNull().default("ar"),
     ordering: text("ordering", { enum: orderings }).notNull().default("subscription"),
-    /** Standard Webhooks signing secret (sealed in KV), and the one it replaced, still signing until it expires. */
+    /** Standard Webhooks signing secret (sealed in KV). */
     signingSecretRef: text("signing_secret_ref"),
+    /** The secrets it replaced, each still signing until its own expiry (ms); expired ones go at the next rotation. */
+    previousSigningSecrets: text("previous_signing_secrets", { mode: "json" }).$type<PreviousSigningSecret[]>().notNull().default([]),
+    /** The one previous secret rows kept before migration 0007 moved it into previous_signing_secrets; no longer read or written. */
     previousSigningSecretRef: text("previous_signing_secret_ref"),
     previousSigningSecretExpiresAt: integer("previous_signing_secret_expires_at"),
     /** Per-subscription retry override ({retryDelaysMs?, maxAttempts?, timeoutMs?}); null = the default policy. */

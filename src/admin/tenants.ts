@@ -74,4 +74,10 @@ export const tenantRoutes = newRouter()
   .openapi(createTenantRoute, async (c) => c.json(toView(await createTenant(c.get("db"), c.req.valid("json"))), 201))
   .openapi(listTenantsRoute, async (c) => c.json({ items: (await listTenants(c.get("db"))).map(toView) }, 200))
   .openapi(getTenant, async (c) => c.json(toView(await findTenantBySlug(c.get("db"), c.req.valid("param").slug)), 200))
-  .openapi(patchTenant, async (c) => c.json(toView(await changeTenant(c.get("db"), c.req.valid("param").slug, c.req.valid("json"))), 200));
+  .openapi(patchTenant, async (c) => {
+    const change = c.req.valid("json");
+    const tenant = await changeTenant(c.get("db"), c.req.valid("param").slug, change);
+    // A reactivated tenant's held deliveries go out now, not at its object's next periodic look.
+    if (change.status === "active") c.get("wakeDelivery")(tenant.id);
+    return c.json(toView(tenant), 200);
+  });

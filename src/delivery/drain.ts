@@ -32,6 +32,8 @@ export const SENDS_PER_DRAIN = 500;
 export const WATCHDOG_MS = 30_000;
 /** After a drain or a fan-out failed: the alarm tries again this soon. */
 export const FAILURE_RETRY_MS = 5_000;
+/** A suspended tenant sends nothing; its object looks again this often (reactivation also wakes it at once). */
+export const SUSPENDED_RECHECK_MS = 15 * 60_000;
 
 /** What the drain uses of its engine. Store and budget are read on every use: the engine may change them. */
 export interface DrainHost {
@@ -149,6 +151,11 @@ export class Drain {
     const tenantId = this.store.tenantId();
     if (!tenantId) return;
     this.controlPlane.forget();
+    if (!(await this.controlPlane.tenantActive(tenantId))) {
+      // Suspended: every delivery waits where it is (nothing is lost) until the tenant is active again.
+      await this.ports.storage.alarm.set(this.now() + SUSPENDED_RECHECK_MS);
+      return;
+    }
     this.attempts.startDrain(tenantId);
     this.heads.invalidate();
     let started = 0;
@@ -192,6 +199,7 @@ export class Drain {
         const wakeAt = sends.length < plan.send.length ? this.now() : plan.wakeAt;
         if (wakeAt === null) await this.ports.storage.alarm.delete();
         else await this.ports.storage.alarm.set(wakeAt);
+        await this.mirrorWakeUp(tenantId, wakeAt);
         // The same after the alarm write; from here to the end nothing awaits, so no wake-up can slip in.
         if (this.takeDirty()) continue;
         return;
@@ -199,6 +207,18 @@ export class Drain {
       await Promise.race(this.inFlight.values());
       // The log goes to D1 while sends go on; the drain waits for it only before it ends.
       if (this.controlPlane.queuedAttempts >= ATTEMPT_LOG_FLUSH) this.controlPlane.flushAttemptLogInBackground();
+    }
+  }
+
+  /**
+   * Tells D1 when this object will wake next, so the sweeper can find a tenant whose alarm was lost. A failure
+   * only weakens that backstop for a while: logged, not thrown.
+   */
+  private async mirrorWakeUp(tenantId: string, wakeAt: number | null): Promise<void> {
+    try {
+      await this.controlPlane.saveNextDue(tenantId, wakeAt);
+    } catch (error) {
+      this.ports.log("warn", "delivery_wakeup_mirror_failed", { tenantId, error: String(error) });
     }
   }
 

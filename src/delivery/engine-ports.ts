@@ -35,6 +35,10 @@ export interface ControlPlanePort {
   lifecycleConfig(tenantId: string): Promise<LifecycleHooks | null>;
   lifecycleToken(tenantId: string): Promise<string | null>;
   saveCursor(tenantId: string, cursor: number): Promise<void>;
+  /** Mirrors when the object will wake next (null: it will not), for the sweeper's backstop. */
+  saveNextDue(tenantId: string, nextDueAt: number | null): Promise<void>;
+  /** False while the tenant is suspended: nothing is sent. */
+  tenantActive(tenantId: string): Promise<boolean>;
   logAttempt(row: AttemptLogRow): void;
   readonly queuedAttempts: number;
   flushAttemptLogInBackground(): void;

@@ -1,0 +1,44 @@
+/**
+ * A suspended tenant delivers nothing until it is reactivated: its deliveries wait where they are (nothing is
+ * lost, order kept), and reactivation sends them at once, with no other wake-up.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { admin, createTenant } from "../helpers";
+import { createEntry, seqOf, startReceiver, subscribe, type Receiver } from "./harness";
+
+let receiver: Receiver | undefined;
+afterEach(() => receiver?.restore());
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(condition: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await wait(5);
+  }
+}
+
+const setStatus = async (slug: string, status: "active" | "suspended") =>
+  expect((await admin(`/admin/v1/tenants/${slug}`, { method: "PATCH", json: { status } })).status).toBe(200);
+
+describe("a suspended tenant", () => {
+  it("sends nothing while suspended, and everything, in order, once reactivated", async () => {
+    receiver = startReceiver((_request, index) => new Response(index === 0 ? "try later" : "ok", { status: index === 0 ? 500 : 200 }));
+    const tenant = await createTenant("suspend");
+    await subscribe(tenant, { url: receiver.url, retryDelaysMs: [300, 300, 300] });
+    await createEntry(tenant, { n: 1 });
+    await createEntry(tenant, { n: 2 });
+    // The first attempt fails; its retry falls due while the tenant is suspended.
+    await waitFor(() => receiver!.received.length >= 1);
+    await setStatus(tenant.slug, "suspended");
+    await wait(1_000);
+    expect(receiver.received).toHaveLength(1);
+
+    await setStatus(tenant.slug, "active");
+    await waitFor(() => receiver!.received.length >= 3);
+    const [first, retried, second] = receiver.received.map(seqOf);
+    expect(retried).toBe(first);
+    expect(second).toBeGreaterThan(first!);
+  });
+});

@@ -1,11 +1,13 @@
 /**
  * Delivery test harness: an in-process receiver that records every request it gets, in order, and answers
- * as the test says; and `settle`, which pumps a tenant's TenantDelivery and runs its alarms until nothing
- * is left to do, so tests observe the engine's final state without timed sleeps.
+ * as the test says; and `settle`, which wakes a tenant's TenantDelivery once and then only watches its
+ * storage while the object's own alarms do the rest, so a lost wake-up fails the test instead of being rescued.
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { useTransport } from "../../src/outbound/transport";
 import type { DeliveryView } from "../../src/delivery/delivery-view";
+import type { EnginePorts } from "../../src/delivery/engine-ports";
+import type { TenantDelivery } from "../../src/delivery/tenant-delivery";
 import { call, type TestTenant } from "../helpers";
 
 export interface Received {
@@ -48,33 +50,62 @@ export function startReceiver(answer: Answer = () => new Response("ok", { status
 
 export const deliveryStub = (tenantId: string) => env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId));
 
-/**
- * Pumps until the tenant's deliveries have no open work left (pending or in flight), waiting for each alarm
- * time in between; bounded in rounds and time. It wakes the object with pump(), which drains exactly as
- * alarm() does, because the runtime's own alarm may fire (and clear itself) at any moment in between.
- */
-export async function settle(tenantId: string, maxRounds = 500, maxWaitMs = 5_000): Promise<void> {
-  const stub = deliveryStub(tenantId);
-  const deadline = Date.now() + maxWaitMs;
-  for (let round = 0; round < maxRounds; round++) {
-    await stub.pump(tenantId);
-    const { open, alarm } = await runInDurableObject(stub, async (_instance, state) => ({
-      // Work behind a blocked head waits for an operator, not for time: it does not count as open.
-      open: state.storage.sql
-        .exec<{ n: number }>(
-          `SELECT COUNT(*) AS n FROM deliveries d WHERE status IN ('pending', 'inflight')
-           AND NOT EXISTS (SELECT 1 FROM deliveries b WHERE b.stream_key = d.stream_key AND b.blocking = 1)`,
-        )
-        .one().n,
-      alarm: await state.storage.getAlarm(),
-    }));
-    if (open === 0) return;
-    const wait = alarm === null ? 5 : Math.max(0, alarm - Date.now());
-    if (Date.now() + wait > deadline) throw new Error(`open deliveries wait ${wait} ms, past the settle budget`);
-    await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-  throw new Error("delivery did not settle");
+/** A tenant's open work as its object's storage shows it, and the object's alarm. */
+export interface OpenWork {
+  pending: number;
+  inflight: number;
+  alarm: number | null;
 }
+
+export async function openWork(tenantId: string): Promise<OpenWork> {
+  return runInDurableObject(deliveryStub(tenantId), async (_instance, state) => {
+    // Work behind a blocked head waits for an operator, not for time: it does not count as open.
+    const counts = state.storage.sql
+      .exec<{ pending: number | null; inflight: number | null }>(
+        `SELECT SUM(status = 'pending') AS pending, SUM(status = 'inflight') AS inflight FROM deliveries d
+         WHERE status IN ('pending', 'inflight')
+         AND NOT EXISTS (SELECT 1 FROM deliveries b WHERE b.stream_key = d.stream_key AND b.blocking = 1)`,
+      )
+      .one();
+    return { pending: counts.pending ?? 0, inflight: counts.inflight ?? 0, alarm: await state.storage.getAlarm() };
+  });
+}
+
+export interface SettleOptions {
+  /** Wake the object with one pump first, as a queue nudge would (default); false: only wait. */
+  wake?: boolean;
+  /** How long the object's own alarms get to finish the work. */
+  maxWaitMs?: number;
+}
+
+const POLL_MS = 10;
+
+/**
+ * Wakes the tenant's object once (one pump, what the queue consumer does for a nudge), then only waits: it
+ * polls storage until no work is open (pending or in flight), while the runtime fires the object's alarms.
+ * It never wakes the object again, so open work that nothing wakes (a lost wake-up) ends in an error that
+ * says what was left and what the alarm was. Bounded in time (and so in polling rounds).
+ */
+export async function settle(tenantId: string, options: SettleOptions = {}): Promise<void> {
+  const maxWaitMs = options.maxWaitMs ?? 5_000;
+  if (options.wake ?? true) await deliveryStub(tenantId).pump(tenantId);
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    const work = await openWork(tenantId);
+    if (work.pending + work.inflight === 0) return;
+    if (Date.now() > deadline) {
+      const alarm = work.alarm === null ? "no alarm set (a lost wake-up)" : `the alarm set ${work.alarm - Date.now()} ms from now`;
+      throw new Error(`delivery did not settle in ${maxWaitMs} ms: ${work.pending} pending, ${work.inflight} in flight, ${alarm}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * The engine's ports, for a test that makes one effect fail (a D1 read, a send). TenantEngine keeps them
+ * private and has no seam for this; the cast names the one field read.
+ */
+export const enginePorts = (instance: TenantDelivery): EnginePorts => (instance.engine as unknown as { ports: EnginePorts }).ports;
 
 export interface RegistrationOptions {
   form?: string;

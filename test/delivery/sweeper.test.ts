@@ -1,0 +1,120 @@
+/**
+ * The sweeper and the tenant's status: a tenant whose earliest open delivery is overdue by more than a minute
+ * (its alarm was lost) is nudged by sweep() and its delivery goes out; suspended tenants are neither swept nor
+ * woken by the queue consumer, and ControlPlane.tenantActive() says so to the engine.
+ */
+import { env, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { ControlPlane } from "../../src/delivery/control-plane";
+import { DeliveryStore } from "../../src/delivery/delivery-store";
+import type { DeliveryNudge } from "../../src/delivery/nudge";
+import { consumeDeliveryNudges } from "../../src/delivery/queue-consumer";
+import { laggingTenants, OVERDUE_AFTER_MS, sweep } from "../../src/delivery/sweeper";
+import { database } from "../../src/db/client";
+import { createRecord } from "../../src/records/record-writes";
+import { admin, createTenant, type TestTenant } from "../helpers";
+import { createEntry, deliveryStub, startReceiver, subscribe, type Receiver } from "./harness";
+
+let receiver: Receiver | null = null;
+afterEach(() => receiver?.restore());
+
+/** An env whose delivery queue records the nudges sent to it instead of delivering them. */
+function recordingEnv(sent: DeliveryNudge[]) {
+  const queue = {
+    send: async (body: DeliveryNudge) => void sent.push(body),
+    sendBatch: async (messages: Iterable<MessageSendRequest<DeliveryNudge>>) => {
+      for (const message of messages) sent.push(message.body);
+    },
+  };
+  return { ...env, DELIVERY_QUEUE: queue as unknown as Queue<DeliveryNudge> };
+}
+
+/** Hands the nudges for `tenantId` to the queue consumer, as the queue would; returns how each message ended. */
+async function consume(tenantId: string): Promise<string[]> {
+  const outcomes: string[] = [];
+  const message = { body: { tenant: tenantId }, ack: () => outcomes.push("ack"), retry: () => outcomes.push("retry") };
+  await consumeDeliveryNudges({ messages: [message] } as unknown as MessageBatch<DeliveryNudge>, env);
+  return outcomes;
+}
+
+const cursorOf = (tenantId: string) =>
+  runInDurableObject(deliveryStub(tenantId), (_instance, state) => new DeliveryStore(state.storage.sql).cursor());
+
+async function waitFor(condition: () => boolean, ms = 5_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !condition(); ) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const setStatus = async (tenant: TestTenant, status: "active" | "suspended") =>
+  expect((await admin(`/admin/v1/tenants/${tenant.slug}`, { method: "PATCH", json: { status } })).status).toBe(200);
+
+describe("the sweeper finds overdue deliveries", () => {
+  it("a retry whose alarm was lost is nudged by sweep() and then delivered, with no event lag", async () => {
+    receiver = startReceiver((_request, index) => new Response(null, { status: index === 0 ? 503 : 200 }));
+    const tenant = await createTenant("overdue");
+    await subscribe(tenant, { url: receiver.url, retryDelaysMs: [1_500], maxAttempts: 3 });
+    await createEntry(tenant, { n: 1 });
+    await deliveryStub(tenant.id).pump(tenant.id);
+    await waitFor(() => receiver!.received.length === 1);
+    // The alarm for the retry is lost; the object mirrors when its earliest delivery is due, as a drain does.
+    const due = await runInDurableObject(deliveryStub(tenant.id), async (_instance, state) => {
+      await state.storage.deleteAlarm();
+      return new DeliveryStore(state.storage.sql).earliestDue();
+    });
+    expect(due).toBeGreaterThan(Date.now());
+    await new ControlPlane(env).saveNextDue(tenant.id, due);
+    await new Promise((resolve) => setTimeout(resolve, due! - Date.now() + 300));
+    expect(receiver.received).toHaveLength(1);
+    // Not lagging behind its events, and not yet overdue by a minute.
+    expect(await laggingTenants(env)).not.toContain(tenant.id);
+
+    const sent: DeliveryNudge[] = [];
+    const later = due! + OVERDUE_AFTER_MS + 1;
+    expect(await sweep(recordingEnv(sent), later)).toBeGreaterThan(0);
+    expect(sent.map((nudge) => nudge.tenant)).toContain(tenant.id);
+    expect(await consume(tenant.id)).toEqual(["ack"]);
+    await waitFor(() => receiver!.received.length === 2);
+    expect(receiver.received.map((request) => request.headers.get("webhook-id"))).toEqual([
+      receiver.received[0]!.headers.get("webhook-id"),
+      receiver.received[0]!.headers.get("webhook-id"),
+    ]);
+  });
+});
+
+describe("suspended tenants", () => {
+  it("are not swept and not woken by a nudge until reactivated; nothing is lost", async () => {
+    receiver = startReceiver();
+    const tenant = await createTenant("suspended");
+    await subscribe(tenant, { url: receiver.url });
+    await setStatus(tenant, "suspended");
+    // An event committed behind the gateway's back: no nudge was sent for it.
+    const change = await createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: { n: 1 } });
+    expect(await laggingTenants(env)).not.toContain(tenant.id);
+    const sent: DeliveryNudge[] = [];
+    await sweep(recordingEnv(sent));
+    expect(sent.map((nudge) => nudge.tenant)).not.toContain(tenant.id);
+    expect(await consume(tenant.id)).toEqual(["ack"]);
+    expect(await cursorOf(tenant.id)).toBe(0);
+
+    await setStatus(tenant, "active");
+    expect(await laggingTenants(env)).toContain(tenant.id);
+    expect(await consume(tenant.id)).toEqual(["ack"]);
+    expect(await cursorOf(tenant.id)).toBe(change.event!.seq);
+  });
+
+  it("ControlPlane.tenantActive: false while suspended, read once until forget(); a tenant not in the table counts as active", async () => {
+    const tenant = await createTenant("active");
+    const controlPlane = new ControlPlane(env);
+    expect(await controlPlane.tenantActive(tenant.id)).toBe(true);
+    await setStatus(tenant, "suspended");
+    expect(await controlPlane.tenantActive(tenant.id)).toBe(true);
+    controlPlane.forget();
+    expect(await controlPlane.tenantActive(tenant.id)).toBe(false);
+    expect(await new ControlPlane(env).tenantActive(tenant.id)).toBe(false);
+    await setStatus(tenant, "active");
+    expect(await new ControlPlane(env).tenantActive(tenant.id)).toBe(true);
+    expect(await new ControlPlane(env).tenantActive(`ten_${crypto.randomUUID()}`)).toBe(true);
+  });
+});

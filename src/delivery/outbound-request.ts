@@ -3,8 +3,8 @@
  * (`webhook-id` stable per delivery, `webhook-timestamp`, `webhook-signature` with the current secret and
  * every replaced one until its own expiry), `user-agent`, and the subscription's callback authentication
  * (BASIC, a static BEARER token, or a token cached until it expires: IMS, fetched with the access key, or
- * OAUTH2, fetched with the client credentials grant). Credentials come from sealed KV secrets and never reach a log or an attempt
- * record.
+ * OAUTH2, fetched with the client credentials grant; a token request has a hard timeout and a size cap on
+ * its answer). Credentials come from sealed KV secrets and never reach a log or an attempt record.
  */
 import { readConfig, type Bindings } from "../runtime/env";
 import { checkCallbackUrl } from "../outbound/ssrf-guard";
@@ -15,11 +15,17 @@ import { liveSigningSecrets } from "../subscriptions/signing-secrets";
 import type { DeliveryRow } from "./delivery-store";
 import { signatureHeaders } from "../outbound/signing";
 import { sendOutbound, USER_AGENT } from "../outbound/transport";
+import { BodyTooLargeError, readBodyText } from "../http/read-body";
+import { resolveRetryPolicy, type RetryPolicyOverride } from "./retry-policy";
 
 /** How long a token whose answer gave no `expires_in` is trusted. */
 const TOKEN_FALLBACK_TTL_MS = 10 * 60 * 1000;
 /** A token is dropped this long before it expires (at most a tenth of its lifetime), so it never expires in flight. */
 const TOKEN_EXPIRY_MARGIN_MS = 30_000;
+/** The longest a token request may take, answer included, even when the subscription allows its callback longer. */
+const TOKEN_TIMEOUT_MS = 10_000;
+/** The most of a token endpoint's answer that is read (a token answer is a few hundred bytes to a few KiB). */
+export const TOKEN_ANSWER_LIMIT_BYTES = 64 * 1024;
 
 interface CachedToken {
   token: string;
@@ -122,9 +128,49 @@ function cachedUntil(expiresIn: unknown, now: number): number {
 }
 
 /** A token endpoint's JSON answer; a body that is not JSON is treated as empty, never echoed into an error. */
-async function tokenAnswer(response: Response): Promise<Record<string, unknown>> {
-  const body: unknown = await response.json().catch(() => null);
+function tokenAnswer(text: string): Record<string, unknown> {
+  let body: unknown = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: no token in it
+  }
   return body && typeof body === "object" ? (body as Record<string, unknown>) : {};
+}
+
+/** The token request's time limit: TOKEN_TIMEOUT_MS, or the subscription's attempt timeout when that is shorter. */
+const tokenTimeoutMs = (subscription: Subscription): number =>
+  // The column holds what retryPolicyOverrideSchema accepted when it was saved; db/ cannot name that type.
+  Math.min(TOKEN_TIMEOUT_MS, resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null).timeoutMs);
+
+/**
+ * Sends a token request and reads its answer within `timeoutMs` (connection, headers and body alike) and
+ * TOKEN_ANSWER_LIMIT_BYTES; `name` says which endpoint in the errors. A non-2xx answer is an error naming
+ * its status only: the body may echo the secret.
+ */
+async function requestToken(request: Request, timeoutMs: number, name: string): Promise<Record<string, unknown>> {
+  const abort = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Abort and stop waiting: a transport that ignores the signal cannot hold the attempt past the limit either.
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new Error(`${name} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    const response = await Promise.race([sendOutbound(new Request(request, { signal: abort.signal })), timedOut]);
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new Error(`${name} answered ${response.status}`);
+    }
+    return tokenAnswer(await Promise.race([readBodyText(response.body, TOKEN_ANSWER_LIMIT_BYTES, "throw"), timedOut]));
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new Error(`${name} answered more than ${TOKEN_ANSWER_LIMIT_BYTES} bytes`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A token endpoint is a URL the tenant chose, like a callback: the same SSRF guard applies before any request. */
@@ -137,16 +183,16 @@ function guardedTokenEndpoint(url: string, allowPrivate: boolean, name: string):
 async function fetchImsToken(subscription: Subscription, secrets: CallbackSecrets, now: number, allowPrivate: boolean): Promise<CachedToken> {
   const settings = subscription.authSettings;
   const endpoint = guardedTokenEndpoint(`${settings.authBaseUrl}${settings.authAccessTokenPath}`, allowPrivate, "IMS login URL");
-  const response = await sendOutbound(
+  const body = await requestToken(
     new Request(endpoint, {
       method: "POST",
       headers: { "content-type": "application/json", "user-agent": USER_AGENT },
       body: JSON.stringify({ access_key: settings.accessKey, access_secret_key: secrets.accessSecretKey, tenant_id: settings.tenantId }),
       redirect: "manual",
     }),
+    tokenTimeoutMs(subscription),
+    "IMS login",
   );
-  if (!response.ok) throw new Error(`IMS login answered ${response.status}`);
-  const body = await tokenAnswer(response);
   const token = [body.json_web_token, body.access_token, body.token].find((value): value is string => typeof value === "string");
   if (!token) throw new Error("IMS login answered without a token");
   return { token, expiresAt: cachedUntil(body.expires_in, now) };
@@ -162,7 +208,7 @@ async function fetchOAuth2Token(subscription: Subscription, secrets: CallbackSec
   const form = new URLSearchParams({ grant_type: "client_credentials" });
   if (settings.scope) form.set("scope", settings.scope);
   const client = new TextEncoder().encode(`${formEncoded(settings.clientId ?? "")}:${formEncoded(secrets.clientSecret ?? "")}`);
-  const response = await sendOutbound(
+  const body = await requestToken(
     new Request(endpoint, {
       method: "POST",
       headers: {
@@ -174,9 +220,9 @@ async function fetchOAuth2Token(subscription: Subscription, secrets: CallbackSec
       body: form.toString(),
       redirect: "manual",
     }),
+    tokenTimeoutMs(subscription),
+    "OAuth2 token endpoint",
   );
-  if (!response.ok) throw new Error(`OAuth2 token endpoint answered ${response.status}`);
-  const body = await tokenAnswer(response);
   if (typeof body.access_token !== "string" || body.access_token === "") throw new Error("OAuth2 token endpoint answered without an access_token");
   return { token: body.access_token, expiresAt: cachedUntil(body.expires_in, now) };
 }

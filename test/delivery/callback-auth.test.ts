@@ -6,6 +6,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTenant, type TestTenant } from "../helpers";
+import { TOKEN_ANSWER_LIMIT_BYTES } from "../../src/delivery/outbound-request";
 import { createEntry, listDeliveries, settle, startReceiver, subscribe, type Received, type Receiver } from "./harness";
 
 let receiver: Receiver | null = null;
@@ -183,6 +184,65 @@ describe("OAUTH2 client credentials callback authentication", () => {
     await settle(b.id);
     expect(tokenRequests(receiver)).toHaveLength(3);
     expect(new Set(callbackAuthorizations(receiver))).toEqual(new Set(["Bearer token-1", "Bearer token-2", "Bearer token-3"]));
+  });
+});
+
+describe("token requests: a hard timeout and a cap on the answer", () => {
+  const ims = (target: Receiver) => ({
+    type: "IMS",
+    accessKey: "access-key",
+    accessSecretKey: "ims-secret-never-shown",
+    tenantId: "1697761359",
+    authBaseUrl: target.url,
+    authAccessTokenPath: "/token",
+  });
+  /** A subscription whose single attempt is limited to 500 ms, so the token request is too. */
+  const oneAttempt = { maxAttempts: 1, timeoutMs: 500 };
+
+  async function expectFailedAttempt(tenant: TestTenant, target: Receiver, error: string): Promise<void> {
+    expect(target.received.filter((request) => !isTokenRequest(request))).toEqual([]);
+    expect((await listDeliveries(tenant))[0]).toMatchObject({ status: "dead", attempts: 1, lastStatus: null });
+    const rows = await attemptRows(tenant);
+    expect(rows.map((row) => [row.attempt, row.status_code, row.error])).toEqual([[1, null, error]]);
+    expect(Number(rows[0]!.duration_ms)).toBeLessThan(5_000);
+  }
+
+  it("an OAuth2 token endpoint that never answers fails the attempt at the subscription's timeout; nothing reaches the callback", async () => {
+    receiver = startReceiver((request) => (isTokenRequest(request) ? new Promise<Response>(() => undefined) : new Response("ok")));
+    const tenant = await createTenant("oauth2-hang");
+    await subscribe(tenant, { url: receiver.url, authentication: oauth2(receiver), ...oneAttempt });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    expect(tokenRequests(receiver)).toHaveLength(1);
+    await expectFailedAttempt(tenant, receiver, "OAuth2 token endpoint timed out after 500 ms");
+  });
+
+  it("an IMS login that sends its headers and then stalls the body times out the same way", async () => {
+    const stalled = () => new Response(new ReadableStream({ start: (controller) => controller.enqueue(new TextEncoder().encode('{"json_web_token":')) }), { status: 200 });
+    receiver = startReceiver((request) => (isTokenRequest(request) ? stalled() : new Response("ok")));
+    const tenant = await createTenant("ims-stall");
+    await subscribe(tenant, { url: receiver.url, authentication: ims(receiver), ...oneAttempt });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    await expectFailedAttempt(tenant, receiver, "IMS login timed out after 500 ms");
+  });
+
+  it("a 1 MiB token answer is refused after 64 KiB, for OAuth2 and IMS alike", async () => {
+    const huge = "t".repeat(1024 * 1024);
+    receiver = startReceiver((request) =>
+      isTokenRequest(request) ? Response.json({ access_token: huge, json_web_token: huge, expires_in: 3600 }) : new Response("ok"),
+    );
+    const tenant = await createTenant("oauth2-huge");
+    await subscribe(tenant, { url: receiver.url, authentication: oauth2(receiver), ...oneAttempt });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    await expectFailedAttempt(tenant, receiver, `OAuth2 token endpoint answered more than ${TOKEN_ANSWER_LIMIT_BYTES} bytes`);
+
+    const imsTenant = await createTenant("ims-huge");
+    await subscribe(imsTenant, { url: receiver.url, authentication: ims(receiver), ...oneAttempt });
+    await createEntry(imsTenant, { n: 1 });
+    await settle(imsTenant.id);
+    await expectFailedAttempt(imsTenant, receiver, `IMS login answered more than ${TOKEN_ANSWER_LIMIT_BYTES} bytes`);
   });
 });
 

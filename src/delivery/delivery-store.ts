@@ -165,7 +165,10 @@ export class DeliveryStore {
     return this.sql.exec<{ value: number }>("SELECT value FROM cursor WHERE id = 1").toArray()[0]?.value ?? 0;
   }
 
-  /** Records the fan-out of a page of events and advances the cursor; the caller wraps it in one transaction. */
+  /**
+   * Records the fan-out of a page of events and advances the cursor (never back: two fan-outs that overlap
+   * write the same deliveries, and the later page wins); the caller wraps it in one transaction.
+   */
   addFanOut(planned: readonly PlannedDelivery[], cursor: number, now: number): void {
     for (const delivery of planned) {
       this.sql.exec(
@@ -183,7 +186,7 @@ export class DeliveryStore {
         now,
       );
     }
-    this.sql.exec("INSERT INTO cursor (id, value) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET value = excluded.value", cursor);
+    this.sql.exec("INSERT INTO cursor (id, value) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET value = MAX(value, excluded.value)", cursor);
   }
 
   /**

@@ -67,6 +67,8 @@ export class Drain {
    * replay, a skip), so it looks again before it writes its alarm and ends.
    */
   private dirty = false;
+  /** The cursor as this instance last mirrored it into D1 (see fanOutNewEvents). */
+  private mirroredCursor: number | null = null;
 
   constructor(private readonly host: DrainHost) {}
 
@@ -111,7 +113,13 @@ export class Drain {
       read += page.length;
       if (page.length < EVENT_PAGE) break;
     }
-    if (read > 0) await this.controlPlane.saveCursor(tenantId, this.store.cursor());
+    // Mirrored whenever it differs from what this instance last wrote, not only after a read: a mirror write
+    // that failed, or an instance that starts ahead of D1, is put right at the next wake-up.
+    const cursor = this.store.cursor();
+    if (cursor !== this.mirroredCursor) {
+      await this.controlPlane.saveCursor(tenantId, cursor);
+      this.mirroredCursor = cursor;
+    }
     return read;
   }
 

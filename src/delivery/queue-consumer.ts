@@ -1,5 +1,5 @@
 /**
- * Queue consumer: dedupes the tenants nudged in a batch and pumps each active tenant's TenantDelivery once.
+ * Queue consumer: dedupes the tenants nudged in a batch and wakes each active tenant's TenantDelivery once.
  * A suspended tenant's nudge is acked without a wake-up: the sweeper finds its lag once it is reactivated.
  */
 import type { Bindings } from "../runtime/env";
@@ -18,7 +18,8 @@ export async function consumeDeliveryNudges(batch: MessageBatch<DeliveryNudge>, 
   await Promise.all(
     tenants.filter((tenantId) => !suspended.has(tenantId)).map(async (tenantId) => {
       try {
-        await env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId)).pump(tenantId);
+        // refresh(): fan out and start the drain, without holding the batch for as long as the drain takes.
+        await env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId)).refresh(tenantId);
       } catch (error) {
         failed.add(tenantId);
         logLine("error", "delivery_pump_failed", { tenantId, error: String(error) });

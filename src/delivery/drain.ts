@@ -7,12 +7,13 @@
 import type { Subscription } from "../db/schema";
 import { recordInstanceId } from "../records/record-instance-id";
 import type { AttemptRecord } from "../outbound/attempt";
-import { LIFECYCLE_SUBSCRIPTION_ID, planLifecycleDeliveries } from "../lifecycle/post-hooks";
+import { planLifecycleDeliveries } from "../lifecycle/post-hooks";
 import { planFanOut, type PlannedDelivery } from "./fan-out";
 import type { DeliveryRow, DeliveryStore } from "./delivery-store";
 import { planSends, DEFAULT_CONCURRENCY } from "./stream-scheduler";
-import { recordFailure, recordSend, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
-import { decideAfterAttempt, DEFAULT_RETRY_POLICY, resolveRetryPolicy, type AttemptDecision, type RetryPolicy, type RetryPolicyOverride } from "./retry-policy";
+import { recordSend, type CircuitBreaker } from "./circuit-breaker";
+import { decideAfterAttempt, type AttemptDecision } from "./retry-policy";
+import { judgeAttempt, targetOf, type AttemptTarget } from "./attempt-judgement";
 import type { EnginePorts } from "./engine-ports";
 import { StreamHeads } from "./stream-heads";
 
@@ -40,14 +41,6 @@ export interface DrainHost {
   ports: EnginePorts;
   store(): DeliveryStore;
   sendsPerDrain(): number;
-}
-
-/** What an attempt of a delivery is judged by. */
-interface AttemptTarget {
-  policy: RetryPolicy;
-  blockOnDead: boolean;
-  url: string;
-  tenantId: string;
 }
 
 export class Drain {
@@ -247,23 +240,9 @@ export class Drain {
     this.heads.noteFinished(id, update.status === "pending" || update.status === "inflight" || update.blocking === true);
   }
 
-  /** Who judges the attempts of a delivery: its subscription, or the default policy for a lifecycle hook. */
-  private targetOf(delivery: DeliveryRow, subscription: Subscription | null, tenantId: string): AttemptTarget | null {
-    if (delivery.subscription_id === LIFECYCLE_SUBSCRIPTION_ID && delivery.url !== null) {
-      return { policy: DEFAULT_RETRY_POLICY, blockOnDead: false, url: delivery.url, tenantId };
-    }
-    if (!subscription) return null;
-    return {
-      policy: resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null),
-      blockOnDead: subscription.deadLetterPolicy === "block",
-      url: subscription.callbackUrl,
-      tenantId: subscription.tenantId,
-    };
-  }
-
   /** Starts one send. Reads nothing from the store: a read would run the held writes (see DeliveryStore). */
   private start(delivery: DeliveryRow, subscription: Subscription | null, now: number, tenantId: string): void {
-    const target = this.targetOf(delivery, subscription, tenantId);
+    const target = targetOf(delivery, subscription, tenantId);
     if (target && delivery.attempts >= target.policy.maxAttempts) {
       // Every attempt was made and the last one's outcome never came back (the object died during it).
       const lastError = `Gave up after ${delivery.attempts} attempts: the outcome of the last one is unknown (interrupted)`;
@@ -335,55 +314,12 @@ export class Drain {
   }
 
   /** Applies an attempt's outcome to its delivery and the URL's breaker, and queues it for the attempt log. */
-  private recordAttempt(
-    delivery: DeliveryRow,
-    attemptNumber: number,
-    record: AttemptRecord,
-    context: AttemptTarget,
-  ): AttemptDecision {
-    const now = this.now();
-    const decision = decideAfterAttempt({ attempt: attemptNumber, outcome: record.outcome, policy: context.policy, now, random: () => this.ports.random() });
-    const common = { lastStatus: record.statusCode, lastError: record.error, now };
-    switch (decision.kind) {
-      case "delivered":
-        this.finishDelivery(delivery.id, { status: "delivered", ...common });
-        break;
-      case "retry":
-        this.finishDelivery(delivery.id, { status: "pending", nextAttemptAt: decision.at, ...common });
-        break;
-      case "dead_letter":
-        this.finishDelivery(delivery.id, { status: "dead", blocking: context.blockOnDead, ...common });
-        break;
-      case "disable":
-        this.finishDelivery(delivery.id, { status: "dead", ...common });
-        break;
-    }
-    this.attempts.saveBreakerIfChanged(context.url, (breaker) => (decision.kind === "delivered" ? recordSuccess() : recordFailure(breaker, now)));
-    // One structured line per attempt: identifiers and outcome only, never the body, URL credentials or secrets.
-    // Delivered ones are `info`, so LOG_LEVEL=warn keeps only the attempts that need a look.
-    this.ports.log(decision.kind === "delivered" ? "info" : "warn", "delivery_attempt", {
-      tenantId: context.tenantId,
-      deliveryId: delivery.id,
-      subscriptionId: delivery.subscription_id,
-      eventSeq: delivery.event_seq,
-      attempt: attemptNumber,
-      status: record.statusCode,
-      durationMs: record.durationMs,
-      outcome: decision.kind,
-    });
-    this.controlPlane.logAttempt({
-      id: `${delivery.id}_a${attemptNumber}_${now}`,
-      tenantId: context.tenantId,
-      deliveryId: delivery.id,
-      subscriptionId: delivery.subscription_id,
-      eventSeq: delivery.event_seq,
-      attempt: attemptNumber,
-      startedAt: record.startedAt,
-      durationMs: record.durationMs,
-      statusCode: record.statusCode,
-      error: record.error,
-      responseExcerpt: record.responseExcerpt,
-    });
-    return decision;
+  private recordAttempt(delivery: DeliveryRow, attemptNumber: number, record: AttemptRecord, target: AttemptTarget): AttemptDecision {
+    const judgement = judgeAttempt({ delivery, attemptNumber, record, target, now: this.now(), random: () => this.ports.random() });
+    this.finishDelivery(delivery.id, judgement.update);
+    this.attempts.saveBreakerIfChanged(target.url, judgement.breaker);
+    this.ports.log(judgement.logLine.level, "delivery_attempt", judgement.logLine.fields);
+    this.controlPlane.logAttempt(judgement.logRow);
+    return judgement.decision;
   }
 }

@@ -1,0 +1,93 @@
+/**
+ * What one attempt means for its delivery, decided without touching anything: the delivery's new state, the
+ * circuit breaker's transition, the log line and the attempt-log row. The drain applies the judgement. Pure:
+ * the clock and the randomness for jitter come in with the input.
+ */
+import type { Subscription } from "../db/schema";
+import type { AttemptRecord } from "../outbound/attempt";
+import { LIFECYCLE_SUBSCRIPTION_ID } from "../lifecycle/post-hooks";
+import { recordFailure, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
+import type { AttemptLogRow } from "./control-plane";
+import type { DeliveryRow, DeliveryStatus } from "./delivery-store";
+import { decideAfterAttempt, DEFAULT_RETRY_POLICY, resolveRetryPolicy, type AttemptDecision, type RetryPolicy, type RetryPolicyOverride } from "./retry-policy";
+
+/** Who judges the attempts of a delivery. */
+export interface AttemptTarget {
+  policy: RetryPolicy;
+  blockOnDead: boolean;
+  url: string;
+  tenantId: string;
+}
+
+/** Its subscription, or the default policy for a lifecycle hook; null when the subscription was deleted. */
+export function targetOf(delivery: DeliveryRow, subscription: Subscription | null, tenantId: string): AttemptTarget | null {
+  if (delivery.subscription_id === LIFECYCLE_SUBSCRIPTION_ID && delivery.url !== null) {
+    return { policy: DEFAULT_RETRY_POLICY, blockOnDead: false, url: delivery.url, tenantId };
+  }
+  if (!subscription) return null;
+  return {
+    policy: resolveRetryPolicy(subscription.retryPolicy as RetryPolicyOverride | null),
+    blockOnDead: subscription.deadLetterPolicy === "block",
+    url: subscription.callbackUrl,
+    tenantId: subscription.tenantId,
+  };
+}
+
+export interface DeliveryUpdate {
+  status: DeliveryStatus;
+  blocking?: boolean;
+  nextAttemptAt?: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  now: number;
+}
+
+export interface Judgement {
+  decision: AttemptDecision;
+  update: DeliveryUpdate;
+  breaker: (current: CircuitBreaker) => CircuitBreaker;
+  /** One structured line: identifiers and outcome only, never the body, URL credentials or secrets. */
+  logLine: { level: "info" | "warn"; fields: Record<string, unknown> };
+  logRow: AttemptLogRow;
+}
+
+export function judgeAttempt(input: {
+  delivery: DeliveryRow;
+  attemptNumber: number;
+  record: AttemptRecord;
+  target: AttemptTarget;
+  now: number;
+  random: () => number;
+}): Judgement {
+  const { delivery, attemptNumber, record, target, now } = input;
+  const decision = decideAfterAttempt({ attempt: attemptNumber, outcome: record.outcome, policy: target.policy, now, random: input.random });
+  const common = { lastStatus: record.statusCode, lastError: record.error, now };
+  const update: DeliveryUpdate =
+    decision.kind === "delivered"
+      ? { status: "delivered", ...common }
+      : decision.kind === "retry"
+        ? { status: "pending", nextAttemptAt: decision.at, ...common }
+        : decision.kind === "dead_letter"
+          ? { status: "dead", blocking: target.blockOnDead, ...common }
+          : { status: "dead", ...common };
+  const ids = { tenantId: target.tenantId, deliveryId: delivery.id, subscriptionId: delivery.subscription_id, eventSeq: delivery.event_seq, attempt: attemptNumber };
+  return {
+    decision,
+    update,
+    breaker: (current) => (decision.kind === "delivered" ? recordSuccess() : recordFailure(current, now)),
+    // Delivered ones are `info`, so LOG_LEVEL=warn keeps only the attempts that need a look.
+    logLine: {
+      level: decision.kind === "delivered" ? "info" : "warn",
+      fields: { ...ids, status: record.statusCode, durationMs: record.durationMs, outcome: decision.kind },
+    },
+    logRow: {
+      id: `${delivery.id}_a${attemptNumber}_${now}`,
+      ...ids,
+      startedAt: record.startedAt,
+      durationMs: record.durationMs,
+      statusCode: record.statusCode,
+      error: record.error,
+      responseExcerpt: record.responseExcerpt,
+    },
+  };
+}

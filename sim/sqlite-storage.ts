@@ -3,7 +3,7 @@
  * outlives object instances: a crash drops an instance and its handle (every later call through it throws),
  * and the next instance opens a new handle on the same database.
  */
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 
 type Value = string | number | null;
 
@@ -65,22 +65,39 @@ class Cursor<T extends Record<string, SqlStorageValue>> {
 /** One object's durable SQLite file. */
 export class ObjectDatabase {
   readonly db = new DatabaseSync(":memory:");
+  private readonly statements = new Map<string, StatementSync>();
+
+  /** A prepared statement, reused: the engine runs the same few queries over and over. */
+  prepare(query: string): StatementSync {
+    let statement = this.statements.get(query);
+    if (!statement) {
+      statement = this.db.prepare(query);
+      this.statements.set(query, statement);
+    }
+    return statement;
+  }
+
+  /** Rows changed since the file was opened: the invariant checks skip work when nothing changed. */
+  changes(): number {
+    return (this.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
+  }
 
   /** Runs a read straight on the file, for the invariant checks: no instance, no held writes. */
   read<T>(query: string, ...bindings: Value[]): T[] {
-    return this.db.prepare(query).all(...bindings) as T[];
+    return this.prepare(query).all(...bindings) as T[];
   }
 
   /** A handle for one instance: usable while `alive()` says so. */
   handle(alive: () => boolean): { sql: SqlStorage; transactionSync<T>(run: () => T): T } {
     const db = this.db;
+    const prepare = (query: string) => this.prepare(query);
     const check = (): void => {
       if (!alive()) throw new Error("sim: this object instance has crashed");
     };
     const sql = {
       exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]) {
         check();
-        const statement = db.prepare(query);
+        const statement = prepare(query);
         const values = bindings.map(bindable);
         if (isRead(query)) return new Cursor<T>(statement.all(...values) as T[], 0);
         const result = statement.run(...values);

@@ -2,13 +2,27 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { afterEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { call, createTenant } from "../helpers";
-import { createEntry, deliveryStub, seqOf, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
+import { createEntry, deliveryStub, listDeliveries, openWork, seqOf, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
 import type { TenantDelivery } from "../../src/delivery/tenant-delivery";
 import { DeliveryStore } from "../../src/delivery/delivery-store";
+import { WATCHDOG_MS } from "../../src/delivery/drain";
+import { sweep } from "../../src/delivery/sweeper";
+import { database } from "../../src/db/client";
+import { createRecord } from "../../src/records/record-writes";
 import { seededRandom as seeded } from "../seeded-random";
 
 let receiver: Receiver | null = null;
 afterEach(() => receiver?.restore());
+
+/** Commits an event behind the gateway's back: no queue nudge wakes the object, only the test and its alarms. */
+const commitUnnudged = (tenantId: string, n: number) => createRecord(database(env.DB), { tenantId, form: "Widget", source: "test", data: { n } });
+
+async function waitFor(condition: () => boolean, ms = 5_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !condition(); ) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 describe("delivery engine", () => {
   it("delivers an AR callback for a committed entry, signed, with a stable webhook-id", async () => {
@@ -88,25 +102,20 @@ describe("order (invariant 2)", () => {
 });
 
 describe("nothing acknowledged is lost (invariant 1)", () => {
-  it("a lost queue nudge only delays: the sweeper's nudge delivers", async () => {
+  it("a lost queue nudge only delays: sweep() nudges the tenant through the queue, whose consumer delivers", async () => {
     receiver = startReceiver();
     const tenant = await createTenant("lost");
     await subscribe(tenant, { url: receiver.url });
     // Write the event behind the gateway's back: no nudge was ever sent for it.
-    const { createRecord } = await import("../../src/records/record-writes");
-    const { database } = await import("../../src/db/client");
-    await createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: { n: 1 } });
-    const { laggingTenants } = await import("../../src/delivery/sweeper");
-    expect(await laggingTenants(env)).toContain(tenant.id);
-    const { consumeDeliveryNudges } = await import("../../src/delivery/queue-consumer");
-    const acks: string[] = [];
-    await consumeDeliveryNudges(
-      { messages: [{ body: { tenant: tenant.id }, ack: () => acks.push("ack"), retry: () => acks.push("retry") }] } as unknown as MessageBatch<{ tenant: string }>,
-      env,
-    );
-    await settle(tenant.id);
+    await commitUnnudged(tenant.id, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received).toHaveLength(0);
+    // The cron's sweep, with the real queue: the nudge reaches the queue consumer (src/index.ts), which pumps.
+    expect(await sweep(env)).toBeGreaterThan(0);
+    await waitFor(() => receiver!.received.length === 1);
+    await settle(tenant.id, { wake: false });
     expect(receiver.received).toHaveLength(1);
-    expect(acks).toEqual(["ack"]);
+    expect(await listDeliveries(tenant)).toMatchObject([{ status: "delivered", attempts: 1 }]);
   });
 
   it("a reset object resumes from its stored state: an in-flight send goes again with the same webhook-id", async () => {
@@ -114,7 +123,8 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     const tenant = await createTenant("crash");
     await subscribe(tenant, { url: receiver.url });
     const stub = deliveryStub(tenant.id);
-    await createEntry(tenant, { n: 1 });
+    // No nudge: a queue-nudged drain must not race the hand-made crash below.
+    await commitUnnudged(tenant.id, 1);
     // Simulate a crash between "marked in flight" and the outcome: fan out, mark in flight, drop the instance.
     await runInDurableObject(stub, async (instance: TenantDelivery, state) => {
       await instance.engine.fanOutNewEvents(tenant.id);
@@ -142,9 +152,10 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     // A long timeout: the held first send must not time out while the other events are created.
     await subscribe(tenant, { url: receiver.url, timeoutMs: 30_000 });
     const stub = deliveryStub(tenant.id);
-    await createEntry(tenant, { n: 1 });
+    // Committed without queue nudges: a nudge's pump would write the outcomes this test needs held.
+    await commitUnnudged(tenant.id, 1);
     const firstPump = stub.pump(tenant.id).catch(() => undefined);
-    for (let n = 2; n <= 6; n++) await createEntry(tenant, { n });
+    for (let n = 2; n <= 6; n++) await commitUnnudged(tenant.id, n);
     // A pump fans the rest out, then joins the drain (which waits on the first send).
     const secondPump = stub.pump(tenant.id).catch(() => undefined);
     const fannedOut = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries").one().n);
@@ -180,7 +191,7 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     ]);
   });
 
-  it("after such a death every send is recorded in flight before it goes, so a send that kills the object is charged each time", async () => {
+  it("after an instance died with a send in flight, the next records each send in flight before it goes, the one before it already delivered", async () => {
     // The new instance's own storage, read raw (no held writes run) by the receiver, which runs in its context.
     let storage: SqlStorage | null = null;
     const storedWhenSent: { status: string; attempts: number; previous: string | null }[] = [];
@@ -192,7 +203,8 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     });
     const tenant = await createTenant("cautious");
     await subscribe(tenant, { url: receiver.url });
-    for (let n = 1; n <= 4; n++) await createEntry(tenant, { n });
+    // No nudge: a queue-nudged drain must not race the hand-made death below.
+    for (let n = 1; n <= 4; n++) await commitUnnudged(tenant.id, n);
     const stub = deliveryStub(tenant.id);
     // The last instance died with the first delivery in flight.
     await runInDurableObject(stub, async (instance: TenantDelivery, state) => {
@@ -216,6 +228,55 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     ]);
   });
 
+  it("a send that kills the object is charged each time: after maxAttempts it is dead-lettered unsent, and its stream moves on", async () => {
+    let doomed: string | null = null;
+    let doomedSends = 0;
+    receiver = startReceiver((request) => {
+      doomed ??= request.headers.get("webhook-id");
+      if (request.headers.get("webhook-id") !== doomed) return new Response("ok");
+      // This request never answers: the test kills the object while it is out.
+      doomedSends++;
+      return new Promise<Response>(() => undefined);
+    });
+    const tenant = await createTenant("killer");
+    await subscribe(tenant, { url: receiver.url, maxAttempts: 3, retryDelaysMs: [1, 1], timeoutMs: 30_000 });
+    // No queue nudge (or its retries after a death) wakes the object: only the test's pump and the alarms.
+    await commitUnnudged(tenant.id, 1);
+    await commitUnnudged(tenant.id, 2);
+    // A reset breaks every stub to the object: each call below gets a fresh one.
+    const stored = () =>
+      runInDurableObject(deliveryStub(tenant.id), (_instance, state) =>
+        state.storage.sql.exec<{ status: string; attempts: number }>("SELECT status, attempts FROM deliveries WHERE id = ?", doomed).one(),
+      );
+    // The first wake-up is a pump (a queue nudge); after each death, the alarm the dying drain left behind.
+    let wake: Promise<unknown> = deliveryStub(tenant.id).pump(tenant.id).then(() => "ended", () => "killed");
+    for (let kill = 1; kill <= 3; kill++) {
+      await waitFor(() => doomedSends === kill);
+      await runInDurableObject(deliveryStub(tenant.id), (_instance, state) => state.abort("killed by a send")).catch(() => undefined);
+      expect(await wake).toBe("killed");
+      // The attempt was charged before the request went out; the next instance finds it no longer in flight.
+      expect(await stored()).toEqual({ status: "pending", attempts: kill });
+      const { alarm } = await openWork(tenant.id);
+      expect(alarm).not.toBeNull();
+      expect(alarm!).toBeLessThanOrEqual(Date.now() + WATCHDOG_MS);
+      // That alarm (the dead drain's watchdog) would fire within WATCHDOG_MS; the test runs it now.
+      wake = runDurableObjectAlarm(deliveryStub(tenant.id)).then((ran) => ran, () => "killed");
+    }
+    expect(await wake).toBe(true);
+    await settle(tenant.id, { wake: false });
+    expect(doomedSends).toBe(3);
+    const [first, ...rest] = receiver.received.map(seqOf);
+    expect(rest).toHaveLength(3);
+    expect(rest.slice(0, 2)).toEqual([first, first]);
+    expect(rest[2]).toBeGreaterThan(first!);
+    const deliveries = await listDeliveries(tenant);
+    expect(deliveries.map((delivery) => [delivery.id === doomed, delivery.status, delivery.attempts])).toEqual([
+      [true, "dead", 3],
+      [false, "delivered", 1],
+    ]);
+    expect(deliveries[0]!.lastError).toMatch(/Gave up after 3 attempts.*interrupted/);
+  });
+
   it("a drain hands a backlog past its send budget over to an alarm set for now, and the alarm goes on in order", async () => {
     let gateOpen = false;
     receiver = startReceiver(async (_request, index) => {
@@ -230,9 +291,10 @@ describe("nothing acknowledged is lost (invariant 1)", () => {
     await runInDurableObject(stub, (instance: TenantDelivery) => {
       instance.engine.sendsPerDrain = 3;
     });
-    await createEntry(tenant, { n: 1 });
+    // Committed without queue nudges: the test's two pumps and then the alarm are the only wake-ups.
+    await commitUnnudged(tenant.id, 1);
     const drain = stub.pump(tenant.id);
-    for (let n = 2; n <= 7; n++) await createEntry(tenant, { n });
+    for (let n = 2; n <= 7; n++) await commitUnnudged(tenant.id, n);
     const fannedOut = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries").one().n);
     const joined = stub.pump(tenant.id);
     while ((await fannedOut()) < 7) await new Promise((resolve) => setTimeout(resolve, 1));

@@ -10,10 +10,23 @@ import {
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { tenantsInBatch } from "../../src/delivery/queue-consumer";
-import { laggingTenants } from "../../src/delivery/sweeper";
+import { sweep } from "../../src/delivery/sweeper";
+import { database } from "../../src/db/client";
+import { createRecord } from "../../src/records/record-writes";
 import type { DeliveryNudge } from "../../src/delivery/nudge";
 import type { TenantDelivery } from "../../src/delivery/tenant-delivery";
 import { SEED_TICKET, TICKET_PATH, call, createTenant } from "../helpers";
+
+/** An env whose delivery queue records the nudges sent to it instead of delivering them. */
+function recordingEnv(sent: DeliveryNudge[]) {
+  const queue = {
+    send: async (body: DeliveryNudge) => void sent.push(body),
+    sendBatch: async (messages: Iterable<MessageSendRequest<DeliveryNudge>>) => {
+      for (const message of messages) sent.push(message.body);
+    },
+  };
+  return { ...env, DELIVERY_QUEUE: queue as unknown as Queue<DeliveryNudge> };
+}
 
 const stubFor = (tenantId: string) => env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId));
 
@@ -54,32 +67,33 @@ describe("delivery pipeline wiring", () => {
     expect(again).toEqual({ cursor: seq, read: 0 });
   });
 
-  it("a lost nudge only delays: the sweeper finds the lagging tenant and nudges it (invariant 1)", async () => {
+  it("a lost nudge only delays: sweep() nudges a lagging tenant until the nudged object has read its events (invariant 1)", async () => {
     const tenant = await createTenant();
-    await postTicket(tenant);
-    // Simulate the nudge having been lost: the DO never ran for this tenant.
-    expect(await laggingTenants(env)).toContain(tenant.id);
-    await stubFor(tenant.id).pump(tenant.id);
-    expect(await laggingTenants(env)).not.toContain(tenant.id);
-    await postTicket(tenant);
-    expect(await laggingTenants(env)).toContain(tenant.id);
+    // Committed behind the gateway's back: the nudge is lost (none was sent).
+    const commit = () => createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: {} });
+    const swept = async () => {
+      const sent: DeliveryNudge[] = [];
+      await sweep(recordingEnv(sent));
+      return sent.map((nudge) => nudge.tenant);
+    };
+    await commit();
+    expect(await swept()).toContain(tenant.id);
+    // The queue hands the sweeper's nudge to the consumer, which pumps the tenant's object.
+    const batch = createMessageBatch<DeliveryNudge>("hookgate-delivery", [{ id: "s1", timestamp: new Date(), attempts: 1, body: { tenant: tenant.id } }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["s1"]);
+    expect(await swept()).not.toContain(tenant.id);
+    await commit();
+    expect(await swept()).toContain(tenant.id);
   });
 
   it("the scheduled handler sends nudges for lagging tenants", async () => {
     const tenant = await createTenant();
     await postTicket(tenant);
     const sent: DeliveryNudge[] = [];
-    const recordingEnv = {
-      ...env,
-      DELIVERY_QUEUE: {
-        send: async (body: DeliveryNudge) => void sent.push(body),
-        sendBatch: async (messages: Iterable<MessageSendRequest<DeliveryNudge>>) => {
-          for (const message of messages) sent.push(message.body);
-        },
-      } as unknown as Queue<DeliveryNudge>,
-    };
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController(), recordingEnv, ctx);
+    await worker.scheduled(createScheduledController(), recordingEnv(sent), ctx);
     await waitOnExecutionContext(ctx);
     expect(sent.map((nudge) => nudge.tenant)).toContain(tenant.id);
   });
@@ -87,10 +101,20 @@ describe("delivery pipeline wiring", () => {
   it("a Durable Object reset keeps its stored cursor (state lives in its SQLite storage)", async () => {
     const tenant = await createTenant();
     const seq = await postTicket(tenant);
-    await stubFor(tenant.id).pump(tenant.id);
-    const stored = await runInDurableObject(stubFor(tenant.id), async (_instance: TenantDelivery, state) =>
-      state.storage.sql.exec<{ value: number }>("SELECT value FROM cursor").one().value,
-    );
+    const stub = stubFor(tenant.id);
+    await stub.pump(tenant.id);
+    const instances = new WeakSet<TenantDelivery>();
+    await runInDurableObject(stub, (instance: TenantDelivery) => void instances.add(instance));
+    // A reset: abort() ends this instance at once, its memory with it; the next call starts a new one.
+    await runInDurableObject(stub, (_instance, state) => state.abort("reset")).catch(() => undefined);
+    // A reset breaks the stubs to the object: a fresh one reaches the new instance.
+    const { fresh, stored } = await runInDurableObject(stubFor(tenant.id), (instance: TenantDelivery, state) => ({
+      fresh: !instances.has(instance),
+      stored: state.storage.sql.exec<{ value: number }>("SELECT value FROM cursor").one().value,
+    }));
+    expect(fresh).toBe(true);
     expect(stored).toBe(seq);
+    // The new instance goes on from the stored cursor: nothing is read twice.
+    expect(await stubFor(tenant.id).pump(tenant.id)).toEqual({ cursor: seq, read: 0 });
   });
 });

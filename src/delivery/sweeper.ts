@@ -5,7 +5,7 @@
  */
 import { and, asc, isNotNull, lt } from "drizzle-orm";
 import type { Bindings } from "../runtime/env";
-import { database } from "../db/client";
+import { database, type Database } from "../db/client";
 import { deliveryCursors } from "../db/schema";
 import { tenantsPastCursor } from "../records/event-feed";
 import { suspendedAmong } from "../tenancy/tenant-store";
@@ -16,19 +16,21 @@ export const MAX_SWEPT_TENANTS = 1000;
 /** How late an open delivery may be before the sweeper counts its alarm as lost. */
 export const OVERDUE_AFTER_MS = 60_000;
 
+export const deliveryCursorTable = { table: deliveryCursors, tenantId: deliveryCursors.tenantId, seq: deliveryCursors.seq };
+
+/** The tenants whose earliest open delivery is overdue by more than OVERDUE_AFTER_MS, most overdue first (unrun). */
+export const overdueTenants = (db: Database, now: number) =>
+  db
+    .select({ tenantId: deliveryCursors.tenantId })
+    .from(deliveryCursors)
+    .where(and(isNotNull(deliveryCursors.nextDueAt), lt(deliveryCursors.nextDueAt, now - OVERDUE_AFTER_MS)))
+    .orderBy(asc(deliveryCursors.nextDueAt))
+    .limit(MAX_SWEPT_TENANTS);
+
 /** Up to MAX_SWEPT_TENANTS active tenants that lag behind their events or have overdue deliveries; each query is an index walk. */
 export async function laggingTenants(env: Bindings, now = Date.now()): Promise<string[]> {
   const db = database(env.DB);
-  const [lagging, overdue] = await Promise.all([
-    tenantsPastCursor(db, { table: deliveryCursors, tenantId: deliveryCursors.tenantId, seq: deliveryCursors.seq }, MAX_SWEPT_TENANTS),
-    db
-      .select({ tenantId: deliveryCursors.tenantId })
-      .from(deliveryCursors)
-      .where(and(isNotNull(deliveryCursors.nextDueAt), lt(deliveryCursors.nextDueAt, now - OVERDUE_AFTER_MS)))
-      .orderBy(asc(deliveryCursors.nextDueAt))
-      .limit(MAX_SWEPT_TENANTS)
-      .all(),
-  ]);
+  const [lagging, overdue] = await Promise.all([tenantsPastCursor(db, deliveryCursorTable, MAX_SWEPT_TENANTS), overdueTenants(db, now).all()]);
   // Alternately from each list, so neither kind of tenant crowds the other out of a full sweep.
   const both = Array.from({ length: Math.max(lagging.length, overdue.length) }, (_, i) => [lagging[i], overdue[i]?.tenantId]);
   const tenants = [...new Set(both.flat().filter((tenant) => tenant !== undefined))].slice(0, MAX_SWEPT_TENANTS);

@@ -54,7 +54,12 @@ export interface TenantCursorTable {
  * the cost grows with the number of tenants, never with the number of events.
  */
 export async function tenantsPastCursor(db: Database, cursors: TenantCursorTable, limit: number): Promise<string[]> {
-  const rows = await db.all<{ tenant_id: string }>(sql`
+  const rows = await db.all<{ tenant_id: string }>(tenantsPastCursorQuery(cursors, limit));
+  return rows.map((row) => row.tenant_id);
+}
+
+/** The statement tenantsPastCursor() runs (exported so a test can explain its plan). */
+export const tenantsPastCursorQuery = (cursors: TenantCursorTable, limit: number) => sql`
     WITH RECURSIVE tenant(id) AS (
       SELECT MIN(tenant_id) FROM ${events}
       UNION ALL
@@ -64,9 +69,7 @@ export async function tenantsPastCursor(db: Database, cursors: TenantCursorTable
     LEFT JOIN ${cursors.table} ON ${cursors.tenantId} = tenant.id
     WHERE tenant.id IS NOT NULL
       AND (${cursors.seq} IS NULL OR ${cursors.seq} < (SELECT MAX(seq) FROM ${events} WHERE tenant_id = tenant.id))
-    LIMIT ${limit}`);
-  return rows.map((row) => row.tenant_id);
-}
+    LIMIT ${limit}`;
 
 /**
  * The tenant's events committed in [from, to), counted per bucket of `bucketMs` (bucket 0 starts at `from`).

@@ -5,11 +5,13 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import { ControlPlane } from "../../src/delivery/control-plane";
 import { DeliveryStore } from "../../src/delivery/delivery-store";
 import type { DeliveryNudge } from "../../src/delivery/nudge";
 import { consumeDeliveryNudges } from "../../src/delivery/queue-consumer";
-import { laggingTenants, OVERDUE_AFTER_MS, sweep } from "../../src/delivery/sweeper";
+import { deliveryCursorTable, laggingTenants, OVERDUE_AFTER_MS, overdueTenants, sweep } from "../../src/delivery/sweeper";
+import { tenantsPastCursorQuery } from "../../src/records/event-feed";
 import { database } from "../../src/db/client";
 import { createRecord } from "../../src/records/record-writes";
 import { admin, createTenant, type TestTenant } from "../helpers";
@@ -81,6 +83,20 @@ describe("the sweeper finds overdue deliveries", () => {
       receiver.received[0]!.headers.get("webhook-id"),
       receiver.received[0]!.headers.get("webhook-id"),
     ]);
+  });
+});
+
+describe("the sweep stays bounded", () => {
+  it("both of its queries walk indexes: no scan of events or of delivery_cursors", async () => {
+    const db = database(env.DB);
+    const overdue = overdueTenants(db, Date.now()).toSQL();
+    const plans = [
+      (await env.DB.prepare(`EXPLAIN QUERY PLAN ${overdue.sql}`).bind(...overdue.params).all<{ detail: string }>()).results,
+      await db.all<{ detail: string }>(sql`EXPLAIN QUERY PLAN ${tenantsPastCursorQuery(deliveryCursorTable, 1000)}`),
+    ].map((rows) => rows.map((row) => row.detail));
+    expect(plans[0]).toEqual(["SEARCH delivery_cursors USING INDEX delivery_cursors_next_due (next_due_at>? AND next_due_at<?)"]);
+    for (const plan of plans) expect(plan.filter((detail) => /^SCAN (events|delivery_cursors)( |$)/.test(detail)), plan.join("\n")).toEqual([]);
+    expect(plans[1]!.filter((detail) => detail.startsWith("SEARCH events")).every((detail) => detail.includes("INDEX events_tenant_seq"))).toBe(true);
   });
 });
 

@@ -1,10 +1,11 @@
 /**
  * Nothing stranded, and no crash loop, in the real object: a wake-up that joins a drain finishing its last
- * flush is delivered by that drain; a drain whose first D1 read fails leaves an alarm that delivers; an
- * exception in the send path is an attempt, and the delivery ends dead-lettered. Events are committed behind
- * the gateway's back (no queue nudge), so the only wake-ups are the test's one pump and the object's alarms.
+ * flush is delivered by that drain; a drain whose first D1 read fails leaves an alarm that delivers; a send
+ * the object dies during backs off like a failure; an exception in the send path is an attempt, and the
+ * delivery ends dead-lettered. Events are committed behind the gateway's back (no queue nudge), so the only
+ * wake-ups are the test's one pump and the object's alarms.
  */
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { FAILURE_RETRY_MS } from "../../src/delivery/drain";
@@ -105,6 +106,34 @@ describe("nothing stranded", () => {
 });
 
 describe("no crash loop", () => {
+  it("a send the object dies during backs off like a timeout: the next instance does not send it before its retry time", async () => {
+    const sentAt: number[] = [];
+    receiver = startReceiver(() => {
+      sentAt.push(Date.now());
+      // The object dies during the first send; the second is answered.
+      return sentAt.length === 1 ? new Promise<Response>(() => undefined) : new Response("ok");
+    });
+    const tenant = await createTenant("backoff");
+    await subscribe(tenant, { url: receiver.url, retryDelaysMs: [1_500], maxAttempts: 2, timeoutMs: 30_000 });
+    await commit(tenant, 1);
+    const pumped = deliveryStub(tenant.id).pump(tenant.id).then(() => "ended", () => "killed");
+    await waitFor(() => sentAt.length === 1);
+    // A reset breaks every stub to the object: each call below gets a fresh one.
+    await runInDurableObject(deliveryStub(tenant.id), (_instance, state) => state.abort("died during a send")).catch(() => undefined);
+    expect(await pumped).toBe("killed");
+    // The next instance wakes at once (the dead drain's watchdog alarm, run now) and finds the retry time ahead.
+    expect(await runDurableObjectAlarm(deliveryStub(tenant.id))).toBe(true);
+    expect(sentAt).toHaveLength(1);
+    const { pending, alarm } = await openWork(tenant.id);
+    expect(pending).toBe(1);
+    // The first retry delay, less its 20 % jitter, less the moment between the in-flight mark and the request.
+    expect(alarm).toBeGreaterThanOrEqual(sentAt[0]! + 1_100);
+    await settle(tenant.id, { wake: false });
+    expect(sentAt).toHaveLength(2);
+    expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(1_100);
+    expect(await listDeliveries(tenant)).toMatchObject([{ status: "delivered", attempts: 2 }]);
+  });
+
   it("an exception thrown in the send path is an attempt with its error, dead-lettered after maxAttempts, and the stream moves on", async () => {
     receiver = startReceiver();
     const tenant = await createTenant("throws");

@@ -22,6 +22,8 @@ const START = Date.UTC(2026, 0, 1);
 const SWEEP_EVERY_MS = 60_000;
 /** Quiescence gives up after this much virtual time (the default retry schedule spans about 28 hours). */
 const QUIESCENCE_LIMIT_MS = 5 * 24 * 3_600_000;
+/** A schedule whose object crashed more often than this is in a crash loop: what is still open counts as lost. */
+const MAX_CRASHES = 300;
 const FORMS = ["Ticket", "User"] as const;
 const SHORT_POLICY = { retryDelaysMs: [1_000, 4_000, 20_000], maxAttempts: 4, timeoutMs: 3_000 };
 
@@ -384,6 +386,10 @@ async function run(
     checkStranded();
     if (world.now - quiesceStart > QUIESCENCE_LIMIT_MS) {
       trace("QUIESCENCE LIMIT reached");
+      break;
+    }
+    if (object.crashes > MAX_CRASHES) {
+      trace(`CRASH LOOP: more than ${MAX_CRASHES} crashes`);
       break;
     }
     if (!object.idle()) continue;

@@ -5,8 +5,8 @@
  */
 import type { Bindings } from "../runtime/env";
 import { database, type Database } from "../db/client";
-import { deliveryAttempts, deliveryCursors, type LifecycleHooks, type StoredEvent, type Subscription } from "../db/schema";
-import { EVENT_PAGE_BYTES, eventsAfter, newestEventSeq } from "../records/event-feed";
+import { deliveryAttempts, deliveryCursors, type LifecycleHooks, type Subscription } from "../db/schema";
+import { EVENT_PAGE_BYTES, eventPageAfter, newestEventSeq, type EventPage } from "../records/event-feed";
 import { findTenantById } from "../tenancy/tenant-store";
 import { disableSubscription, listAllSubscriptions } from "../subscriptions/subscription-store";
 import { findLifecycleConfig, lifecycleTarget } from "../lifecycle/config-store";
@@ -46,8 +46,8 @@ export class ControlPlane {
    * The events after `seq`: at most `limit` and at most `maxBytes` of them (at least one), so a page may be
    * shorter than `limit` with more events behind it; only an empty page says the engine has read them all.
    */
-  eventsAfter(tenantId: string, seq: number, limit: number, maxBytes = EVENT_PAGE_BYTES): Promise<StoredEvent[]> {
-    return eventsAfter(this.db, tenantId, seq, limit, maxBytes);
+  eventsAfter(tenantId: string, seq: number, limit: number, maxBytes = EVENT_PAGE_BYTES): Promise<EventPage> {
+    return eventPageAfter(this.db, tenantId, seq, limit, maxBytes);
   }
 
   newestEventSeq(tenantId: string): Promise<number> {

@@ -90,7 +90,7 @@ export class Drain {
     let read = 0;
     this.controlPlane.forget();
     for (;;) {
-      const page = await this.controlPlane.eventsAfter(tenantId, this.store.cursor(), EVENT_PAGE);
+      const { events: page, more } = await this.controlPlane.eventsAfter(tenantId, this.store.cursor(), EVENT_PAGE);
       const last = page[page.length - 1];
       if (!last) break;
       const active = [...(await this.controlPlane.subscriptions(tenantId)).values()];
@@ -100,11 +100,13 @@ export class Drain {
         const instanceId = await recordInstanceId(tenantId, event.form, event.recordId);
         planned.push(...planFanOut(event, active, instanceId), ...planLifecycleDeliveries(event, lifecycle));
       }
+      if (planned.length > 0) await this.ensureWatchdog();
       const now = this.now();
       this.ports.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, now));
       this.heads.noteAppended(planned);
       read += page.length;
-      if (page.length < EVENT_PAGE) break;
+      // A page may be short because it is bounded by bytes too: the feed says whether more follow.
+      if (!more) break;
     }
     // Mirrored whenever it differs from what this instance last wrote, not only after a read: a mirror write
     // that failed, or an instance that starts ahead of D1, is put right at the next wake-up.
@@ -114,6 +116,18 @@ export class Drain {
       this.mirroredCursor = cursor;
     }
     return read;
+  }
+
+  /**
+   * Makes sure the alarm is set no later than WATCHDOG_MS from now. Whoever adds open work (a fan-out, a
+   * replay, a skip that frees a stream) calls this before the work is stored, so an object that dies right
+   * after is still woken, even if no drain ever started.
+   */
+  async ensureWatchdog(): Promise<void> {
+    const alarm = this.ports.storage.alarm;
+    const watchdog = this.now() + WATCHDOG_MS;
+    const current = await alarm.get();
+    if (current === null || current > watchdog) await alarm.set(watchdog);
   }
 
   /** Single flight: concurrent wake-ups join the drain already running, which then looks again before it ends. */
@@ -136,9 +150,7 @@ export class Drain {
   private async drainGuarded(): Promise<void> {
     if (!this.store.tenantId()) return;
     const alarm = this.ports.storage.alarm;
-    const watchdog = this.now() + WATCHDOG_MS;
-    const current = await alarm.get();
-    if (current === null || current > watchdog) await alarm.set(watchdog);
+    await this.ensureWatchdog();
     try {
       await this.drainUntilIdle();
     } catch (error) {

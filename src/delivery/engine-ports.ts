@@ -4,7 +4,8 @@
  * seeded fakes, so one seed replays one whole run, crashes and failures included.
  */
 import type { AttemptRecord } from "../outbound/attempt";
-import type { LifecycleHooks, StoredEvent, Subscription } from "../db/schema";
+import type { LifecycleHooks, Subscription } from "../db/schema";
+import type { EventPage } from "../records/event-feed";
 import type { CircuitBreaker } from "./circuit-breaker";
 import type { DeliveryRow } from "./delivery-store";
 import type { AttemptLogRow } from "./control-plane";
@@ -28,7 +29,8 @@ export interface EngineStorage {
 export interface ControlPlanePort {
   forget(): void;
   forgetSubscriptions(): void;
-  eventsAfter(tenantId: string, seq: number, limit: number): Promise<StoredEvent[]>;
+  /** A page of events after `seq`, bounded by rows and bytes; `more` when events may follow it. */
+  eventsAfter(tenantId: string, seq: number, limit: number): Promise<EventPage>;
   newestEventSeq(tenantId: string): Promise<number>;
   subscriptions(tenantId: string): Promise<Map<string, Subscription>>;
   disable(subscription: Subscription, reason: string): Promise<void>;

@@ -102,6 +102,7 @@ export class TenantEngine {
   async replayDelivery(id: string): Promise<DeliveryView | null> {
     const original = this.store.get(id);
     if (!original) return null;
+    await this.drain.ensureWatchdog();
     const replay = this.ports.storage.transactionSync(() => {
       // Replaying a blocked head releases its stream: the replay takes its place, ahead of the held events.
       const blocked = original.blocking === 1;
@@ -118,6 +119,7 @@ export class TenantEngine {
     const row = this.store.get(id);
     if (!row) return null;
     if (row.status === "pending" || row.blocking === 1) {
+      await this.drain.ensureWatchdog();
       this.store.finish(id, { status: "skipped", lastStatus: row.last_status, lastError: row.last_error, now: this.ports.clock.now() });
       this.drain.heads.invalidate();
       this.kick();
@@ -128,6 +130,7 @@ export class TenantEngine {
   /** Bulk replay of a subscription's deliveries from an event seq or a time on, in their original order. */
   async replaySubscription(subscriptionId: string, since: { seq?: number; time?: number }): Promise<number> {
     const originals = this.store.originalsSince(subscriptionId, since);
+    if (originals.length > 0) await this.drain.ensureWatchdog();
     this.ports.storage.transactionSync(() => {
       for (const original of originals) this.store.replay(original, this.ports.clock.now());
     });

@@ -23,16 +23,29 @@ const EVENT_ROW_OVERHEAD_BYTES = 256;
  * always read, however large, so a page always moves and the same page never fails the same way on every retry.
  */
 export async function eventsAfter(db: Database, tenantId: string, afterSeq: number, limit: number, maxBytes = EVENT_PAGE_BYTES): Promise<StoredEvent[]> {
+  return (await eventPageAfter(db, tenantId, afterSeq, limit, maxBytes)).events;
+}
+
+export interface EventPage {
+  events: StoredEvent[];
+  /** True when events may follow this page (it was cut by the row limit or the byte budget). */
+  more: boolean;
+}
+
+/** eventsAfter(), saying whether the page reached the newest event, so a reader needs no empty read to know. */
+export async function eventPageAfter(db: Database, tenantId: string, afterSeq: number, limit: number, maxBytes = EVENT_PAGE_BYTES): Promise<EventPage> {
   const where = and(eq(events.tenantId, tenantId), gt(events.seq, afterSeq));
   const size = sql<number>`length(CAST(${events.data} AS BLOB)) + length(CAST(${events.changedFields} AS BLOB))`;
-  const sizes = await db.select({ seq: events.seq, size }).from(events).where(where).orderBy(asc(events.seq)).limit(Math.min(limit, MAX_EVENT_PAGE)).all();
+  const rows = Math.min(limit, MAX_EVENT_PAGE);
+  const sizes = await db.select({ seq: events.seq, size }).from(events).where(where).orderBy(asc(events.seq)).limit(rows).all();
   let fitting = 0;
   for (let bytes = 0; fitting < sizes.length; fitting++) {
     bytes += sizes[fitting]!.size + EVENT_ROW_OVERHEAD_BYTES;
     if (bytes > maxBytes && fitting > 0) break;
   }
-  if (fitting === 0) return [];
-  return db.select().from(events).where(and(where, lte(events.seq, sizes[fitting - 1]!.seq))).orderBy(asc(events.seq)).all();
+  if (fitting === 0) return { events: [], more: false };
+  const page = await db.select().from(events).where(and(where, lte(events.seq, sizes[fitting - 1]!.seq))).orderBy(asc(events.seq)).all();
+  return { events: page, more: sizes.length === rows || fitting < sizes.length };
 }
 
 /** The seq of the tenant's newest event; 0 when it has none. */

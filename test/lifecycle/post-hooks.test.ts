@@ -20,11 +20,21 @@ async function configure(tenant: TestTenant, enabled: string[], url = receiver!.
 const deleteEntry = async (tenant: TestTenant, id: string) =>
   expect((await call(tenant.slug, `/api/arsys/v1.0/entry/User/${id}`, { key: tenant.key, method: "DELETE" })).status).toBe(204);
 
-/** Makes every pending retry due now (the default schedule waits 5 s before the first retry). */
-const retryNow = (tenant: TestTenant) =>
-  runInDurableObject(deliveryStub(tenant.id), (_instance, state) => {
-    state.storage.sql.exec("UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending'", Date.now());
-  });
+/**
+ * Makes the pending retry due now (the default schedule waits 5 s before the first retry), once the first
+ * attempt's outcome is recorded: until then the delivery is still in flight and there is nothing to move.
+ */
+async function retryNow(tenant: TestTenant): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const moved = await runInDurableObject(deliveryStub(tenant.id), (_instance, state) =>
+      state.storage.sql.exec("UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending'", Date.now()).rowsWritten,
+    );
+    if (moved > 0) return;
+    if (Date.now() > deadline) throw new Error("no pending retry to move");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 /** Polls until `done()` (the queue's drain runs on its own schedule), failing after a few seconds. */
 async function waitFor(done: () => boolean, timeoutMs = 5_000): Promise<void> {

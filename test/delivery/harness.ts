@@ -9,6 +9,7 @@ import type { DeliveryView } from "../../src/delivery/delivery-view";
 import type { EnginePorts } from "../../src/delivery/engine-ports";
 import type { TenantDelivery } from "../../src/delivery/tenant-delivery";
 import { call, type TestTenant } from "../helpers";
+import type { DeliveryNudge } from "../../src/delivery/nudge";
 
 export interface Received {
   url: string;
@@ -165,4 +166,15 @@ export const seqOf = (received: Received): number => Number(received.headers.get
 export async function listDeliveries(tenant: TestTenant, query = ""): Promise<DeliveryView[]> {
   const response = await call(tenant.slug, `/api/v1/deliveries${query}`, { key: tenant.key });
   return (await response.json<{ items: DeliveryView[] }>()).items;
+}
+
+/** An env whose delivery queue records the nudges sent to it instead of delivering them. */
+export function recordingEnv(sent: DeliveryNudge[]) {
+  const queue = {
+    send: async (body: DeliveryNudge) => void sent.push(body),
+    sendBatch: async (messages: Iterable<MessageSendRequest<DeliveryNudge>>) => {
+      for (const message of messages) sent.push(message.body);
+    },
+  };
+  return { ...env, DELIVERY_QUEUE: queue as unknown as Queue<DeliveryNudge> };
 }

@@ -16,17 +16,7 @@ import { createRecord } from "../../src/records/record-writes";
 import type { DeliveryNudge } from "../../src/delivery/nudge";
 import type { TenantDelivery } from "../../src/delivery/tenant-delivery";
 import { SEED_TICKET, TICKET_PATH, call, createTenant } from "../helpers";
-
-/** An env whose delivery queue records the nudges sent to it instead of delivering them. */
-function recordingEnv(sent: DeliveryNudge[]) {
-  const queue = {
-    send: async (body: DeliveryNudge) => void sent.push(body),
-    sendBatch: async (messages: Iterable<MessageSendRequest<DeliveryNudge>>) => {
-      for (const message of messages) sent.push(message.body);
-    },
-  };
-  return { ...env, DELIVERY_QUEUE: queue as unknown as Queue<DeliveryNudge> };
-}
+import { recordingEnv } from "./harness";
 
 const stubFor = (tenantId: string) => env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId));
 

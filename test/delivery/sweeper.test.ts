@@ -15,21 +15,10 @@ import { tenantsPastCursorQuery } from "../../src/records/event-feed";
 import { database } from "../../src/db/client";
 import { createRecord } from "../../src/records/record-writes";
 import { admin, createTenant, type TestTenant } from "../helpers";
-import { deliveryStub, startReceiver, subscribe, type Receiver } from "./harness";
+import { deliveryStub, recordingEnv, startReceiver, subscribe, type Receiver } from "./harness";
 
 let receiver: Receiver | null = null;
 afterEach(() => receiver?.restore());
-
-/** An env whose delivery queue records the nudges sent to it instead of delivering them. */
-function recordingEnv(sent: DeliveryNudge[]) {
-  const queue = {
-    send: async (body: DeliveryNudge) => void sent.push(body),
-    sendBatch: async (messages: Iterable<MessageSendRequest<DeliveryNudge>>) => {
-      for (const message of messages) sent.push(message.body);
-    },
-  };
-  return { ...env, DELIVERY_QUEUE: queue as unknown as Queue<DeliveryNudge> };
-}
 
 /** Hands the nudges for `tenantId` to the queue consumer, as the queue would; returns how each message ended. */
 async function consume(tenantId: string): Promise<string[]> {

@@ -260,6 +260,8 @@ export class Drain {
       const lastError = `Gave up after ${delivery.attempts} attempts: the outcome of the last one is unknown (interrupted)`;
       this.finishDelivery(delivery.id, { status: "dead", blocking: target.blockOnDead, lastStatus: delivery.last_status, lastError, now });
       this.heads.noteSendEnded(delivery.stream_key);
+      // No send ends to trigger the next plan, and the current one still counts this head: plan again.
+      this.dirty = true;
       return;
     }
     const attemptNumber = delivery.attempts + 1;

@@ -14,11 +14,15 @@ import { logLine } from "../runtime/log";
 
 export type AttemptLogRow = typeof deliveryAttempts.$inferInsert;
 
+/** How long a tenant read as active is trusted before D1 is asked again. */
+export const ACTIVE_CACHE_MS = 1_000;
+
 export class ControlPlane {
   private subscriptionCache: Map<string, Subscription> | null = null;
   /** The tenant's lifecycle hook configuration (undefined: not loaded since the last forget) and its opened token. */
   private lifecycleCache: { config: LifecycleHooks | null; token: Promise<string | null> | null } | undefined;
-  private tenantActiveCache: boolean | undefined;
+  /** Until when the tenant is known active (0: ask D1). A suspension is never kept, so reactivation shows at once. */
+  private activeUntil = 0;
   /** The next due time last written to D1 (undefined: none written by this instance), so an unchanged one is not written again. */
   private savedNextDue: number | null | undefined;
   private attemptLog: AttemptLogRow[] = [];
@@ -35,7 +39,6 @@ export class ControlPlane {
   forget(): void {
     this.subscriptionCache = null;
     this.lifecycleCache = undefined;
-    this.tenantActiveCache = undefined;
   }
 
   forgetSubscriptions(): void {
@@ -65,11 +68,16 @@ export class ControlPlane {
 
   /**
    * Whether the tenant may deliver: false while it is suspended (its deliveries wait, nothing is lost). A tenant
-   * not in the tenants table counts as active: only a suspension holds delivery. Read once until forget().
+   * not in the tenants table counts as active: only a suspension holds delivery. "Active" is kept for
+   * ACTIVE_CACHE_MS, so a busy tenant's drains do not each read D1 for it (a suspension takes effect within that
+   * time); "suspended" is never kept.
    */
   async tenantActive(tenantId: string): Promise<boolean> {
-    this.tenantActiveCache ??= (await findTenantById(this.db, tenantId))?.status !== "suspended";
-    return this.tenantActiveCache;
+    const now = Date.now();
+    if (now < this.activeUntil) return true;
+    const active = (await findTenantById(this.db, tenantId))?.status !== "suspended";
+    this.activeUntil = active ? now + ACTIVE_CACHE_MS : 0;
+    return active;
   }
 
   async disable(subscription: Subscription, reason: string): Promise<void> {

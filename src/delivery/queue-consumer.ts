@@ -8,6 +8,9 @@ import { database } from "../db/client";
 import { suspendedAmong } from "../tenancy/tenant-store";
 import { logLine } from "../runtime/log";
 
+/** How long the consumer waits for a tenant's drain before it acks the batch (the drain goes on alone). */
+export const CONSUMER_WAIT_MS = 5_000;
+
 /** Unique tenant ids of a batch, in first-seen order. Pure. */
 export const tenantsInBatch = (bodies: readonly DeliveryNudge[]): string[] => [...new Set(bodies.map((body) => body.tenant))];
 
@@ -18,8 +21,9 @@ export async function consumeDeliveryNudges(batch: MessageBatch<DeliveryNudge>, 
   await Promise.all(
     tenants.filter((tenantId) => !suspended.has(tenantId)).map(async (tenantId) => {
       try {
-        // refresh(): fan out and start the drain, without holding the batch for as long as the drain takes.
-        await env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId)).refresh(tenantId);
+        // Waits for the drain only so long: under load the next batch gathers meanwhile (fewer, larger fan-outs),
+        // and one slow callback never holds the batch for its whole timeout.
+        await env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId)).pump(tenantId, CONSUMER_WAIT_MS);
       } catch (error) {
         failed.add(tenantId);
         logLine("error", "delivery_pump_failed", { tenantId, error: String(error) });

@@ -40,8 +40,8 @@ export class TenantDelivery extends DurableObject<Bindings> {
     ctx.blockConcurrencyWhile(async () => this.engine.start());
   }
 
-  pump(tenantId: string): Promise<PumpResult> {
-    return this.engine.pump(tenantId);
+  pump(tenantId: string, maxWaitMs?: number): Promise<PumpResult> {
+    return this.engine.pump(tenantId, maxWaitMs);
   }
 
   refresh(tenantId: string): Promise<PumpResult> {

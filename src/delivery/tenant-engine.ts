@@ -51,10 +51,23 @@ export class TenantEngine {
   }
 
   /** Fans out every event past the cursor, then delivers what is due. Safe to call repeatedly. */
-  async pump(tenantId: string): Promise<PumpResult> {
+  /**
+   * Fans out every event past the cursor, then delivers what is due. Safe to call repeatedly. With
+   * `maxWaitMs`, waits for the drain at most that long and lets it go on alone (the queue consumer: it keeps
+   * the natural batching of waiting for the drain under load, without holding a batch on one slow callback).
+   */
+  async pump(tenantId: string, maxWaitMs?: number): Promise<PumpResult> {
     this.store.rememberTenant(tenantId);
     const read = await this.fanOutNewEvents(tenantId);
-    await this.drain.run();
+    const drained = this.drain.run();
+    if (maxWaitMs === undefined) await drained;
+    else {
+      this.ports.waitUntil(drained.catch(() => undefined));
+      let timer: unknown;
+      const waited = new Promise<void>((resolve) => (timer = this.ports.timers.set(resolve, maxWaitMs)));
+      await Promise.race([drained.catch(() => undefined), waited]);
+      this.ports.timers.clear(timer);
+    }
     return { cursor: this.store.cursor(), read };
   }
 

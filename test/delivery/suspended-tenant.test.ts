@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { admin, createTenant } from "../helpers";
+import { ACTIVE_CACHE_MS } from "../../src/delivery/control-plane";
 import { createEntry, seqOf, startReceiver, subscribe, type Receiver } from "./harness";
 
 let receiver: Receiver | undefined;
@@ -26,13 +27,14 @@ describe("a suspended tenant", () => {
   it("sends nothing while suspended, and everything, in order, once reactivated", async () => {
     receiver = startReceiver((_request, index) => new Response(index === 0 ? "try later" : "ok", { status: index === 0 ? 500 : 200 }));
     const tenant = await createTenant("suspend");
-    await subscribe(tenant, { url: receiver.url, retryDelaysMs: [300, 300, 300] });
+    // The retry falls due after the engine has stopped trusting its last "active" read (ACTIVE_CACHE_MS).
+    await subscribe(tenant, { url: receiver.url, retryDelaysMs: [ACTIVE_CACHE_MS + 500, 300, 300] });
     await createEntry(tenant, { n: 1 });
     await createEntry(tenant, { n: 2 });
     // The first attempt fails; its retry falls due while the tenant is suspended.
     await waitFor(() => receiver!.received.length >= 1);
     await setStatus(tenant.slug, "suspended");
-    await wait(1_000);
+    await wait(ACTIVE_CACHE_MS + 1_500);
     expect(receiver.received).toHaveLength(1);
 
     await setStatus(tenant.slug, "active");

@@ -4,7 +4,7 @@
  * per stream, and duplicates only after an unknown outcome.
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { DeliveryRow } from "../src/delivery/delivery-store";
+import type { DeliveryRow } from "../src/delivery/delivery-tables";
 import type { CircuitBreaker } from "../src/delivery/circuit-breaker";
 import type { Receivers } from "./receiver";
 import type { TenantObject } from "./tenant-object";
@@ -78,7 +78,7 @@ export function finalCheck(object: TenantObject, d1: DatabaseSync, tenantId: str
   // Every delivery ends: none is still pending, in flight or blocking its stream.
   for (const row of rows.values()) if (row.status === "pending" || row.status === "inflight" || row.blocking === 1) lost.add(`${row.id} (still ${row.status})`);
   // Every committed event reaches every subscription enabled on its form from before its commit to the end.
-  const events = d1.prepare("SELECT seq, form, created_at FROM events WHERE tenant_id = ? ORDER BY seq").all(tenantId) as { seq: number; form: string; created_at: number }[];
+  const events = d1.prepare("SELECT seq, form, record_id, created_at FROM events WHERE tenant_id = ? ORDER BY seq").all(tenantId) as { seq: number; form: string; record_id: string; created_at: number }[];
   for (const subscription of subscriptions) {
     if (subscription.deleted || subscription.enabledSince === null) continue;
     for (const event of events) {
@@ -90,16 +90,20 @@ export function finalCheck(object: TenantObject, d1: DatabaseSync, tenantId: str
       else if (row.status === "skipped" && !operatorSkipped.has(id)) lost.add(`${id} (skipped: ${row.last_error})`);
     }
   }
-  // Per stream, the first receipts of originals follow commit order.
+  // Per stream, the first receipts of originals follow commit order; and per subscription and record, whatever
+  // the ordering was when each event fanned out (a change of ordering must not let a record's event overtake).
   const reordered: string[] = [];
+  const recordOf = new Map(events.map((event) => [event.seq, `${event.form}|${event.record_id}`]));
   const lastSeq = new Map<string, number>();
   const seen = new Set<string>();
   for (const receipt of receivers.receipts) {
     if (!receipt.accepted || receipt.replay || seen.has(receipt.deliveryId)) continue;
     seen.add(receipt.deliveryId);
-    const last = lastSeq.get(receipt.streamKey);
-    if (last !== undefined && receipt.eventSeq < last) reordered.push(`${receipt.deliveryId} after seq ${last} in stream ${receipt.streamKey}`);
-    lastSeq.set(receipt.streamKey, Math.max(last ?? 0, receipt.eventSeq));
+    for (const order of [`stream ${receipt.streamKey}`, `record ${receipt.subscriptionId}|${recordOf.get(receipt.eventSeq)}`]) {
+      const last = lastSeq.get(order);
+      if (last !== undefined && receipt.eventSeq < last) reordered.push(`${receipt.deliveryId} after seq ${last} in ${order}`);
+      lastSeq.set(order, Math.max(last ?? 0, receipt.eventSeq));
+    }
   }
   const unexpectedDuplicates = receivers.duplicates.filter((duplicate) => !duplicate.expected).map((duplicate) => `${duplicate.deliveryId} at ${duplicate.at}`);
   return { lost: [...lost], reordered, unexpectedDuplicates };

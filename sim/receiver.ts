@@ -7,7 +7,8 @@ import type { Bindings } from "../src/runtime/env";
 import type { Subscription } from "../src/db/schema";
 import type { AttemptRecord } from "../src/outbound/attempt";
 import { DeliveryAttempts } from "../src/delivery/delivery-attempts";
-import type { DeliveryRow, DeliveryStore } from "../src/delivery/delivery-store";
+import type { DeliveryStore } from "../src/delivery/delivery-store";
+import type { DeliveryRow } from "../src/delivery/delivery-tables";
 import type { Rng, World } from "./world";
 
 export type ReceiverMode = "ok" | "flaky" | "down" | "gone" | "slow" | "hang";

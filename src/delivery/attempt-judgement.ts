@@ -8,7 +8,7 @@ import type { AttemptRecord } from "../outbound/attempt";
 import { LIFECYCLE_SUBSCRIPTION_ID } from "../lifecycle/post-hooks";
 import { recordFailure, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
 import type { AttemptLogRow } from "./control-plane";
-import type { DeliveryRow, DeliveryStatus } from "./delivery-store";
+import type { DeliveryStatus, HeadRow } from "./delivery-tables";
 import { decideAfterAttempt, DEFAULT_RETRY_POLICY, resolveRetryPolicy, type AttemptDecision, type RetryPolicy, type RetryPolicyOverride } from "./retry-policy";
 
 /** Who judges the attempts of a delivery. */
@@ -20,7 +20,7 @@ export interface AttemptTarget {
 }
 
 /** Its subscription, or the default policy for a lifecycle hook; null when the subscription was deleted. */
-export function targetOf(delivery: DeliveryRow, subscription: Subscription | null, tenantId: string): AttemptTarget | null {
+export function targetOf(delivery: HeadRow, subscription: Subscription | null, tenantId: string): AttemptTarget | null {
   if (delivery.subscription_id === LIFECYCLE_SUBSCRIPTION_ID && delivery.url !== null) {
     return { policy: DEFAULT_RETRY_POLICY, blockOnDead: false, url: delivery.url, tenantId };
   }
@@ -52,7 +52,7 @@ export interface Judgement {
 }
 
 export function judgeAttempt(input: {
-  delivery: DeliveryRow;
+  delivery: HeadRow;
   attemptNumber: number;
   record: AttemptRecord;
   target: AttemptTarget;

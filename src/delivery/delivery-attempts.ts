@@ -9,7 +9,8 @@ import type { Subscription } from "../db/schema";
 import { attempt, type AttemptRecord } from "../outbound/attempt";
 import { checkCallbackUrl, type CallbackUrlCheck } from "../outbound/ssrf-guard";
 import { CLOSED_BREAKER, type CircuitBreaker } from "./circuit-breaker";
-import type { DeliveryRow, DeliveryStore } from "./delivery-store";
+import type { DeliveryStore } from "./delivery-store";
+import type { DeliveryRow } from "./delivery-tables";
 import { authenticatesWithToken, buildLifecycleRequest, buildOutboundRequest, forgetCallbackToken, OutboundCredentials } from "./outbound-request";
 
 /** An attempt refused before anything was sent. */

@@ -4,80 +4,9 @@
  * A delivery's `position` orders it within its stream; only the head of a stream is ever sent.
  */
 import type { PlannedDelivery } from "./fan-out";
+import { deliveryId, HEAD_COLUMNS, SCHEMA, type DeliveryRow, type DeliveryStatus, type HeadRow } from "./delivery-tables";
+import { continuedStreamKey } from "./stream-scheduler";
 import { runtimeTimers, type Timers } from "./time";
-
-export const deliveryStatuses = ["pending", "inflight", "delivered", "dead", "skipped"] as const;
-export type DeliveryStatus = (typeof deliveryStatuses)[number];
-
-// A type alias (not an interface) so it satisfies SqlStorage's row constraint.
-export type DeliveryRow = {
-  position: number;
-  id: string;
-  subscription_id: string;
-  stream_key: string;
-  event_seq: number;
-  body: string;
-  content_type: string;
-  /** The target URL when it is not the subscription's callback URL (lifecycle hooks); null otherwise. */
-  url: string | null;
-  status: DeliveryStatus;
-  /** 1 while a dead-lettered delivery holds its stream (dead-letter policy `block`). */
-  blocking: number;
-  attempts: number;
-  next_attempt_at: number;
-  last_status: number | null;
-  last_error: string | null;
-  replay_of: string | null;
-  stream_order: number | null;
-  created_at: number;
-  updated_at: number;
-};
-
-const SCHEMA = [
-  "CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)",
-  `CREATE TABLE IF NOT EXISTS deliveries (
-    position INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    subscription_id TEXT NOT NULL,
-    stream_key TEXT NOT NULL,
-    event_seq INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    content_type TEXT NOT NULL,
-    status TEXT NOT NULL,
-    blocking INTEGER NOT NULL DEFAULT 0,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at INTEGER NOT NULL,
-    last_status INTEGER,
-    last_error TEXT,
-    replay_of TEXT,
-    -- Where the delivery stands in its stream when not simply by position: a replay of a blocked head takes its place.
-    stream_order INTEGER,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL,
-    -- The target when it is not the subscription's callback URL (lifecycle hooks).
-    url TEXT
-  )`,
-  // Fan-out is idempotent: one original delivery per (subscription, event), however often a pump repeats.
-  "CREATE UNIQUE INDEX IF NOT EXISTS deliveries_fan_out ON deliveries (subscription_id, event_seq) WHERE replay_of IS NULL",
-  "CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (stream_key, position) WHERE status IN ('pending', 'inflight') OR blocking = 1",
-  // A stream's head in stream order, by an index seek rather than a sort of all its open work (streamHead()).
-  "CREATE INDEX IF NOT EXISTS deliveries_open_order ON deliveries (stream_key, COALESCE(stream_order, position), position) WHERE status IN ('pending', 'inflight') OR blocking = 1",
-  // A subscription's open work, counted before its ordering may change (openDeliveries()).
-  "CREATE INDEX IF NOT EXISTS deliveries_open_subscription ON deliveries (subscription_id) WHERE status IN ('pending', 'inflight') OR blocking = 1",
-  // Counting a delivery's replays (replay()) is a seek, not a scan per replay of a bulk replay.
-  "CREATE INDEX IF NOT EXISTS deliveries_replay_of ON deliveries (replay_of) WHERE replay_of IS NOT NULL",
-  // The delivery list filtered by subscription or by status, in position order (list()).
-  "CREATE INDEX IF NOT EXISTS deliveries_subscription ON deliveries (subscription_id, position)",
-  "CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, position)",
-  // Stream summaries (streamSummaries()) read this index in stream order, never the rows and their bodies.
-  "CREATE INDEX IF NOT EXISTS deliveries_stream_summary ON deliveries (stream_key, subscription_id, status, blocking, event_seq)",
-  "CREATE TABLE IF NOT EXISTS breakers (url TEXT PRIMARY KEY, state TEXT NOT NULL)",
-  "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-];
-
-/** A delivery id: stable across retries, sent as `webhook-id` so receivers can drop duplicates. */
-export const deliveryId = (eventSeq: number, subscriptionId: string, replay?: number): string =>
-  `msg_${eventSeq}_${subscriptionId}${replay === undefined ? "" : `_r${replay}`}`;
 
 /**
  * When a write may wait: "now" runs it at once; "held" keeps it in memory until the next flush (see
@@ -167,10 +96,21 @@ export class DeliveryStore {
 
   /**
    * Records the fan-out of a page of events and advances the cursor (never back: two fan-outs that overlap
-   * write the same deliveries, and the later page wins); the caller wraps it in one transaction.
+   * write the same deliveries, and the later page wins); the caller wraps it in one transaction. Returns the
+   * deliveries as stored: a subscription whose ordering changed while deliveries were open keeps its old kind
+   * of stream for new ones until those are done (continuedStreamKey()), decided here, in that transaction.
    */
-  addFanOut(planned: readonly PlannedDelivery[], cursor: number, now: number): void {
-    for (const delivery of planned) {
+  addFanOut(planned: readonly PlannedDelivery[], cursor: number, now: number): PlannedDelivery[] {
+    const openKeys = new Map<string, string | null>();
+    const stored = planned.map((delivery) => {
+      let openKey = openKeys.get(delivery.subscriptionId);
+      if (openKey === undefined) {
+        openKey = this.oldestOpenStreamKey(delivery.subscriptionId);
+        openKeys.set(delivery.subscriptionId, openKey);
+      }
+      return { ...delivery, streamKey: continuedStreamKey(delivery, openKey) };
+    });
+    for (const delivery of stored) {
       this.sql.exec(
         `INSERT OR IGNORE INTO deliveries (id, subscription_id, stream_key, event_seq, body, content_type, url, status, next_attempt_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
@@ -187,6 +127,19 @@ export class DeliveryStore {
       );
     }
     this.sql.exec("INSERT INTO cursor (id, value) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET value = MAX(value, excluded.value)", cursor);
+    return stored;
+  }
+
+  /** The stream of a subscription's oldest open original (not replayed) delivery; null when none is open. */
+  private oldestOpenStreamKey(subscriptionId: string): string | null {
+    return (
+      this.sql
+        .exec<{ stream_key: string }>(
+          "SELECT stream_key FROM deliveries WHERE subscription_id = ? AND (status IN ('pending', 'inflight') OR blocking = 1) AND replay_of IS NULL ORDER BY position LIMIT 1",
+          subscriptionId,
+        )
+        .toArray()[0]?.stream_key ?? null
+    );
   }
 
   /**
@@ -194,28 +147,28 @@ export class DeliveryStore {
    * stream (the first open delivery in index order past the previous stream's key), rather than ranking every
    * open delivery, bodies and all, when a backlog is deep.
    */
-  streamHeads(): DeliveryRow[] {
-    const heads: DeliveryRow[] = [];
+  streamHeads(): HeadRow[] {
+    const heads: HeadRow[] = [];
     for (let head = this.nextStreamHead(null); head; head = this.nextStreamHead(head.stream_key)) heads.push(head);
     return heads;
   }
 
-  private nextStreamHead(after: string | null): DeliveryRow | null {
+  private nextStreamHead(after: string | null): HeadRow | null {
     const open = "(status IN ('pending', 'inflight') OR blocking = 1)";
     const order = "ORDER BY stream_key, COALESCE(stream_order, position), position LIMIT 1";
     const rows =
       after === null
-        ? this.sql.exec<DeliveryRow>(`SELECT * FROM deliveries WHERE ${open} ${order}`)
-        : this.sql.exec<DeliveryRow>(`SELECT * FROM deliveries WHERE stream_key > ? AND ${open} ${order}`, after);
+        ? this.sql.exec<HeadRow>(`SELECT ${HEAD_COLUMNS} FROM deliveries WHERE ${open} ${order}`)
+        : this.sql.exec<HeadRow>(`SELECT ${HEAD_COLUMNS} FROM deliveries WHERE stream_key > ? AND ${open} ${order}`, after);
     return rows.toArray()[0] ?? null;
   }
 
   /** The head of one stream (as streamHeads() would give it), or null when the stream has no open work. */
-  streamHead(streamKey: string): DeliveryRow | null {
+  streamHead(streamKey: string): HeadRow | null {
     return (
       this.sql
-        .exec<DeliveryRow>(
-          `SELECT * FROM deliveries WHERE stream_key = ? AND (status IN ('pending', 'inflight') OR blocking = 1)
+        .exec<HeadRow>(
+          `SELECT ${HEAD_COLUMNS} FROM deliveries WHERE stream_key = ? AND (status IN ('pending', 'inflight') OR blocking = 1)
            ORDER BY COALESCE(stream_order, position), position LIMIT 1`,
           streamKey,
         )
@@ -224,10 +177,10 @@ export class DeliveryStore {
   }
 
   /** The first `limit` open deliveries of one stream in stream order: its head (as streamHead() gives it) and those behind it. */
-  streamAhead(streamKey: string, limit: number): DeliveryRow[] {
+  streamAhead(streamKey: string, limit: number): HeadRow[] {
     return this.sql
-      .exec<DeliveryRow>(
-        `SELECT * FROM deliveries WHERE stream_key = ? AND (status IN ('pending', 'inflight') OR blocking = 1)
+      .exec<HeadRow>(
+        `SELECT ${HEAD_COLUMNS} FROM deliveries WHERE stream_key = ? AND (status IN ('pending', 'inflight') OR blocking = 1)
          ORDER BY COALESCE(stream_order, position), position LIMIT ?`,
         streamKey,
         limit,
@@ -256,6 +209,14 @@ export class DeliveryStore {
          WHERE head.status IN ('pending', 'inflight')`,
       )
       .one().due;
+  }
+
+  /**
+   * A delivery's body, read straight from storage without running the held writes first (a read through `sql`
+   * would, ending the group commit of the sends under way): a body is written once, at once, and never changed.
+   */
+  bodyOf(id: string): string | null {
+    return this.storage.exec<{ body: string }>("SELECT body FROM deliveries WHERE id = ?", id).toArray()[0]?.body ?? null;
   }
 
   get(id: string): DeliveryRow | null {

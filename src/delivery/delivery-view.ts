@@ -1,5 +1,5 @@
 /** How deliveries, streams and test attempts look in the tenant API. Pure mapping from the DO's rows. */
-import type { DeliveryRow } from "./delivery-store";
+import type { DeliveryRow } from "./delivery-tables";
 
 export interface DeliveryView {
   id: string;

@@ -9,9 +9,10 @@ import { recordInstanceId } from "../records/record-instance-id";
 import type { AttemptRecord } from "../outbound/attempt";
 import { planLifecycleDeliveries } from "../lifecycle/post-hooks";
 import { planFanOut, type PlannedDelivery } from "./fan-out";
-import type { DeliveryRow, DeliveryStore } from "./delivery-store";
-import { planSends, DEFAULT_CONCURRENCY } from "./stream-scheduler";
-import { recordSend, type CircuitBreaker } from "./circuit-breaker";
+import type { DeliveryStore } from "./delivery-store";
+import type { HeadRow } from "./delivery-tables";
+import { DEFAULT_CONCURRENCY } from "./stream-scheduler";
+import { recordSend } from "./circuit-breaker";
 import { decideAfterAttempt, type AttemptDecision } from "./retry-policy";
 import { judgeAttempt, targetOf, type AttemptTarget } from "./attempt-judgement";
 import type { EnginePorts } from "./engine-ports";
@@ -42,6 +43,9 @@ export interface DrainHost {
   store(): DeliveryStore;
   sendsPerDrain(): number;
 }
+
+/** A subscription disabled by its tenant, or by the engine after a 410 Gone, holds its deliveries until it is enabled or saved again. */
+const holds = (subscription: Subscription | undefined): boolean => subscription !== undefined && (!subscription.enabled || subscription.disabledReason !== null);
 
 export class Drain {
   /** The drain's view of every stream's head; whoever changes deliveries outside a drain invalidates it. */
@@ -102,8 +106,8 @@ export class Drain {
       }
       if (planned.length > 0) await this.ensureWatchdog();
       const now = this.now();
-      this.ports.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, now));
-      this.heads.noteAppended(planned);
+      const stored = this.ports.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, now));
+      this.heads.noteAppended(stored);
       read += page.length;
       // A page may be short because it is bounded by bytes too: the feed says whether more follow.
       if (!more) break;
@@ -172,34 +176,25 @@ export class Drain {
     this.attempts.startDrain(tenantId);
     this.heads.invalidate();
     let started = 0;
+    let subscriptionsSeen: Map<string, Subscription> | null = null;
     for (;;) {
       const subscriptionsById = await this.controlPlane.subscriptions(tenantId);
       const now = this.now();
-      const heads = this.heads.current(this.store);
-      const breakers = new Map<string, CircuitBreaker>();
-      const candidates = heads
-        .filter((head) => {
+      this.heads.refresh(this.store);
+      // Reloaded subscriptions may have released heads set aside for a disabled one.
+      if (subscriptionsById !== subscriptionsSeen) this.heads.release((id) => holds(subscriptionsById.get(id)));
+      subscriptionsSeen = subscriptionsById;
+      const budget = this.host.sendsPerDrain() - started;
+      const sends = this.heads.plan({
+        now,
+        limit: Math.min(DEFAULT_CONCURRENCY - this.inFlight.size, budget),
+        factsOf: (head) => {
           const subscription = subscriptionsById.get(head.subscription_id);
-          // A disabled subscription holds its deliveries until it is enabled again.
-          return !subscription || (subscription.enabled && subscription.disabledReason === null) || head.status === "inflight";
-        })
-        .map((head) => {
-          const url = subscriptionsById.get(head.subscription_id)?.callbackUrl ?? head.url ?? undefined;
-          if (url && !breakers.has(url)) breakers.set(url, this.attempts.breakerOf(url));
-          return {
-            row: head,
-            id: head.id,
-            streamKey: head.stream_key,
-            seq: head.stream_order ?? head.position,
-            nextAttemptAt: head.next_attempt_at,
-            inFlight: head.status === "inflight",
-            blocked: head.blocking === 1,
-            callbackUrl: url,
-          };
-        });
-      const plan = planSends(candidates, { now, concurrency: DEFAULT_CONCURRENCY, breakers });
-      const sends = plan.send.slice(0, Math.max(0, this.host.sendsPerDrain() - started));
-      for (const pick of sends) this.start(pick.row, subscriptionsById.get(pick.row.subscription_id) ?? null, now, tenantId);
+          const url = subscription?.callbackUrl ?? head.url ?? undefined;
+          return { nextAttemptAt: head.next_attempt_at, held: holds(subscription), url, breaker: url === undefined ? undefined : this.attempts.breakerOf(url) };
+        },
+      });
+      for (const head of sends) this.start(head, subscriptionsById.get(head.subscription_id) ?? null, now, tenantId);
       started += sends.length;
       if (this.inFlight.size === 0) {
         this.store.flushHeld();
@@ -208,8 +203,9 @@ export class Drain {
         await this.controlPlane.attemptLogFlushed();
         // A wake-up joined while the log was written: its work is not in this plan, so plan again.
         if (this.takeDirty()) continue;
-        // Work left that is due now, past this drain's budget: the alarm runs it in an invocation of its own.
-        const wakeAt = sends.length < plan.send.length ? this.now() : plan.wakeAt;
+        // Work left that is due now, past this drain's budget, is due at once: the alarm runs it in an
+        // invocation of its own.
+        const wakeAt = this.heads.earliestReady();
         if (wakeAt === null) await this.ports.storage.alarm.delete();
         else await this.ports.storage.alarm.set(wakeAt);
         await this.mirrorWakeUp(tenantId, wakeAt);
@@ -253,7 +249,7 @@ export class Drain {
   }
 
   /** Starts one send. Reads nothing from the store: a read would run the held writes (see DeliveryStore). */
-  private start(delivery: DeliveryRow, subscription: Subscription | null, now: number, tenantId: string): void {
+  private start(delivery: HeadRow, subscription: Subscription | null, now: number, tenantId: string): void {
     const target = targetOf(delivery, subscription, tenantId);
     if (target && delivery.attempts >= target.policy.maxAttempts) {
       // Every attempt was made and the last one's outcome never came back (the object died during it).
@@ -297,16 +293,18 @@ export class Drain {
     this.inFlight.set(delivery.id, send);
   }
 
-  private async send(delivery: DeliveryRow, subscription: Subscription | null, target: AttemptTarget | null, attemptNumber: number): Promise<void> {
+  private async send(delivery: HeadRow, subscription: Subscription | null, target: AttemptTarget | null, attemptNumber: number): Promise<void> {
     if (!target) {
       this.finishDelivery(delivery.id, { status: "skipped", lastStatus: null, lastError: "subscription deleted", now: this.now() });
       return;
     }
+    // Heads are read without bodies; the body only now, for the one delivery that goes.
+    const body = this.store.bodyOf(delivery.id) ?? "";
     if (!subscription) {
-      await this.sendLifecycle({ ...delivery, url: target.url }, attemptNumber, target);
+      await this.sendLifecycle({ ...delivery, url: target.url, body }, attemptNumber, target);
       return;
     }
-    const record = await this.attempts.attemptDelivery(delivery, subscription, target.policy.timeoutMs);
+    const record = await this.attempts.attemptDelivery({ ...delivery, body }, subscription, target.policy.timeoutMs);
     const decision = this.recordAttempt(delivery, attemptNumber, record, target);
     if (decision.kind === "disable") await this.controlPlane.disable(subscription, "The receiver answered 410 Gone");
   }
@@ -316,7 +314,7 @@ export class Drain {
    * tenant's current Bearer token, dead letters skipped. A hook the tenant has since disabled, or a whole
    * configuration removed, skips what is still owed.
    */
-  private async sendLifecycle(delivery: DeliveryRow & { url: string }, attemptNumber: number, target: AttemptTarget): Promise<void> {
+  private async sendLifecycle(delivery: HeadRow & { url: string; body: string }, attemptNumber: number, target: AttemptTarget): Promise<void> {
     const config = await this.controlPlane.lifecycleConfig(target.tenantId);
     const hook = delivery.url.slice(delivery.url.lastIndexOf("/") + 1);
     if (!config || !config.enabled.some((name) => name === hook)) {
@@ -328,10 +326,12 @@ export class Drain {
   }
 
   /** Applies an attempt's outcome to its delivery and the URL's breaker, and queues it for the attempt log. */
-  private recordAttempt(delivery: DeliveryRow, attemptNumber: number, record: AttemptRecord, target: AttemptTarget): AttemptDecision {
+  private recordAttempt(delivery: HeadRow, attemptNumber: number, record: AttemptRecord, target: AttemptTarget): AttemptDecision {
     const judgement = judgeAttempt({ delivery, attemptNumber, record, target, now: this.now(), random: () => this.ports.random() });
     this.finishDelivery(delivery.id, judgement.update);
+    const wasClosed = this.attempts.breakerOf(target.url).state === "closed";
     this.attempts.saveBreakerIfChanged(target.url, judgement.breaker);
+    if (!wasClosed && this.attempts.breakerOf(target.url).state === "closed") this.heads.breakerClosed(target.url);
     this.ports.log(judgement.logLine.level, "delivery_attempt", judgement.logLine.fields);
     this.controlPlane.logAttempt(judgement.logRow);
     return judgement.decision;

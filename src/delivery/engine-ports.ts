@@ -7,7 +7,7 @@ import type { AttemptRecord } from "../outbound/attempt";
 import type { LifecycleHooks, Subscription } from "../db/schema";
 import type { EventPage } from "../records/event-feed";
 import type { CircuitBreaker } from "./circuit-breaker";
-import type { DeliveryRow } from "./delivery-store";
+import type { DeliveryRow } from "./delivery-tables";
 import type { AttemptLogRow } from "./control-plane";
 import type { Clock, Timers } from "./time";
 

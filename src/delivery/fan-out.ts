@@ -29,6 +29,11 @@ export interface PlannedDelivery {
   contentType: string;
   /** Where to send it when not to the subscription's callback URL (lifecycle hooks: `{baseUrl}/{hook}`). */
   url?: string;
+  /**
+   * Its stream key under the subscription's other ordering: used instead while deliveries fanned out before an
+   * ordering change are still open (see continuedStreamKey()).
+   */
+  otherOrderingKey?: string;
 }
 
 /** AR knows four entry events; archiving a user is its soft delete. */
@@ -86,7 +91,8 @@ export function planFanOut(event: FanOutEvent, subscriptions: readonly Subscript
     if (!subscriptionMatches(subscription, event)) continue;
     const rendered = renderBody(subscription, event, instanceId);
     if (rendered === null) continue;
-    planned.push({ subscriptionId: subscription.id, streamKey: streamKey(subscription, event), eventSeq: event.seq, ...rendered });
+    const other = { id: subscription.id, ordering: subscription.ordering === "record" ? ("subscription" as const) : ("record" as const) };
+    planned.push({ subscriptionId: subscription.id, streamKey: streamKey(subscription, event), otherOrderingKey: streamKey(other, event), eventSeq: event.seq, ...rendered });
   }
   return planned;
 }

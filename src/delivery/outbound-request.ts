@@ -12,7 +12,7 @@ import type { Subscription } from "../db/schema";
 import { secretStore } from "../secrets/secret-store";
 import { openCallbackSecrets, type CallbackSecrets } from "../subscriptions/callback-secrets";
 import { liveSigningSecrets } from "../subscriptions/signing-secrets";
-import type { DeliveryRow } from "./delivery-store";
+import type { DeliveryRow } from "./delivery-tables";
 import { signatureHeaders } from "../outbound/signing";
 import { sendOutbound, USER_AGENT } from "../outbound/transport";
 import { BodyTooLargeError, readBodyText } from "../http/read-body";

@@ -11,7 +11,7 @@ import { authenticate } from "../auth/authenticate";
 import { AppError } from "../runtime/errors";
 import type { AppEnv } from "../http/app-env";
 import { secretStore } from "../secrets/secret-store";
-import { deliveryStatuses } from "./delivery-store";
+import { deliveryStatuses } from "./delivery-tables";
 import { listDeliveryAttempts } from "./attempt-log";
 import { findSubscription } from "../subscriptions/subscription-store";
 import { rotateSigningSecret, readSigningSecret } from "../subscriptions/signing-secrets";

@@ -1,56 +1,157 @@
 /**
- * The drain's cache of every stream's head, so a drain does not read all heads again after each send: only
- * the streams whose send finished are read again, and a closed head's successor usually comes from a
- * look-ahead already read. The store stays the truth; this is a view of it that the drain keeps current.
+ * The drain's view of every stream's head, and the queue of free heads by due time that it plans from. A drain
+ * reads every head once (without bodies); after that only the streams whose send finished are read again, and
+ * a closed head's successor usually comes from a look-ahead already read. Planning pops due heads off a heap,
+ * so the cost of a send does not grow with the number of open streams. The store stays the truth; this is a
+ * view of it that the drain keeps current.
  */
-import type { DeliveryRow, DeliveryStore } from "./delivery-store";
+import type { DeliveryStore } from "./delivery-store";
+import type { HeadRow } from "./delivery-tables";
 import type { PlannedDelivery } from "./fan-out";
+import { ReadyQueue } from "./ready-queue";
+import { headVerdict, type HeadFacts } from "./stream-scheduler";
+
+/** Where the view reads heads from: the delivery store (a plain in-memory table in unit tests). */
+export type HeadSource = Pick<DeliveryStore, "streamHeads" | "streamHead" | "streamAhead">;
 
 /** Open deliveries read ahead of a stream's head at once, so a backlog is not read back one row per send. */
 const STREAM_LOOKAHEAD = 64;
 
+export interface PlanRound {
+  now: number;
+  /** The most heads to take (free send slots, and what is left of the drain's budget). */
+  limit: number;
+  /** What decides a head's verdict, with the URL whose breaker was asked (a probe goes once per URL). */
+  factsOf(head: HeadRow): HeadFacts & { url?: string };
+}
+
+/** Heads set aside under a key (a subscription, a URL), at most one per stream. */
+type AsideLists = Map<string, Map<string, HeadRow>>;
+
+function setAside(lists: AsideLists, key: string, head: HeadRow): void {
+  const list = lists.get(key);
+  if (list) list.set(head.stream_key, head);
+  else lists.set(key, new Map([[head.stream_key, head]]));
+}
+
+/** A stream's position order: replays placed where a blocked head stood keep its place. */
+const positionOf = (head: HeadRow): number => head.stream_order ?? head.position;
+
 export class StreamHeads {
   /**
-   * Every stream's head, by stream key; null when it must be read again in full (a new drain, a fan-out, an
-   * operator's replay or skip). Between full reads only the streams in `changedStreams` (a send of theirs
-   * finished) are read again, each by one index seek, instead of every stream's head.
+   * Every stream's head, by stream key; null when it must be read again in full (a new drain, an operator's
+   * replay or skip). Between full reads only the streams in `changedStreams` (a send of theirs finished, or a
+   * fan-out gave a stream with no head its first delivery) are read again, each by one index seek.
    */
-  private heads: Map<string, DeliveryRow> | null = null;
+  private heads: Map<string, HeadRow> | null = null;
   private readonly changedStreams = new Set<string>();
+  /** Free heads (pending, nothing of their stream in flight or blocked) by when they may go. */
+  private readonly ready = new ReadyQueue<HeadRow>();
+  /** Free heads whose subscription holds them, by subscription id: queued again by release(). */
+  private readonly held: AsideLists = new Map();
+  /**
+   * Heads queued for when their URL's cool-down ends, by URL: when the breaker closes earlier (its probe
+   * succeeded), breakerClosed() queues them again for their own due time.
+   */
+  private readonly cooling: AsideLists = new Map();
   /**
    * Per stream, the open deliveries behind its head in stream order, as last read (at most STREAM_LOOKAHEAD),
    * valid while `heads` is: when a head is closed (delivered, skipped, dead and not blocking) the next one
    * comes from here instead of another read.
    */
-  private readonly upcoming = new Map<string, DeliveryRow[]>();
+  private readonly upcoming = new Map<string, HeadRow[]>();
   /** Deliveries closed since the drain last looked at their stream (see noteFinished()). */
   private readonly closedSinceLook = new Set<string>();
 
-  /** Forgets the view: the next current() reads every head again. */
+  /** Forgets the view: the next refresh() reads every head again. */
   invalidate(): void {
     this.heads = null;
   }
 
   /**
-   * Every stream's head, as store.streamHeads() gives it: read in full when the view was invalidated, else
-   * only the streams whose send finished since the last call are read again (only a stream's own send changes
-   * its head while a drain runs; anything else invalidates the whole view).
+   * Brings the view up to date: every head read when the view was invalidated, else only the streams whose
+   * send finished since the last call (only a stream's own send changes its head while a drain runs; anything
+   * else invalidates the whole view).
    */
-  current(store: DeliveryStore): DeliveryRow[] {
+  refresh(store: HeadSource): void {
     if (this.heads === null) {
       this.changedStreams.clear();
       this.upcoming.clear();
       this.closedSinceLook.clear();
-      this.heads = new Map(store.streamHeads().map((head) => [head.stream_key, head]));
-    } else {
-      for (const key of this.changedStreams) {
-        const head = this.nextHead(store, key, this.heads.get(key));
-        if (head) this.heads.set(key, head);
-        else this.heads.delete(key);
-      }
-      this.changedStreams.clear();
+      this.ready.clear();
+      this.held.clear();
+      this.cooling.clear();
+      this.heads = new Map();
+      for (const head of store.streamHeads()) this.setHead(head.stream_key, head);
+      return;
     }
-    return [...this.heads.values()];
+    for (const key of this.changedStreams) this.setHead(key, this.nextHead(store, key, this.heads.get(key)));
+    this.changedStreams.clear();
+  }
+
+  /** Records a stream's head, queued when it is free to go (pending: not in flight, not a blocking dead letter). */
+  private setHead(key: string, head: HeadRow | null): void {
+    if (!head) {
+      this.heads?.delete(key);
+      this.ready.remove(key);
+      return;
+    }
+    this.heads?.set(key, head);
+    if (head.status === "pending" && head.blocking === 0) this.ready.push(key, head, head.next_attempt_at, positionOf(head));
+    else this.ready.remove(key);
+  }
+
+  /**
+   * Takes the heads to send now: due ones, oldest due first, at most `limit`, and at most one per URL whose
+   * breaker is not closed (its probe). A head that must wait is queued again for when it may go; one its
+   * subscription holds is set aside until release().
+   */
+  plan(round: PlanRound): HeadRow[] {
+    const send: HeadRow[] = [];
+    const probedUrls = new Set<string>();
+    const afterProbe: HeadRow[] = [];
+    while (send.length < round.limit) {
+      const head = this.ready.popDue(round.now);
+      if (!head) break;
+      const facts = round.factsOf(head);
+      const verdict = headVerdict(facts, round.now);
+      if (verdict.kind === "held") {
+        setAside(this.held, head.subscription_id, head);
+      } else if (verdict.kind === "wait") {
+        this.ready.push(head.stream_key, head, verdict.until, positionOf(head));
+        if (verdict.until > facts.nextAttemptAt && facts.url !== undefined) setAside(this.cooling, facts.url, head);
+      } else if (verdict.probe && facts.url !== undefined && probedUrls.has(facts.url)) {
+        // Its URL's probe is going now: once it starts the breaker says when the rest may follow.
+        afterProbe.push(head);
+      } else {
+        if (verdict.probe && facts.url !== undefined) probedUrls.add(facts.url);
+        send.push(head);
+      }
+    }
+    for (const head of afterProbe) this.ready.push(head.stream_key, head, round.now, positionOf(head));
+    return send;
+  }
+
+  /** When the earliest queued head may go (held heads do not count); null when none is queued. */
+  earliestReady(): number | null {
+    return this.ready.earliest();
+  }
+
+  /** Queues again the held heads of every subscription that no longer holds them (enabled, saved again, or deleted). */
+  release(stillHolds: (subscriptionId: string) => boolean): void {
+    for (const [subscriptionId, heads] of this.held) {
+      if (stillHolds(subscriptionId)) continue;
+      this.held.delete(subscriptionId);
+      // A head set aside may have been replaced since (a full read queues every free head afresh).
+      for (const head of heads.values()) if (this.heads?.get(head.stream_key) === head) this.setHead(head.stream_key, head);
+    }
+  }
+
+  /** A URL's breaker closed: its heads waiting for the cool-down go at their own due time. */
+  breakerClosed(url: string): void {
+    const heads = this.cooling.get(url);
+    this.cooling.delete(url);
+    for (const head of heads?.values() ?? []) if (this.heads?.get(head.stream_key) === head) this.setHead(head.stream_key, head);
   }
 
   /**
@@ -58,7 +159,7 @@ export class StreamHeads {
    * stream order is the first of the look-ahead (read again, STREAM_LOOKAHEAD at a time, when it runs out);
    * otherwise (a retry is due later, a dead letter blocks) the head is read again and the look-ahead kept.
    */
-  private nextHead(store: DeliveryStore, key: string, previous: DeliveryRow | undefined): DeliveryRow | null {
+  private nextHead(store: HeadSource, key: string, previous: HeadRow | undefined): HeadRow | null {
     if (!previous || !this.closedSinceLook.delete(previous.id)) {
       this.upcoming.delete(key);
       return store.streamHead(key);
@@ -81,8 +182,8 @@ export class StreamHeads {
   }
 
   /** A send started: the head as markInflight() wrote it, so the view is current without reading it again. */
-  noteStarted(head: DeliveryRow): void {
-    this.heads?.set(head.stream_key, head);
+  noteStarted(head: HeadRow): void {
+    if (this.heads) this.setHead(head.stream_key, head);
   }
 
   /** An outcome was recorded: a delivery no longer open (not pending, in flight or blocking) frees its stream. */
@@ -91,7 +192,7 @@ export class StreamHeads {
     else this.closedSinceLook.add(id);
   }
 
-  /** A send of the stream ended: its head is read again (or taken from the look-ahead) on the next current(). */
+  /** A send of the stream ended: its head is read again (or taken from the look-ahead) on the next refresh(). */
   noteSendEnded(streamKey: string): void {
     this.changedStreams.add(streamKey);
   }

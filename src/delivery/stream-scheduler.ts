@@ -21,87 +21,41 @@ export function streamKey(subscription: { id: string; ordering: Ordering }, even
   return subscription.ordering === "record" ? `${id}|${encodeURIComponent(event.form)}|${encodeURIComponent(event.recordId)}` : id;
 }
 
+/** The ordering a stream key was made under: only `record` keys have parts (the parts of a key are percent-encoded). */
+export const orderingOfStreamKey = (key: string): Ordering => (key.includes("|") ? "record" : "subscription");
+
 /**
- * A delivery still owed to its stream: not yet delivered, skipped, or dead-lettered under the `skip` policy.
- * A delivery dead-lettered under the `block` policy stays, `blocked`, until an operator replays or skips it.
+ * The stream a new delivery joins. After its subscription's ordering changed, deliveries fanned out before
+ * are still in streams of the old kind; new ones join streams of that kind too until none of those is open,
+ * so no event overtakes an earlier one of the same record. `openKey` is the stream of the subscription's
+ * oldest open original delivery (null: none open), read in the same transaction that stores the new one.
  */
-export interface PendingDelivery {
-  id: string;
-  streamKey: string;
-  /** Position within the stream: commit order of its event (replays come after). */
-  seq: number;
-  /** Epoch ms when the next attempt is due (the enqueue time for a fresh delivery). */
+export function continuedStreamKey(delivery: { streamKey: string; otherOrderingKey?: string }, openKey: string | null): string {
+  if (openKey === null || delivery.otherOrderingKey === undefined) return delivery.streamKey;
+  return orderingOfStreamKey(openKey) === orderingOfStreamKey(delivery.streamKey) ? delivery.streamKey : delivery.otherOrderingKey;
+}
+
+/** What decides whether a free stream head may be sent now (its stream has nothing in flight or blocked). */
+export interface HeadFacts {
+  /** Epoch ms when its next attempt is due (the enqueue time for a fresh delivery). */
   nextAttemptAt: number;
-  inFlight: boolean;
-  blocked: boolean;
-  /** The callback URL, whose circuit breaker may hold the delivery back; none = no breaker applies. */
-  callbackUrl?: string;
-}
-
-export interface ScheduleOptions {
-  now: number;
-  /** The most deliveries in flight at once, those already in flight included. */
-  concurrency?: number;
-  /** Circuit breaker per callback URL; a URL without one counts as closed. */
-  breakers?: ReadonlyMap<string, CircuitBreaker>;
-}
-
-export interface DeliveryPlan<T extends PendingDelivery> {
-  /** Deliveries to start now, longest-due first. The caller marks them in flight (and records the sends with their breakers). */
-  send: T[];
-  /**
-   * When the next stream head becomes sendable by the clock alone (its retry falls due or its URL's cool-down
-   * ends): the time for the alarm. Null when nothing waits on the clock. Heads that are due but got no slot
-   * are not counted: they wait for an attempt in flight to finish, and its outcome triggers the next plan.
-   */
-  wakeAt: number | null;
-}
-
-const byDueTime = (a: PendingDelivery, b: PendingDelivery): number =>
-  a.nextAttemptAt - b.nextAttemptAt || a.seq - b.seq || (a.streamKey < b.streamKey ? -1 : a.streamKey > b.streamKey ? 1 : 0);
-
-/** Stream heads that nothing holds back but the clock: no delivery of their stream is in flight or blocked. */
-function freeHeads<T extends PendingDelivery>(pending: readonly T[]): T[] {
-  const heads = new Map<string, T>();
-  const busy = new Set<string>();
-  for (const delivery of pending) {
-    if (delivery.inFlight || delivery.blocked) busy.add(delivery.streamKey);
-    const head = heads.get(delivery.streamKey);
-    if (!head || delivery.seq < head.seq) heads.set(delivery.streamKey, delivery);
-  }
-  return [...heads.values()].filter((head) => !busy.has(head.streamKey));
+  /** Its subscription holds its deliveries (disabled by the tenant or by the engine after a 410 Gone). */
+  held: boolean;
+  /** The circuit breaker of the URL it goes to; none = no breaker applies. */
+  breaker?: CircuitBreaker;
 }
 
 /**
- * Plans one round of sending: the due heads of free streams, oldest due first, at most `concurrency` minus
- * the deliveries already in flight, and at most one per callback URL whose breaker is not closed (its probe).
+ * `send` now (as its URL's probe when the breaker is not closed: at most one of those per URL at a time);
+ * `wait` until a time (its retry falls due, or its URL's cool-down ends); `held` until its subscription changes.
  */
-export function planSends<T extends PendingDelivery>(pending: readonly T[], options: ScheduleOptions): DeliveryPlan<T> {
-  const { now, concurrency = DEFAULT_CONCURRENCY, breakers } = options;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+export type HeadVerdict = { kind: "send"; probe: boolean } | { kind: "wait"; until: number } | { kind: "held" };
 
-  let wakeAt: number | null = null;
-  const due: T[] = [];
-  for (const head of freeHeads(pending)) {
-    const breaker = head.callbackUrl === undefined ? undefined : breakers?.get(head.callbackUrl);
-    const coolingUntil = breaker && !canSend(breaker, now) ? (breaker.openUntil ?? now) : now;
-    const readyAt = Math.max(head.nextAttemptAt, coolingUntil);
-    if (readyAt <= now) due.push(head);
-    else wakeAt = Math.min(wakeAt ?? readyAt, readyAt);
-  }
-
-  const slots = concurrency - pending.filter((delivery) => delivery.inFlight).length;
-  const probedUrls = new Set<string>();
-  const send: T[] = [];
-  for (const head of due.sort(byDueTime)) {
-    if (send.length >= slots) break;
-    const url = head.callbackUrl;
-    const breaker = url === undefined ? undefined : breakers?.get(url);
-    if (url !== undefined && breaker && breaker.state !== "closed") {
-      if (probedUrls.has(url)) continue;
-      probedUrls.add(url);
-    }
-    send.push(head);
-  }
-  return { send, wakeAt };
+export function headVerdict(head: HeadFacts, now: number): HeadVerdict {
+  if (head.held) return { kind: "held" };
+  const { breaker } = head;
+  const coolingUntil = breaker && !canSend(breaker, now) ? (breaker.openUntil ?? now) : now;
+  const readyAt = Math.max(head.nextAttemptAt, coolingUntil);
+  if (readyAt > now) return { kind: "wait", until: readyAt };
+  return { kind: "send", probe: breaker !== undefined && breaker.state !== "closed" };
 }

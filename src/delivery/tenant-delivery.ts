@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../runtime/env";
 import { readConfig } from "../runtime/env";
 import { logLine } from "../runtime/log";
-import type { DeliveryStatus } from "./delivery-store";
+import type { DeliveryStatus } from "./delivery-tables";
 import type { DeliveryView, StreamView, TestAttempt } from "./delivery-view";
 import { ControlPlane } from "./control-plane";
 import { DeliveryAttempts } from "./delivery-attempts";

@@ -6,7 +6,8 @@
  * idempotent, and a delivery marked in flight is never picked twice.
  */
 import type { Subscription } from "../db/schema";
-import { DeliveryStore, type DeliveryStatus, type HeldWriteLimits } from "./delivery-store";
+import { DeliveryStore, type HeldWriteLimits } from "./delivery-store";
+import type { DeliveryStatus } from "./delivery-tables";
 import { toDeliveryView, type DeliveryView, type StreamView, type TestAttempt } from "./delivery-view";
 import { CLOSED_BREAKER, type CircuitBreaker } from "./circuit-breaker";
 import { resolveRetryPolicy, type RetryPolicyOverride } from "./retry-policy";

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { judgeAttempt, type AttemptTarget } from "../../src/delivery/attempt-judgement";
 import { CLOSED_BREAKER } from "../../src/delivery/circuit-breaker";
-import type { DeliveryRow } from "../../src/delivery/delivery-store";
+import type { DeliveryRow } from "../../src/delivery/delivery-tables";
 import type { AttemptRecord } from "../../src/outbound/attempt";
 
 const delivery = { id: "msg_7_WBH1", subscription_id: "WBH1", event_seq: 7 } as DeliveryRow;

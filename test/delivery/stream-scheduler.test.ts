@@ -1,17 +1,92 @@
 import { describe, expect, it } from "vitest";
 import { CLOSED_BREAKER, type CircuitBreaker, type CircuitBreakerOptions, recordFailure, recordSend, recordSuccess } from "../../src/delivery/circuit-breaker";
+import type { HeadRow } from "../../src/delivery/delivery-tables";
 import { type AttemptOutcome, decideAfterAttempt, resolveRetryPolicy } from "../../src/delivery/retry-policy";
-import { DEFAULT_CONCURRENCY, type PendingDelivery, planSends, streamKey } from "../../src/delivery/stream-scheduler";
+import { continuedStreamKey, headVerdict, orderingOfStreamKey, streamKey } from "../../src/delivery/stream-scheduler";
+import { type HeadSource, StreamHeads } from "../../src/delivery/stream-heads";
 import { seededRandom as seeded } from "../seeded-random";
 
 const NOW = 1_700_000_000_000;
 
-/** A pending delivery: due now, idle, unblocked, unless the test says otherwise. */
-function delivery(streamKey: string, seq: number, overrides: Partial<PendingDelivery> = {}): PendingDelivery {
-  return { id: `${streamKey}#${seq}`, streamKey, seq, nextAttemptAt: NOW, inFlight: false, blocked: false, ...overrides };
+/** A pending delivery row: position = seq, due now, idle, unblocked, unless the test says otherwise. */
+function delivery(stream: string, seq: number, overrides: Partial<HeadRow> = {}): HeadRow {
+  return {
+    position: seq,
+    id: `${stream}#${seq}`,
+    subscription_id: "WBH1",
+    stream_key: stream,
+    event_seq: seq,
+    content_type: "application/json",
+    url: null,
+    status: "pending",
+    blocking: 0,
+    attempts: 0,
+    next_attempt_at: NOW,
+    last_status: null,
+    last_error: null,
+    replay_of: null,
+    stream_order: null,
+    created_at: NOW,
+    updated_at: NOW,
+    ...overrides,
+  };
 }
 
-const ids = (deliveries: readonly PendingDelivery[]) => deliveries.map((item) => item.id);
+const isOpen = (row: HeadRow): boolean => row.status === "pending" || row.status === "inflight" || row.blocking === 1;
+const streamOrder = (a: HeadRow, b: HeadRow): number => (a.stream_order ?? a.position) - (b.stream_order ?? b.position) || a.position - b.position;
+
+/** The delivery table as the store reads it (open rows, per stream in stream order), counting the reads. */
+function memorySource(rows: HeadRow[]): HeadSource & { reads: { all: number; one: number } } {
+  const open = (key: string) => rows.filter((row) => row.stream_key === key && isOpen(row)).sort(streamOrder);
+  const reads = { all: 0, one: 0 };
+  return {
+    reads,
+    streamHeads: () => {
+      reads.all++;
+      const keys = [...new Set(rows.filter(isOpen).map((row) => row.stream_key))].sort();
+      return keys.map((key) => ({ ...open(key)[0]! }));
+    },
+    streamHead: (key) => {
+      reads.one++;
+      const head = open(key)[0];
+      return head ? { ...head } : null;
+    },
+    streamAhead: (key, limit) => {
+      reads.one++;
+      return open(key).slice(0, limit).map((row) => ({ ...row }));
+    },
+  };
+}
+
+interface Round {
+  now?: number;
+  limit?: number;
+  breakers?: ReadonlyMap<string, CircuitBreaker>;
+  /** Subscriptions that hold their deliveries. */
+  held?: ReadonlySet<string>;
+}
+
+/** One planning round over the view, as the drain runs it. */
+function plan(heads: StreamHeads, round: Round = {}): HeadRow[] {
+  const now = round.now ?? NOW;
+  return heads.plan({
+    now,
+    limit: round.limit ?? 16,
+    factsOf: (head) => {
+      const url = head.url ?? undefined;
+      return { nextAttemptAt: head.next_attempt_at, held: round.held?.has(head.subscription_id) ?? false, url, breaker: url === undefined ? undefined : round.breakers?.get(url) };
+    },
+  });
+}
+
+/** A view read from these rows. */
+function viewOf(rows: HeadRow[]): StreamHeads {
+  const heads = new StreamHeads();
+  heads.refresh(memorySource(rows));
+  return heads;
+}
+
+const ids = (deliveries: readonly HeadRow[]) => deliveries.map((item) => item.id);
 
 describe("streamKey", () => {
   it.each([
@@ -36,85 +111,132 @@ describe("streamKey", () => {
   });
 });
 
-describe("planSends", () => {
-  it("sends only the head (lowest seq) of each stream, whatever order the rows come in", () => {
-    const pending = [delivery("a", 3), delivery("a", 1), delivery("b", 7), delivery("a", 2), delivery("b", 5)];
-    expect(ids(planSends(pending, { now: NOW }).send)).toEqual(["a#1", "b#5"]);
+describe("continuedStreamKey", () => {
+  const event = { form: "User", recordId: "USR1" };
+  const asSubscription = streamKey({ id: "WBH1", ordering: "subscription" }, event);
+  const asRecord = streamKey({ id: "WBH1", ordering: "record" }, event);
+
+  it("tells the ordering a key was made under", () => {
+    expect([orderingOfStreamKey(asSubscription), orderingOfStreamKey(asRecord)]).toEqual(["subscription", "record"]);
+    expect(orderingOfStreamKey(streamKey({ id: "A|B", ordering: "subscription" }, event))).toBe("subscription");
+  });
+
+  it.each([
+    ["nothing open: the current ordering", { streamKey: asRecord, otherOrderingKey: asSubscription }, null, asRecord],
+    ["open work of the same kind: the current ordering", { streamKey: asRecord, otherOrderingKey: asSubscription }, "WBH1|Ticket|TKT9", asRecord],
+    ["open work from before a change to record: the subscription's one stream", { streamKey: asRecord, otherOrderingKey: asSubscription }, asSubscription, asSubscription],
+    ["open work from before a change to subscription: the record's own stream", { streamKey: asSubscription, otherOrderingKey: asRecord }, "WBH1|Ticket|TKT9", asRecord],
+    ["a delivery with no other ordering (a lifecycle hook)", { streamKey: "lifecycle" }, "WBH1|User|USR1", "lifecycle"],
+  ])("%s", (_, delivery, openKey, expected) => {
+    expect(continuedStreamKey(delivery, openKey)).toBe(expected);
+  });
+});
+
+describe("headVerdict", () => {
+  const options: CircuitBreakerOptions = { failureThreshold: 1, cooldownMs: 60_000, maxCooldownMs: 600_000 };
+  const open = recordFailure(CLOSED_BREAKER, NOW - 10_000, options);
+  const cooledDown = recordFailure(CLOSED_BREAKER, NOW - 60_000, options);
+
+  it.each([
+    ["due, no breaker", { nextAttemptAt: NOW, held: false }, { kind: "send", probe: false }],
+    ["due, closed breaker", { nextAttemptAt: NOW - 1, held: false, breaker: CLOSED_BREAKER }, { kind: "send", probe: false }],
+    ["due 1 ms from now", { nextAttemptAt: NOW + 1, held: false }, { kind: "wait", until: NOW + 1 }],
+    ["due, URL cooling down", { nextAttemptAt: NOW, held: false, breaker: open }, { kind: "wait", until: open.openUntil }],
+    ["due later than the cool-down ends", { nextAttemptAt: NOW + 120_000, held: false, breaker: open }, { kind: "wait", until: NOW + 120_000 }],
+    ["due, cool-down over", { nextAttemptAt: NOW, held: false, breaker: cooledDown }, { kind: "send", probe: true }],
+    ["held by its subscription", { nextAttemptAt: NOW, held: true }, { kind: "held" }],
+  ] as const)("%s", (_, facts, verdict) => {
+    expect(headVerdict(facts, NOW)).toEqual(verdict);
+  });
+});
+
+describe("StreamHeads.plan", () => {
+  it("sends only the head (first in stream order) of each stream, whatever order the rows come in", () => {
+    const heads = viewOf([delivery("a", 3), delivery("a", 1), delivery("b", 7), delivery("a", 2), delivery("b", 5)]);
+    expect(ids(plan(heads))).toEqual(["a#1", "b#5"]);
   });
 
   it("never sends a later event while an earlier one is waiting for its retry, even if the later one is due", () => {
-    const pending = [delivery("a", 1, { nextAttemptAt: NOW + 5_000 }), delivery("a", 2, { nextAttemptAt: NOW - 60_000 })];
-    expect(planSends(pending, { now: NOW })).toEqual({ send: [], wakeAt: NOW + 5_000 });
+    const heads = viewOf([delivery("a", 1, { next_attempt_at: NOW + 5_000 }), delivery("a", 2, { next_attempt_at: NOW - 60_000 })]);
+    expect(plan(heads)).toEqual([]);
+    expect(heads.earliestReady()).toBe(NOW + 5_000);
   });
 
-  it.each<[string, Partial<PendingDelivery>, Partial<PendingDelivery>]>([
-    ["its head is in flight", { inFlight: true }, {}],
-    ["its head is blocked by a dead letter", { blocked: true }, {}],
-    ["a later delivery is (wrongly) in flight", {}, { inFlight: true }],
-    ["a later delivery is blocked", {}, { blocked: true }],
-  ])("skips a stream when %s", (_, head, next) => {
-    const pending = [delivery("a", 1, head), delivery("a", 2, next), delivery("b", 1)];
-    expect(ids(planSends(pending, { now: NOW }).send)).toEqual(["b#1"]);
+  it("a replay placed where a blocked head stood goes before the events behind it", () => {
+    const heads = viewOf([delivery("a", 2), delivery("a", 3, { stream_order: 1 })]);
+    expect(ids(plan(heads))).toEqual(["a#3"]);
+  });
+
+  it.each<[string, Partial<HeadRow>]>([
+    ["its head is in flight", { status: "inflight" }],
+    ["its head is a dead letter blocking it", { status: "dead", blocking: 1 }],
+  ])("skips a stream when %s", (_, head) => {
+    const heads = viewOf([delivery("a", 1, head), delivery("a", 2), delivery("b", 1)]);
+    expect(ids(plan(heads))).toEqual(["b#1"]);
   });
 
   it.each<[string, number, boolean]>([
     ["due in the past", NOW - 1, true],
     ["due exactly now", NOW, true],
     ["due 1 ms from now", NOW + 1, false],
-  ])("a head %s is sent: %s", (_, nextAttemptAt, sent) => {
-    expect(planSends([delivery("a", 1, { nextAttemptAt })], { now: NOW }).send.length).toBe(sent ? 1 : 0);
+  ])("a head %s is sent: %s", (_, dueAt, sent) => {
+    expect(plan(viewOf([delivery("a", 1, { next_attempt_at: dueAt })])).length).toBe(sent ? 1 : 0);
   });
 
-  it("sends the longest-due heads first, then by seq", () => {
-    const pending = [
-      delivery("late", 1, { nextAttemptAt: NOW - 10 }),
-      delivery("oldest", 9, { nextAttemptAt: NOW - 1_000 }),
-      delivery("tie-high", 8, { nextAttemptAt: NOW - 100 }),
-      delivery("tie-low", 4, { nextAttemptAt: NOW - 100 }),
-    ];
-    expect(ids(planSends(pending, { now: NOW }).send)).toEqual(["oldest#9", "tie-low#4", "tie-high#8", "late#1"]);
+  it("sends the longest-due heads first, then by stream position", () => {
+    const heads = viewOf([
+      delivery("late", 1, { next_attempt_at: NOW - 10 }),
+      delivery("oldest", 9, { next_attempt_at: NOW - 1_000 }),
+      delivery("tie-high", 8, { next_attempt_at: NOW - 100 }),
+      delivery("tie-low", 4, { next_attempt_at: NOW - 100 }),
+    ]);
+    expect(ids(plan(heads))).toEqual(["oldest#9", "tie-low#4", "tie-high#8", "late#1"]);
   });
 
   it.each([
-    // streams due, already in flight, concurrency, sent
-    [20, 0, undefined, DEFAULT_CONCURRENCY],
-    [20, 3, undefined, 13],
-    [20, 16, undefined, 0],
-    [20, 18, undefined, 0],
-    [5, 0, undefined, 5],
-    [5, 0, 2, 2],
-    [5, 1, 1, 0],
-  ])("with %i due streams and %i in flight, concurrency %s sends %i", (streams, inFlight, concurrency, expected) => {
-    const due = Array.from({ length: streams }, (_, index) => delivery(`due${index}`, 1, { nextAttemptAt: NOW - 1_000 + index }));
-    const busy = Array.from({ length: inFlight }, (_, index) => delivery(`busy${index}`, 1, { inFlight: true }));
-    const { send } = planSends([...busy, ...due], { now: NOW, concurrency });
-    expect(ids(send)).toEqual(ids(due.slice(0, expected)));
+    [20, 16, 16],
+    [20, 13, 13],
+    [20, 0, 0],
+    [5, 16, 5],
+    [5, 2, 2],
+  ])("with %i due streams and room for %i, takes %i, oldest first; the next round takes the rest", (streams, limit, expected) => {
+    const due = Array.from({ length: streams }, (_, index) => delivery(`due${String(index).padStart(2, "0")}`, 1, { next_attempt_at: NOW - 1_000 + index }));
+    const heads = viewOf(due);
+    expect(ids(plan(heads, { limit }))).toEqual(ids(due.slice(0, expected)));
+    expect(ids(plan(heads, { limit: 100 }))).toEqual(ids(due.slice(expected)));
   });
 
-  it.each([0, -1, 1.5, Number.NaN])("refuses concurrency %d", (concurrency) => {
-    expect(() => planSends([], { now: NOW, concurrency })).toThrow(RangeError);
-  });
-
-  describe("the wake-up time", () => {
-    it("is the earliest head that is not due yet", () => {
-      const pending = [
-        delivery("a", 1, { nextAttemptAt: NOW + 300_000 }),
-        delivery("b", 1, { nextAttemptAt: NOW + 5_000 }),
-        delivery("b", 2, { nextAttemptAt: NOW + 1_000 }),
+  describe("the wake-up time (earliestReady)", () => {
+    it("is the earliest queued head's due time", () => {
+      const heads = viewOf([
+        delivery("a", 1, { next_attempt_at: NOW + 300_000 }),
+        delivery("b", 1, { next_attempt_at: NOW + 5_000 }),
+        delivery("b", 2, { next_attempt_at: NOW + 1_000 }),
         delivery("c", 1),
-      ];
-      expect(planSends(pending, { now: NOW })).toEqual({ send: [pending[3]], wakeAt: NOW + 5_000 });
+      ]);
+      expect(ids(plan(heads))).toEqual(["c#1"]);
+      expect(heads.earliestReady()).toBe(NOW + 5_000);
     });
 
-    it("is null when nothing waits on the clock", () => {
-      expect(planSends([], { now: NOW }).wakeAt).toBeNull();
-      const waiting = [delivery("a", 1, { inFlight: true, nextAttemptAt: NOW + 10 }), delivery("b", 1, { blocked: true, nextAttemptAt: NOW + 10 })];
-      expect(planSends(waiting, { now: NOW })).toEqual({ send: [], wakeAt: null });
+    it("is null when nothing waits on the clock: heads in flight or blocking, or none", () => {
+      expect(viewOf([]).earliestReady()).toBeNull();
+      const heads = viewOf([delivery("a", 1, { status: "inflight", next_attempt_at: NOW + 10 }), delivery("b", 1, { status: "dead", blocking: 1, next_attempt_at: NOW + 10 })]);
+      expect(plan(heads)).toEqual([]);
+      expect(heads.earliestReady()).toBeNull();
     });
+  });
 
-    it("ignores due heads that found no free slot: the attempt in flight wakes them when it finishes", () => {
-      const pending = [delivery("busy", 1, { inFlight: true }), delivery("a", 1), delivery("b", 1, { nextAttemptAt: NOW + 9_000 })];
-      expect(planSends(pending, { now: NOW, concurrency: 1 })).toEqual({ send: [], wakeAt: NOW + 9_000 });
+  describe("a subscription that holds its deliveries", () => {
+    it("sets its heads aside (no wake-up for them) until release() finds it no longer holds them", () => {
+      const heads = viewOf([delivery("a", 1, { subscription_id: "OFF" }), delivery("b", 1, { subscription_id: "OFF", next_attempt_at: NOW + 50 }), delivery("c", 1)]);
+      const held = new Set(["OFF"]);
+      expect(ids(plan(heads, { held }))).toEqual(["c#1"]);
+      expect(plan(heads, { held, now: NOW + 100 })).toEqual([]);
+      expect(heads.earliestReady()).toBeNull();
+      heads.release((id) => held.has(id));
+      expect(heads.earliestReady()).toBeNull();
+      heads.release(() => false);
+      expect(ids(plan(heads, { now: NOW + 100 }))).toEqual(["a#1", "b#1"]);
     });
   });
 
@@ -127,54 +249,83 @@ describe("planSends", () => {
     /** Opened 61 s ago; its probe went out 1 s ago, once the 60 s cool-down was over. */
     const probing: CircuitBreaker = recordSend(recordFailure(CLOSED_BREAKER, NOW - 61_000, options), NOW - 1_000, options);
 
-    it("holds back every head bound for an open URL and wakes when its cool-down ends", () => {
-      const pending = [delivery("a", 1, { callbackUrl: url }), delivery("b", 1, { callbackUrl: url }), delivery("c", 1, { callbackUrl: other })];
-      const plan = planSends(pending, { now: NOW, breakers: new Map([[url, open]]) });
-      expect(plan).toEqual({ send: [pending[2]], wakeAt: open.openUntil });
+    it("holds back every head bound for an open URL and queues them for the end of its cool-down", () => {
+      const heads = viewOf([delivery("a", 1, { url }), delivery("b", 1, { url }), delivery("c", 1, { url: other })]);
+      expect(ids(plan(heads, { breakers: new Map([[url, open]]) }))).toEqual(["c#1"]);
+      expect(heads.earliestReady()).toBe(open.openUntil);
     });
 
-    it("wakes at the later of the cool-down's end and the head's own retry time", () => {
-      const pending = [delivery("a", 1, { callbackUrl: url, nextAttemptAt: NOW + 120_000 })];
-      expect(planSends(pending, { now: NOW, breakers: new Map([[url, open]]) }).wakeAt).toBe(NOW + 120_000);
+    it("queues a head for the later of the cool-down's end and its own retry time", () => {
+      const heads = viewOf([delivery("a", 1, { url, next_attempt_at: NOW + 120_000 })]);
+      expect(plan(heads, { breakers: new Map([[url, open]]), now: NOW + 70_000 })).toEqual([]);
+      expect(heads.earliestReady()).toBe(NOW + 120_000);
     });
 
-    it("after the cool-down lets exactly one head through to the URL: the probe", () => {
-      const pending = [
-        delivery("a", 1, { callbackUrl: url, nextAttemptAt: NOW - 500 }),
-        delivery("b", 1, { callbackUrl: url, nextAttemptAt: NOW - 900 }),
-        delivery("c", 1, { callbackUrl: other, nextAttemptAt: NOW - 100 }),
-        delivery("d", 1, { callbackUrl: other, nextAttemptAt: NOW - 50 }),
-      ];
-      const plan = planSends(pending, { now: NOW, breakers: new Map([[url, cooledDown]]) });
-      expect(ids(plan.send)).toEqual(["b#1", "c#1", "d#1"]);
-      expect(plan.wakeAt).toBeNull();
+    it("after the cool-down lets exactly one head through to the URL: the probe; the others go once the breaker allows", () => {
+      const heads = viewOf([
+        delivery("a", 1, { url, next_attempt_at: NOW - 500 }),
+        delivery("b", 1, { url, next_attempt_at: NOW - 900 }),
+        delivery("c", 1, { url: other, next_attempt_at: NOW - 100 }),
+        delivery("d", 1, { url: other, next_attempt_at: NOW - 50 }),
+      ]);
+      expect(ids(plan(heads, { breakers: new Map([[url, cooledDown]]) }))).toEqual(["b#1", "c#1", "d#1"]);
+      // The probe went: the breaker is half-open, and the other head waits for the probe to be presumed lost.
+      const afterProbe = recordSend(cooledDown, NOW, options);
+      expect(plan(heads, { breakers: new Map([[url, afterProbe]]) })).toEqual([]);
+      expect(heads.earliestReady()).toBe(afterProbe.openUntil);
     });
 
     it("sends nothing more to a half-open URL while its probe is out, but wakes to replace a lost probe", () => {
-      const pending = [delivery("a", 1, { callbackUrl: url, inFlight: true }), delivery("b", 1, { callbackUrl: url })];
+      const heads = viewOf([delivery("a", 1, { url, status: "inflight" }), delivery("b", 1, { url })]);
       expect(probing).toMatchObject({ state: "half_open", openUntil: NOW + 59_000 });
-      expect(planSends(pending, { now: NOW, breakers: new Map([[url, probing]]) })).toEqual({ send: [], wakeAt: NOW + 59_000 });
+      expect(plan(heads, { breakers: new Map([[url, probing]]) })).toEqual([]);
+      expect(heads.earliestReady()).toBe(NOW + 59_000);
+    });
+
+    it("when the breaker closes early (its probe succeeded), the heads waiting for its cool-down go at once", () => {
+      const heads = viewOf([delivery("a", 1, { url }), delivery("b", 1, { url, next_attempt_at: NOW - 10 }), delivery("c", 1, { url: other })]);
+      expect(ids(plan(heads, { breakers: new Map([[url, probing]]) }))).toEqual(["c#1"]);
+      heads.breakerClosed(other);
+      expect(heads.earliestReady()).toBe(NOW + 59_000);
+      heads.breakerClosed(url);
+      expect(heads.earliestReady()).toBe(NOW - 10);
+      expect(ids(plan(heads))).toEqual(["b#1", "a#1"]);
     });
 
     it("a closed breaker or a URL without one holds nothing back", () => {
-      const pending = [delivery("a", 1, { callbackUrl: url }), delivery("b", 1, { callbackUrl: url }), delivery("c", 1, { callbackUrl: other })];
-      const plan = planSends(pending, { now: NOW, breakers: new Map([[url, CLOSED_BREAKER]]) });
-      expect(ids(plan.send)).toEqual(["a#1", "b#1", "c#1"]);
+      const heads = viewOf([delivery("a", 1, { url }), delivery("b", 1, { url }), delivery("c", 1, { url: other })]);
+      expect(ids(plan(heads, { breakers: new Map([[url, CLOSED_BREAKER]]) }))).toEqual(["a#1", "b#1", "c#1"]);
     });
+  });
+
+  it("after the first read, a send reads back only its own stream, however many streams are open", () => {
+    const rows = Array.from({ length: 10_000 }, (_, index) => delivery(`s${index}`, index + 1, { next_attempt_at: NOW + index }));
+    const source = memorySource(rows);
+    const heads = new StreamHeads();
+    heads.refresh(source);
+    expect(source.reads).toEqual({ all: 1, one: 0 });
+    for (let round = 0; round < 100; round++) {
+      const [sent] = plan(heads, { now: NOW + 20_000, limit: 1 });
+      heads.noteStarted({ ...sent!, status: "inflight" });
+      rows[sent!.position - 1]!.status = "delivered";
+      heads.noteFinished(sent!.id, false);
+      heads.noteSendEnded(sent!.stream_key);
+      heads.refresh(source);
+    }
+    expect(source.reads).toEqual({ all: 1, one: 100 });
+    expect(heads.earliestReady()).toBe(NOW + 100);
   });
 });
 
-
-interface SimulatedDelivery extends PendingDelivery {
-  attempt: number;
+interface SimulatedDelivery extends HeadRow {
   deadLetterPolicy: "skip" | "block";
 }
 
 /**
- * Drives the scheduler the way the TenantDelivery object does, against a flaky receiver: events fan out to a
- * subscription-ordered and a record-ordered subscription, attempts finish after random latencies, fail at
- * random (5xx, timeouts whose request did arrive), retry on a compressed schedule, dead-letter (skip or
- * block), and trip circuit breakers. Returns what each stream's receiver saw and how each delivery ended.
+ * Drives the view the way the drain does, against a flaky receiver: events fan out to a subscription-ordered
+ * and two record-ordered subscriptions, attempts finish after random latencies, fail at random (5xx, timeouts
+ * whose request did arrive), retry on a compressed schedule, dead-letter (skip or block), and trip circuit
+ * breakers. Returns what each stream's receiver saw and how each delivery ended.
  */
 function simulate(seed: number) {
   const random = seeded(seed);
@@ -186,24 +337,16 @@ function simulate(seed: number) {
     { id: "WBH2", ordering: "record" as const, url: "https://two.example/hook", deadLetterPolicy: "skip" as const },
     { id: "WBH3", ordering: "record" as const, url: "https://two.example/hook", deadLetterPolicy: "block" as const },
   ];
-  const pending: SimulatedDelivery[] = [];
+  const all: SimulatedDelivery[] = [];
   for (let seq = 1; seq <= 60; seq++) {
     const event = { form: random() < 0.5 ? "User" : "Ticket", recordId: `R${Math.floor(random() * 4)}` };
     for (const subscription of subscriptions) {
-      pending.push({
-        id: `msg_${seq}_${subscription.id}`,
-        streamKey: streamKey(subscription, event),
-        seq,
-        nextAttemptAt: seq,
-        inFlight: false,
-        blocked: false,
-        callbackUrl: subscription.url,
-        attempt: 0,
-        deadLetterPolicy: subscription.deadLetterPolicy,
-      });
+      const row = delivery(streamKey(subscription, event), all.length + 1, { id: `msg_${seq}_${subscription.id}`, subscription_id: subscription.id, event_seq: seq, next_attempt_at: seq, url: subscription.url });
+      all.push({ ...row, deadLetterPolicy: subscription.deadLetterPolicy });
     }
   }
-  const all = [...pending];
+  const source = memorySource(all);
+  const heads = new StreamHeads();
   const breakers = new Map<string, CircuitBreaker>();
   const received = new Map<string, number[]>();
   const ended = new Map<string, "delivered" | "dead_letter" | "blocked">();
@@ -212,47 +355,65 @@ function simulate(seed: number) {
   let now = 0;
 
   for (let step = 0; step < 100_000; step++) {
-    const plan = planSends(pending, { now, concurrency, breakers });
-    for (const delivery of plan.send) {
-      const earlier = pending.find((other) => other.streamKey === delivery.streamKey && other.seq < delivery.seq);
-      if (earlier) violations.push(`${delivery.id} sent before ${earlier.id} finished`);
-      delivery.inFlight = true;
-      delivery.attempt++;
-      const url = delivery.callbackUrl ?? "";
+    heads.refresh(source);
+    const sent = heads.plan({
+      now,
+      limit: concurrency - inFlight.length,
+      factsOf: (head) => ({ nextAttemptAt: head.next_attempt_at, held: false, url: head.url ?? undefined, breaker: breakers.get(head.url ?? "") }),
+    });
+    for (const head of sent) {
+      const row = all[head.position - 1]!;
+      const earlier = all.find((other) => other.stream_key === row.stream_key && isOpen(other) && other.event_seq < row.event_seq);
+      if (earlier) violations.push(`${row.id} sent before ${earlier.id} finished`);
+      row.status = "inflight";
+      row.attempts++;
+      heads.noteStarted({ ...row });
+      const url = row.url ?? "";
       breakers.set(url, recordSend(breakers.get(url) ?? CLOSED_BREAKER, now, breakerOptions));
-      inFlight.push({ delivery, finishesAt: now + 1 + Math.floor(random() * 15) });
+      inFlight.push({ delivery: row, finishesAt: now + 1 + Math.floor(random() * 15) });
     }
     if (inFlight.length > concurrency) violations.push(`${inFlight.length} in flight at ${now}`);
 
-    const next = Math.min(plan.wakeAt ?? Infinity, ...inFlight.map((item) => item.finishesAt));
-    if (next === Infinity) break;
+    // Due heads that found no slot wait for a send to finish; otherwise the clock moves to the next due head.
+    const wake = heads.earliestReady();
+    const next = Math.min(wake !== null && wake > now ? wake : Infinity, ...inFlight.map((item) => item.finishesAt));
+    if (next === Infinity) {
+      if (wake !== null) violations.push(`a head due at ${wake} was never sent (now ${now})`);
+      break;
+    }
     now = Math.max(now, next);
 
     for (const item of inFlight.filter((candidate) => candidate.finishesAt <= now)) {
       inFlight.splice(inFlight.indexOf(item), 1);
-      const { delivery } = item;
+      const { delivery: row } = item;
       const roll = random();
       const outcome: AttemptOutcome = roll < 0.55 ? { kind: "response", status: 200 } : roll < 0.85 ? { kind: "response", status: 503 } : { kind: "timeout" };
       // A timeout's outcome is unknown: the receiver may have processed the request, so count it as arrived.
       const arrived = outcome.kind === "timeout" || outcome.status === 200;
-      if (arrived) received.set(delivery.streamKey, [...(received.get(delivery.streamKey) ?? []), delivery.seq]);
-      const url = delivery.callbackUrl ?? "";
+      if (arrived) received.set(row.stream_key, [...(received.get(row.stream_key) ?? []), row.event_seq]);
+      const url = row.url ?? "";
       const breaker = breakers.get(url) ?? CLOSED_BREAKER;
-      breakers.set(url, outcome.kind === "response" && outcome.status === 200 ? recordSuccess() : recordFailure(breaker, now, breakerOptions));
+      const next = outcome.kind === "response" && outcome.status === 200 ? recordSuccess() : recordFailure(breaker, now, breakerOptions);
+      breakers.set(url, next);
+      if (breaker.state !== "closed" && next.state === "closed") heads.breakerClosed(url);
 
-      delivery.inFlight = false;
-      const decision = decideAfterAttempt({ attempt: delivery.attempt, outcome, policy, now, random });
-      if (decision.kind === "retry") delivery.nextAttemptAt = decision.at;
-      else if (decision.kind === "dead_letter" && delivery.deadLetterPolicy === "block") {
-        delivery.blocked = true;
-        ended.set(delivery.id, "blocked");
+      const decision = decideAfterAttempt({ attempt: row.attempts, outcome, policy, now, random });
+      if (decision.kind === "retry") {
+        row.status = "pending";
+        row.next_attempt_at = decision.at;
+      } else if (decision.kind === "dead_letter" && row.deadLetterPolicy === "block") {
+        row.status = "dead";
+        row.blocking = 1;
+        ended.set(row.id, "blocked");
       } else {
-        pending.splice(pending.indexOf(delivery), 1);
-        ended.set(delivery.id, decision.kind === "delivered" ? "delivered" : "dead_letter");
+        row.status = decision.kind === "delivered" ? "delivered" : "dead";
+        ended.set(row.id, decision.kind === "delivered" ? "delivered" : "dead_letter");
       }
+      heads.noteFinished(row.id, isOpen(row));
+      heads.noteSendEnded(row.stream_key);
     }
   }
-  return { all, received, ended, violations, pending };
+  return { all, received, ended, violations, pending: all.filter(isOpen) };
 }
 
 describe("ordering under random failures (seeded)", () => {
@@ -261,7 +422,7 @@ describe("ordering under random failures (seeded)", () => {
     expect(violations).toEqual([]);
 
     const streams = new Map<string, SimulatedDelivery[]>();
-    for (const delivery of all) streams.set(delivery.streamKey, [...(streams.get(delivery.streamKey) ?? []), delivery]);
+    for (const delivery of all) streams.set(delivery.stream_key, [...(streams.get(delivery.stream_key) ?? []), delivery]);
     expect([...streams.keys()].some((key) => key.includes("|"))).toBe(true);
     expect(streams.has("WBH1")).toBe(true);
 
@@ -270,18 +431,18 @@ describe("ordering under random failures (seeded)", () => {
       // Never backwards; a repeat only of the last one seen (a retry after a timeout that did arrive).
       seen.forEach((seq, index) => expect(seq, `${key}: ${seen.join(",")}`).toBeGreaterThanOrEqual(seen[index - 1] ?? 0));
       const distinct = [...new Set(seen)];
-      const blockedAt = deliveries.find((delivery) => ended.get(delivery.id) === "blocked")?.seq ?? Infinity;
+      const blockedAt = deliveries.find((delivery) => ended.get(delivery.id) === "blocked")?.event_seq ?? Infinity;
       // Everything before a blocking dead letter finished; nothing after it was attempted.
-      const settled = deliveries.filter((delivery) => delivery.seq < blockedAt);
+      const settled = deliveries.filter((delivery) => delivery.event_seq < blockedAt);
       expect(settled.every((delivery) => ended.get(delivery.id) === "delivered" || ended.get(delivery.id) === "dead_letter")).toBe(true);
-      expect(deliveries.filter((delivery) => delivery.seq > blockedAt).every((delivery) => delivery.attempt === 0)).toBe(true);
+      expect(deliveries.filter((delivery) => delivery.event_seq > blockedAt).every((delivery) => delivery.attempts === 0)).toBe(true);
       // The receiver got every delivered event; the only gaps are dead letters (which may have arrived on a timeout).
-      const delivered = settled.filter((delivery) => ended.get(delivery.id) === "delivered").map((delivery) => delivery.seq);
-      expect(distinct.filter((seq) => seq < blockedAt && !delivered.includes(seq)).every((seq) => settled.some((delivery) => delivery.seq === seq && ended.get(delivery.id) === "dead_letter"))).toBe(true);
+      const delivered = settled.filter((delivery) => ended.get(delivery.id) === "delivered").map((delivery) => delivery.event_seq);
+      expect(distinct.filter((seq) => seq < blockedAt && !delivered.includes(seq)).every((seq) => settled.some((delivery) => delivery.event_seq === seq && ended.get(delivery.id) === "dead_letter"))).toBe(true);
       expect(delivered.every((seq) => distinct.includes(seq))).toBe(true);
     }
     // Whatever is still pending sits behind a blocking dead letter.
-    expect(pending.every((delivery) => delivery.blocked || pending.some((other) => other.blocked && other.streamKey === delivery.streamKey))).toBe(true);
+    expect(pending.every((delivery) => delivery.blocking === 1 || pending.some((other) => other.blocking === 1 && other.stream_key === delivery.stream_key))).toBe(true);
   });
 
   it("the random failures do exercise retries, dead letters, blocked streams and the breakers", () => {
@@ -290,6 +451,6 @@ describe("ordering under random failures (seeded)", () => {
     expect(endings).toContain("delivered");
     expect(endings).toContain("dead_letter");
     expect(endings).toContain("blocked");
-    expect(outcomes.flatMap(({ all }) => all).some((delivery) => delivery.attempt > 1)).toBe(true);
+    expect(outcomes.flatMap(({ all }) => all).some((delivery) => delivery.attempts > 1)).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ import { ActionButton, DataTable, StatusBadge, formatTime } from "../components"
 import type { ApiError } from "../api-client";
 import type { WebhookView } from "../../arsys/webhook-view";
 import type { DeliveryView } from "../../delivery/delivery-view";
-import { deliveryStatuses } from "../../delivery/delivery-store";
+import { deliveryStatuses } from "../../delivery/delivery-tables";
 
 const ACTIVE = "/deliveries";
 const STATUSES = [...deliveryStatuses, "blocked"] as const;

@@ -43,7 +43,7 @@ export function streamHeads(object: TenantObject): DeliveryRow[] {
  * STRANDED_AFTER_MS past when it can go (its due time, or the end of its URL's breaker cool-down, or now if
  * that has passed).
  */
-export function strandedNow(object: TenantObject, d1: DatabaseSync, now: number): { id: string; detail: string }[] {
+export function strandedNow(object: TenantObject, d1: DatabaseSync, now: number, tolerance = STRANDED_AFTER_MS): { id: string; detail: string }[] {
   const subscriptions = new Map(
     (d1.prepare("SELECT id, enabled, disabled_reason, callback_url FROM subscriptions").all() as unknown as SubscriptionRow[]).map((row) => [row.id, row]),
   );
@@ -57,7 +57,7 @@ export function strandedNow(object: TenantObject, d1: DatabaseSync, now: number)
     const breaker = stored ? (JSON.parse(stored.state) as CircuitBreaker) : null;
     const ready = Math.max(head.next_attempt_at, breaker && breaker.state !== "closed" ? (breaker.openUntil ?? 0) : 0);
     // A delivery already overdue needs a wake-up within the tolerance from now (a wake-up that fails sets another).
-    if (object.alarmAt === null || object.alarmAt > Math.max(ready, now) + STRANDED_AFTER_MS) {
+    if (object.alarmAt === null || object.alarmAt > Math.max(ready, now) + tolerance) {
       stranded.push({ id: head.id, detail: `${head.status}, ready at ${ready}, alarm ${object.alarmAt ?? "none"}` });
     }
   }

@@ -52,7 +52,7 @@ async function traced(seed: number, root: string): Promise<{ result: ScheduleRes
 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
-  const totals = { lost: 0, reordered: 0, stranded: 0, duplicates: 0, nondeterministic: 0 };
+  const totals = { lost: 0, reordered: 0, stranded: 0, duplicates: 0, sentWhileSuspended: 0, nondeterministic: 0 };
   const started = Date.now();
   for (const seed of options.seeds) {
     let result: ScheduleResult;
@@ -72,18 +72,21 @@ async function main(): Promise<number> {
     totals.reordered += result.reordered.length;
     totals.stranded += result.stranded.length;
     totals.duplicates += result.unexpectedDuplicates.length;
+    totals.sentWhileSuspended += result.sentWhileSuspended.length;
     const failures = [
       ...result.lost.map((item) => `lost ${item}`),
       ...result.reordered.map((item) => `reordered ${item}`),
       ...result.stranded.map((item) => `stranded ${item}`),
       ...result.unexpectedDuplicates.map((item) => `unexpected duplicate ${item}`),
+      ...result.sentWhileSuspended.map((item) => `sent while suspended ${item}`),
     ];
     if (options.verbose) out(`seed ${seed}: ${result.events} events, ${result.sends} sends, ${result.crashes} crashes`);
     if (failures.length > 0) out(`seed ${seed} FAILED (replay: npm run sim -- --seed ${seed} --verbose)\n  ${failures.slice(0, 10).join("\n  ")}`);
   }
   if (options.verbose || options.seeds.length > 1) out(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (totals.sentWhileSuspended > 0) out(`${totals.sentWhileSuspended} sends while the tenant was suspended`);
   out(`sim: ${options.seeds.length} schedules, ${totals.lost} lost, ${totals.reordered} reordered, ${totals.stranded} stranded, ${totals.duplicates} unexpected duplicates`);
-  return totals.lost + totals.reordered + totals.stranded + totals.duplicates + totals.nondeterministic === 0 ? 0 : 1;
+  return totals.lost + totals.reordered + totals.stranded + totals.duplicates + totals.sentWhileSuspended + totals.nondeterministic === 0 ? 0 : 1;
 }
 
 main().then(

@@ -11,10 +11,12 @@ import { database } from "../src/db/client";
 import { subscriptions, type Ordering } from "../src/db/schema";
 import { commitChange, type ChangeIntent } from "../src/records/commit-change";
 import { laggingTenants } from "../src/delivery/sweeper";
+import { SUSPENDED_RECHECK_MS } from "../src/delivery/drain";
+import { ACTIVE_CACHE_MS } from "../src/delivery/control-plane";
 import { d1Database, migratedDatabase, type D1Fault } from "./d1";
 import { Receivers, RECEIVER_MODES } from "./receiver";
 import { TenantObject } from "./tenant-object";
-import { finalCheck, strandedNow, streamHeads, type FinalCheck, type SubscriptionModel } from "./invariants";
+import { finalCheck, STRANDED_AFTER_MS, strandedNow, streamHeads, type FinalCheck, type SubscriptionModel } from "./invariants";
 import { Rng, World } from "./world";
 
 const TENANT = "tnt_sim";
@@ -25,11 +27,15 @@ const QUIESCENCE_LIMIT_MS = 5 * 24 * 3_600_000;
 /** A schedule whose object crashed more often than this is in a crash loop: what is still open counts as lost. */
 const MAX_CRASHES = 300;
 const FORMS = ["Ticket", "User"] as const;
+/** How long after a suspension a send may still start: the engine trusts an "active" read for ACTIVE_CACHE_MS, and that read takes a D1 round trip. */
+const SUSPENSION_GRACE_MS = ACTIVE_CACHE_MS + 1_000;
 const SHORT_POLICY = { retryDelaysMs: [1_000, 4_000, 20_000], maxAttempts: 4, timeoutMs: 3_000 };
 
 export interface ScheduleResult extends FinalCheck {
   seed: number;
   stranded: string[];
+  /** Sends that started while the tenant was suspended, past the grace its status cache allows. */
+  sentWhileSuspended: string[];
   events: number;
   sends: number;
   crashes: number;
@@ -154,6 +160,17 @@ async function run(
     object.call(`pump (${reason})`, (engine) => engine.pump(TENANT)).catch((error: unknown) => trace(`pump failed: ${String(error)}`));
   const refresh = (): Promise<unknown> =>
     object.call("refresh (operator read)", (engine) => engine.refresh(TENANT)).catch((error: unknown) => trace(`refresh failed: ${String(error)}`));
+  /** The tenant's suspensions, in order; the last one is still on while its `to` is null. */
+  const suspensions: { from: number; to: number | null }[] = [];
+  const suspended = (): boolean => suspensions.at(-1)?.to === null;
+  /** The admin route: suspend, or reactivate and nudge (a reactivated tenant's held deliveries go now). */
+  const setSuspended = (on: boolean): void => {
+    d1.prepare("UPDATE tenants SET status = ?, updated_at = ? WHERE id = ?").run(on ? "suspended" : "active", world.now, TENANT);
+    if (on) suspensions.push({ from: world.now, to: null });
+    else suspensions.at(-1)!.to = world.now;
+    trace(on ? "tenant suspended" : "tenant reactivated");
+    if (!on) nudge("tenant reactivated");
+  };
   /** A queue nudge: may be lost or repeated; a failed pump is retried by the queue. */
   const nudge = (reason: string): void => {
     if (faultsOn && rng.chance(faults.nudgeLoss)) {
@@ -163,6 +180,8 @@ async function run(
     const copies = faultsOn && rng.chance(faults.nudgeDuplicate) ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) {
       const deliver = (tries: number): void => {
+        // The queue consumer acks a suspended tenant's nudge without a wake-up.
+        if (suspended()) return trace(`nudge dropped: tenant suspended (${reason})`);
         object
           .call(`pump (queue: ${reason})`, (engine) => engine.pump(TENANT))
           .catch((error: unknown) => {
@@ -306,8 +325,10 @@ async function run(
       void pump("stray nudge");
     } else if (roll < 0.86) {
       void refresh();
-    } else if (roll < 0.93) {
+    } else if (roll < 0.915) {
       await operator();
+    } else if (roll < 0.93) {
+      setSuspended(!suspended());
     } else if (roll < 0.96) {
       const ms = rng.pick([1_000, 30_000, 120_000, 3_600_000]);
       world.jump(ms);
@@ -327,7 +348,11 @@ async function run(
     const state = `${object.storage.changes()}|${(d1.prepare("SELECT total_changes() AS n").get() as { n: number }).n}|${object.alarmAt}|${[...(object.engineSawEnabled ?? [])].join(",")}`;
     if (state === checkedState) return;
     checkedState = state;
-    for (const item of strandedNow(object, d1, world.now)) {
+    // While suspended, and for one recheck period after (if the reactivation's nudge was lost), the object's
+    // wake-up may be its suspended recheck.
+    const last = suspensions.at(-1);
+    const relaxed = last !== undefined && (last.to === null || world.now < last.to + SUSPENDED_RECHECK_MS);
+    for (const item of strandedNow(object, d1, world.now, relaxed ? SUSPENDED_RECHECK_MS + STRANDED_AFTER_MS : STRANDED_AFTER_MS)) {
       if (!stranded.has(item.id)) {
         stranded.set(item.id, item.detail);
         trace(`STRANDED ${item.id}: ${item.detail}`);
@@ -375,6 +400,7 @@ async function run(
   receivers.throwRate = 0;
   receivers.healthy = true;
   trace("QUIESCENCE: faults stop, receivers answer 2xx");
+  if (suspended()) setSuspended(false);
   for (const model of liveSubscriptions()) {
     let saved = false;
     void setEnabled(model, true).finally(() => (saved = true));
@@ -412,10 +438,15 @@ async function run(
     }
   }
   const result = finalCheck(object, d1, TENANT, subscriptionModels, operatorSkipped, receivers);
+  // A suspended tenant sends nothing: a send may start only within the grace after its suspension.
+  const sentWhileSuspended = receivers.receipts
+    .filter((receipt) => suspensions.some((span) => receipt.at >= span.from + SUSPENSION_GRACE_MS && receipt.at < (span.to ?? Infinity)))
+    .map((receipt) => `${receipt.deliveryId} at ${receipt.at}`);
   return {
     seed,
     ...result,
     stranded: [...stranded].map(([id, detail]) => `${id} (${detail})`),
+    sentWhileSuspended,
     events: newestSeq(),
     sends: receivers.receipts.length,
     crashes: object.crashes,

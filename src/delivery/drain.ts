@@ -179,6 +179,9 @@ export class Drain {
     let subscriptionsSeen: Map<string, Subscription> | null = null;
     for (;;) {
       const subscriptionsById = await this.controlPlane.subscriptions(tenantId);
+      // Asked again as the drain goes (D1 at most once per ACTIVE_CACHE_MS): a suspension stops new sends
+      // within about a second, even in a long drain; the sends already out finish.
+      const active = await this.controlPlane.tenantActive(tenantId);
       const now = this.now();
       this.heads.refresh(this.store);
       // Reloaded subscriptions may have released heads set aside for a disabled one.
@@ -187,7 +190,7 @@ export class Drain {
       const budget = this.host.sendsPerDrain() - started;
       const sends = this.heads.plan({
         now,
-        limit: Math.min(DEFAULT_CONCURRENCY - this.inFlight.size, budget),
+        limit: active ? Math.min(DEFAULT_CONCURRENCY - this.inFlight.size, budget) : 0,
         factsOf: (head) => {
           const subscription = subscriptionsById.get(head.subscription_id);
           const url = subscription?.callbackUrl ?? head.url ?? undefined;
@@ -205,7 +208,8 @@ export class Drain {
         if (this.takeDirty()) continue;
         // Work left that is due now, past this drain's budget, is due at once: the alarm runs it in an
         // invocation of its own.
-        const wakeAt = this.heads.earliestReady();
+        const earliest = this.heads.earliestReady();
+        const wakeAt = active || earliest === null ? earliest : Math.max(earliest, this.now() + SUSPENDED_RECHECK_MS);
         if (wakeAt === null) await this.ports.storage.alarm.delete();
         else await this.ports.storage.alarm.set(wakeAt);
         await this.mirrorWakeUp(tenantId, wakeAt);

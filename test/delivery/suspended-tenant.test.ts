@@ -43,4 +43,26 @@ describe("a suspended tenant", () => {
     expect(retried).toBe(first);
     expect(second).toBeGreaterThan(first!);
   });
+
+  it("a suspension stops a drain already under way within about ACTIVE_CACHE_MS; the sends already out finish", async () => {
+    receiver = startReceiver(async () => {
+      await wait(100);
+      return new Response("ok");
+    });
+    const tenant = await createTenant("suspend-mid-drain");
+    await subscribe(tenant, { url: receiver.url });
+    for (let n = 1; n <= 40; n++) await createEntry(tenant, { n });
+    await waitFor(() => receiver!.received.length >= 2);
+    await setStatus(tenant.slug, "suspended");
+    await wait(ACTIVE_CACHE_MS + 500);
+    const afterStop = receiver.received.length;
+    await wait(1_500);
+    expect(receiver.received.length).toBe(afterStop);
+    expect(afterStop).toBeLessThan(40);
+
+    await setStatus(tenant.slug, "active");
+    await waitFor(() => receiver!.received.length >= 40, 10_000);
+    const seqs = receiver.received.map(seqOf);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
 });

@@ -167,6 +167,44 @@ describe("circuit breaker", () => {
   });
 });
 
+describe("circuit breaker, many streams", () => {
+  it("when the probe succeeds, the URL's other streams go at once, while the drain is still busy elsewhere", async () => {
+    const probeMs = 1_500;
+    let probeAnsweredAt = 0;
+    const brokenArrivals: number[] = [];
+    receiver = startReceiver(async (request) => {
+      if (!request.url.endsWith("/broken")) {
+        // The healthy URL's one stream keeps the drain busy (10 × 300 ms) well past the probe's answer.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return new Response("ok");
+      }
+      brokenArrivals.push(Date.now());
+      if (brokenArrivals.length === 1) {
+        // The broken URL's probe: answered late, after every record has been fanned out behind it.
+        await new Promise((resolve) => setTimeout(resolve, probeMs));
+        probeAnsweredAt = Date.now();
+      }
+      return new Response("ok");
+    });
+    const tenant = await createTenant("breaker-streams");
+    const broken = `${receiver.url}/broken`;
+    await subscribe(tenant, { url: broken, ordering: "record", timeoutMs: 5_000 });
+    await subscribe(tenant, { url: `${receiver.url}/healthy` });
+    // The broken URL's breaker, open after ten failures, its 60 s cool-down just over: the next send is its probe.
+    await deliveryStub(tenant.id).openDeliveryCount("none");
+    await runInDurableObject(deliveryStub(tenant.id), (_instance, state) => {
+      const breaker = { state: "open", consecutiveFailures: 10, openedAt: Date.now() - 60_001, openUntil: Date.now() - 1 };
+      state.storage.sql.exec("INSERT INTO breakers (url, state) VALUES (?, ?)", broken, JSON.stringify(breaker));
+    });
+    for (let n = 1; n <= 10; n++) await createEntry(tenant, { n });
+    await settle(tenant.id, { maxWaitMs: 10_000 });
+    // Ten records, ten streams to the broken URL: the probe, then the nine others as soon as it succeeded
+    // (they had been set aside for the cool-down the half-open breaker announced, 60 s).
+    expect(brokenArrivals).toHaveLength(10);
+    for (const at of brokenArrivals.slice(1)) expect(at - probeAnsweredAt).toBeLessThan(500);
+  });
+});
+
 describe("outbound signing and authentication", () => {
   it("after rotate-secret both the new and the old secret verify, each with the standardwebhooks package", async () => {
     receiver = startReceiver();

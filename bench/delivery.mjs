@@ -5,7 +5,10 @@
 // callback received, matched by entry_id) p50/p99, ordering violations per stream (seq from `webhook-id:
 // msg_<seq>_<webhookId>` must strictly increase among first receipts), duplicates, and the ratio against a
 // reference Worker (bench/delivery-reference/) that fetches the same receiver in a tight serial loop in the same
-// runtime. A second, paced phase per K measures latency without a backlog. Writes
+// runtime. A second, paced phase per K measures latency without a backlog. A last phase, "open streams", measures
+// how the engine's cost per send depends on how many streams are open: for each S in BENCH_DELIVERY_STREAM_COUNTS,
+// D deliveries over S streams (one AR webhook with `ordering: record` on its own form in a tenant of its own, each
+// record a stream) are held by the engine, then released at once and timed to the last callback. Writes
 // bench/results/delivery-latest.json. Bounded (per-phase timeouts and a watchdog); loopback only; every child
 // process is stopped on every exit path.
 //
@@ -24,6 +27,11 @@
 //                                 the gateway then runs from a copy of wrangler.toml in bench/.state-delivery
 //                                 with that one value changed (default: unset, wrangler.toml as committed)
 //   BENCH_DELIVERY_OUT            results file (default bench/results/delivery-latest.json)
+//   BENCH_DELIVERY_STREAM_SENDS   D, deliveries per case of the open-streams phase (default 10000; 0 skips the phase)
+//   BENCH_DELIVERY_STREAM_COUNTS  the S values (open streams per case), comma separated, each <= D (default 100,10000)
+//   BENCH_DELIVERY_STREAM_TIMEOUT seconds one open-streams case may take in all: webhook, ingest of D entries, hold,
+//                                 drain (default 1200: on the current engine the 10,000-stream ingest alone took 565 s on a
+//                                 busy 2-core machine, since every wake-up while held reads every held stream head)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, createServer } from "node:http";
 import { loadavg } from "node:os";
@@ -51,6 +59,15 @@ function listSetting(name, fallback) {
   return values;
 }
 
+/** BENCH_DELIVERY_STREAM_COUNTS: open streams per case of the open-streams phase. */
+function streamCountsSetting(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const values = raw.split(",").map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isInteger(value) || value < 1 || value > 100_000)) throw new Error(`${name} must list integers in [1, 100000], got '${raw}'`);
+  return values;
+}
+
 const settings = {
   events: intSetting("BENCH_DELIVERY_EVENTS", 2000, 1, 100_000),
   gatewayLogLevel: BENCH_LOG_LEVEL,
@@ -62,7 +79,17 @@ const settings = {
   referenceEvents: intSetting("BENCH_DELIVERY_REF_EVENTS", 1000, 1, 100_000),
   phaseTimeoutSeconds: intSetting("BENCH_DELIVERY_TIMEOUT", 180, 5, 3600),
   queueBatchTimeout: process.env.BENCH_DELIVERY_QUEUE_TIMEOUT ? intSetting("BENCH_DELIVERY_QUEUE_TIMEOUT", 1, 0, 60) : null,
+  streamSends: intSetting("BENCH_DELIVERY_STREAM_SENDS", 10_000, 0, 100_000),
+  streamCounts: streamCountsSetting("BENCH_DELIVERY_STREAM_COUNTS", [100, 10_000]),
+  streamCaseTimeoutSeconds: intSetting("BENCH_DELIVERY_STREAM_TIMEOUT", 1200, 30, 7200),
 };
+if (settings.streamSends > 0 && settings.streamCounts.some((streams) => streams > settings.streamSends)) {
+  throw new Error(`BENCH_DELIVERY_STREAM_COUNTS: every stream count must be <= BENCH_DELIVERY_STREAM_SENDS (${settings.streamSends}), got ${settings.streamCounts.join(",")}`);
+}
+/** The open-streams phase: its tenant, its form, and the target on the cost per send. */
+const STREAM_TENANT = "bench-streams";
+const STREAM_FORM = "Streamed";
+const STREAM_TARGET = { ratioMax: 1.5, fewStreams: 100, manyStreams: 10_000 };
 /** BENCH_DELIVERY_PROFILE: where to write the gateway's CPU profile of each backlog phase (<path>.k<K>.cpuprofile). */
 const PROFILE_FILE = process.env.BENCH_DELIVERY_PROFILE ? resolve(process.env.BENCH_DELIVERY_PROFILE) : null;
 /** The longest the backlog phase holds a callback: below the 30 s callback timeout the bench registers. */
@@ -140,6 +167,8 @@ function createReceiver() {
     waiters: [],
     holdSlugs: new Set(), // tenants whose next callback is held unanswered (backlog phase)
     held: [], // { slug, res } of those held callbacks
+    streamCase: null, // the open-streams case under way (see newStreamCase), which its /streams/ callbacks go to
+    streamStray: 0, // /streams/ callbacks for no case under way (a finished case's webhook)
   };
   const server = createServer((req, res) => {
     const chunks = [];
@@ -149,6 +178,10 @@ function createReceiver() {
       if (req.url?.startsWith("/ref")) {
         state.reference++;
         res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+        return;
+      }
+      if (req.url?.startsWith("/streams/")) {
+        streamReceipt(state, req, chunks, res, at);
         return;
       }
       state.receipts++;
@@ -182,6 +215,89 @@ function createReceiver() {
     });
   });
   return { server, state };
+}
+
+/**
+ * The receiver's record of one open-streams case: its callbacks arrive at `path`. The first `goneLeft` of
+ * them are answered 410 Gone (the engine then disables the webhook and holds its deliveries); every other one
+ * is answered 200. Counted per webhook-id (first receipt; later ones are duplicates), and ordered per stream:
+ * with `ordering: record` a stream is (webhook, entry_id), whose seqs must increase among first receipts.
+ */
+function newStreamCase(path) {
+  return {
+    path,
+    goneLeft: 1,
+    goneAt: [],
+    releasedAt: null,
+    firstByMsg: new Set(),
+    lastSeqByStream: new Map(),
+    early: 0, // first receipts before the release: the hold leaked
+    duplicates: 0,
+    violations: [], // { stream, seq, after }
+    unmatched: 0,
+    firstAt: null, // first receipt after the release
+    lastAt: null, // last first receipt
+    expected: Infinity,
+    onProgress: null,
+  };
+}
+
+function streamReceipt(state, req, chunks, res, at) {
+  const run = state.streamCase;
+  if (!run || !req.url?.startsWith(run.path)) {
+    state.streamStray++;
+    res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    return;
+  }
+  if (run.goneLeft > 0) {
+    run.goneLeft--;
+    run.goneAt.push(at);
+    res.writeHead(410, { "content-type": "text/plain" }).end("gone");
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+  const msgId = String(req.headers["webhook-id"] ?? "");
+  const id = /^msg_(\d+)_(.+)$/.exec(msgId);
+  let entryId = null;
+  try {
+    entryId = JSON.parse(Buffer.concat(chunks).toString("utf8")).entry_id ?? null;
+  } catch {
+    // Not JSON: unmatched.
+  }
+  if (!id || !entryId) {
+    run.unmatched++;
+    return;
+  }
+  if (run.firstByMsg.has(msgId)) {
+    run.duplicates++;
+    return;
+  }
+  run.firstByMsg.add(msgId);
+  if (run.releasedAt === null) run.early++;
+  else run.firstAt ??= at;
+  run.lastAt = at;
+  const [seq, stream] = [Number(id[1]), `${id[2]}|${entryId}`];
+  const last = run.lastSeqByStream.get(stream);
+  if (last !== undefined && seq <= last) run.violations.push({ stream, seq, after: last });
+  else run.lastSeqByStream.set(stream, seq);
+  run.onProgress?.();
+}
+
+/** Resolves when the case has `expected` first receipts, or at `deadline` (with what arrived). */
+function waitForStreamCallbacks(run, expected, deadline) {
+  return new Promise((done) => {
+    const finish = (timedOut) => {
+      clearTimeout(timer);
+      run.onProgress = null;
+      done({ timedOut, missing: Math.max(0, expected - run.firstByMsg.size) });
+    };
+    const timer = setTimeout(() => finish(true), Math.max(0, deadline - now()));
+    run.expected = expected;
+    run.onProgress = () => {
+      if (run.firstByMsg.size >= expected) finish(false);
+    };
+    run.onProgress();
+  });
 }
 
 /**
@@ -411,6 +527,216 @@ async function backlogPhase(gateway, tenants, k, state) {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Open-streams phase: the engine's cost per send against the number of open streams.
+
+const streamTenantHeaders = (tenant) => ({ authorization: tenant.apiKey, "content-type": "application/json" });
+
+/** One request of the open-streams phase on its tenant's API; a request that gets no HTTP answer is status 0. */
+const streamRequest = (gatewayPort, tenant, method, path, body) =>
+  send({ port: gatewayPort, path: `/t/${tenant.slug}${path}`, method, headers: streamTenantHeaders(tenant), body: body === undefined ? undefined : JSON.stringify(body) }).catch(
+    (error) => ({ status: 0, headers: {}, text: String(error) }),
+  );
+
+/** The phase's own tenant (its own delivery object, so the other phases' rows are not in its store). */
+async function createStreamTenant(gatewayPort, vars) {
+  const admin = { authorization: `Bearer ${vars.ADMIN_TOKEN}`, "content-type": "application/json" };
+  const created = await send({ port: gatewayPort, path: "/admin/v1/tenants", method: "POST", headers: admin, body: JSON.stringify({ slug: STREAM_TENANT, name: "Bench open streams" }) });
+  if (created.status !== 201) throw new Error(`create tenant ${STREAM_TENANT}: ${created.status} ${created.text.slice(0, 300)}`);
+  const key = await send({ port: gatewayPort, path: `/admin/v1/tenants/${STREAM_TENANT}/api-keys`, method: "POST", headers: admin, body: JSON.stringify({ name: "bench" }) });
+  if (key.status !== 201) throw new Error(`create api key for ${STREAM_TENANT}: ${key.status} ${key.text.slice(0, 300)}`);
+  return { slug: STREAM_TENANT, id: JSON.parse(created.text).id, apiKey: JSON.parse(key.text).key };
+}
+
+/** A webhook's open deliveries (pending and in flight) summed over its streams, and how many of its streams have any. */
+async function openDeliveriesOf(gateway, tenant, subscriptionId) {
+  const res = await streamRequest(gateway.port, tenant, "GET", "/api/v1/streams");
+  if (res.status !== 200) throw new Error(`streams of ${tenant.slug}: ${res.status} ${res.text.slice(0, 200)}`);
+  const mine = JSON.parse(res.text).items.filter((stream) => stream.subscriptionId === subscriptionId);
+  return { open: mine.reduce((total, stream) => total + stream.pending, 0), streams: mine.filter((stream) => stream.pending > 0).length };
+}
+
+/**
+ * Sends `count` requests made by `request(index)`, `concurrency` at a time, in index order; none is started past
+ * `deadline`. Resolves with { ok, status, error, location } per request.
+ */
+async function postStreamRequests(gateway, tenant, count, request, deadline) {
+  const results = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < count; index = next++) {
+      if (now() > deadline) {
+        results[index] = { ok: false, status: 0, error: "case timeout before it was sent" };
+        continue;
+      }
+      const { method, path, body, expect } = request(index);
+      const res = await streamRequest(gateway.port, tenant, method, path, body);
+      results[index] = res.status === expect ? { ok: true, location: String(res.headers.location ?? "") } : { ok: false, status: res.status, error: res.text.slice(0, 200) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.concurrency, count) }, worker));
+  return results;
+}
+
+/**
+ * One case: D = BENCH_DELIVERY_STREAM_SENDS deliveries over `streams` open streams, held by the engine, then
+ * released at once. A fresh AR webhook (ordering `record`: one stream per entry) points at the receiver, which
+ * answers its first callback (a warm entry's) 410 Gone: the engine disables the webhook (disabledReason) and from
+ * then on fans out and records its deliveries without sending them. The case posts `streams` new entries and
+ * D - streams updates of them round-robin, waits until GET /api/v1/streams shows all D open, then saves the
+ * webhook again with the same body (PUT), which clears the reason and wakes the engine: the time from that PUT
+ * to the last callback is the drain. The webhook is deleted at the end, so the next case's entries are not its.
+ */
+async function openStreamsCase(gateway, tenant, receiverPort, streams, index, state) {
+  const sends = settings.streamSends;
+  const deadline = now() + settings.streamCaseTimeoutSeconds * 1000;
+  const base = "/api/arsys/v1.0";
+  const path = `/streams/c${index}-s${streams}`;
+  const run = newStreamCase(path);
+  state.streamCase = run;
+  const webhookBody = {
+    description: `bench open streams, case ${index}: ${streams} streams`,
+    form_name: STREAM_FORM,
+    entry_events: ["create", "update"],
+    callback: { url: `http://${HOST}:${receiverPort}${path}`, authentication: { type: "NO_AUTH" } },
+    ordering: "record",
+  };
+  const registered = await streamRequest(gateway.port, tenant, "POST", `${base}/webhook`, webhookBody);
+  if (registered.status !== 201) throw new Error(`register the open-streams webhook: ${registered.status} ${registered.text.slice(0, 300)}`);
+  const webhookId = String(registered.headers.location ?? "").split("/").pop();
+  const result = { streams, sends, webhook_id: webhookId };
+  try {
+    // The warm entry: its callback is answered 410, and the webhook is disabled before any counted entry is posted.
+    const warm = await streamRequest(gateway.port, tenant, "POST", `${base}/entry/${STREAM_FORM}`, { values: { name: "warm", n: -1 } });
+    if (warm.status !== 201) throw new Error(`warm entry: ${warm.status} ${warm.text.slice(0, 200)}`);
+    const disableDeadline = Math.min(deadline, now() + 60_000);
+    for (;;) {
+      if (run.goneAt.length > 0) {
+        const view = await streamRequest(gateway.port, tenant, "GET", `${base}/webhook/${webhookId}`);
+        if (view.status === 200 && JSON.parse(view.text).disabled_reason) break;
+      }
+      if (now() > disableDeadline) throw new Error(`the webhook was not disabled after its 410 (410 answered: ${run.goneAt.length})`);
+      await sleep(50);
+    }
+
+    // Ingest: `streams` new entries (one stream each), then the rest as updates of them, round-robin.
+    const ingestStarted = now();
+    const creates = await postStreamRequests(gateway, tenant, streams, (n) => ({ method: "POST", path: `${base}/entry/${STREAM_FORM}`, body: { values: { name: `stream ${n}`, n } }, expect: 201 }), deadline);
+    const entryIds = creates.filter((post) => post.ok).map((post) => post.location.split("/").pop());
+    if (entryIds.length === 0) throw new Error(`no entry created (${creates.find((post) => !post.ok)?.status} ${creates.find((post) => !post.ok)?.error})`);
+    const updates = await postStreamRequests(
+      gateway,
+      tenant,
+      sends - streams,
+      (n) => ({ method: "PUT", path: `${base}/entry/${STREAM_FORM}/${encodeURIComponent(entryIds[n % entryIds.length])}`, body: { values: { n: streams + n } }, expect: 204 }),
+      deadline,
+    );
+    const ingestDone = now();
+    const failures = [...creates, ...updates].filter((post) => !post.ok);
+    const accepted = sends - failures.length;
+    Object.assign(result, {
+      accepted,
+      rejected: failures.length,
+      first_rejections: failures.slice(0, 3).map((post) => `${post.status} ${post.error}`),
+      ingest_s: round((ingestDone - ingestStarted) / 1000),
+      ingest_per_second: round(accepted / ((ingestDone - ingestStarted) / 1000), 1),
+    });
+
+    // The hold: every accepted delivery fanned out and open (a leak would show as a callback before the release).
+    let held = { open: 0, streams: 0 };
+    for (;;) {
+      held = await openDeliveriesOf(gateway, tenant, webhookId);
+      if (held.open + run.early >= accepted) break;
+      if (now() > deadline) throw new Error(`hold: ${held.open} of ${accepted} deliveries open at the case timeout (${run.early} sent before the release)`);
+      await sleep(500);
+    }
+    Object.assign(result, { held_open_deliveries: held.open, held_open_streams: held.streams, fan_out_after_ingest_s: round((now() - ingestDone) / 1000) });
+
+    // The release: the receiver already answers 200; saving the webhook clears the 410 disable and wakes the engine.
+    const cpuBefore = cpuSample();
+    run.releasedAt = now();
+    const put = await streamRequest(gateway.port, tenant, "PUT", `${base}/webhook/${webhookId}`, webhookBody);
+    if (put.status !== 204) throw new Error(`release (PUT webhook): ${put.status} ${put.text.slice(0, 200)}`);
+    const wait = await waitForStreamCallbacks(run, accepted, deadline);
+    const cpu = cpuBetween(cpuBefore, cpuSample());
+    const delivered = run.firstByMsg.size - run.early;
+    const drainMs = run.lastAt !== null && run.firstAt !== null ? run.lastAt - run.releasedAt : null;
+    Object.assign(result, {
+      delivered,
+      missing: wait.missing,
+      timed_out: wait.timedOut,
+      sent_before_release: run.early,
+      release_to_first_callback_s: run.firstAt !== null ? round((run.firstAt - run.releasedAt) / 1000, 3) : null,
+      drain_s: drainMs !== null ? round(drainMs / 1000, 3) : null,
+      sends_per_second: drainMs ? round(delivered / (drainMs / 1000), 1) : null,
+      ms_per_send: drainMs && delivered ? round(drainMs / delivered, 3) : null,
+      gateway_cpu_ms_per_send: cpu && delivered ? round(cpu.servers_ms.gateway / delivered, 3) : null,
+      gateway_cpu_cores: cpu ? round(cpu.servers_ms.gateway / (cpu.seconds * 1000)) : null,
+      other_processes_cores: cpu?.other_processes_cores ?? null,
+    });
+  } catch (error) {
+    result.error = error instanceof Error ? error.message : String(error);
+  } finally {
+    Object.assign(result, {
+      violations: run.violations.length,
+      first_violations: run.violations.slice(0, 5),
+      duplicates: run.duplicates,
+      unmatched: run.unmatched,
+      answered_410: run.goneAt.length,
+      streams_seen: run.lastSeqByStream.size,
+    });
+    result.missing ??= result.accepted !== undefined ? Math.max(0, result.accepted - run.firstByMsg.size) : null;
+    const removed = await streamRequest(gateway.port, tenant, "DELETE", `${base}/webhook/${webhookId}`);
+    if (removed.status !== 204) result.delete_error = `${removed.status} ${removed.text.slice(0, 200)}`;
+    state.streamCase = null;
+  }
+  return result;
+}
+
+/**
+ * The open-streams phase: one case per BENCH_DELIVERY_STREAM_COUNTS value, in order, each only after the one
+ * before delivered everything (a case that did not is the last one run).
+ */
+async function openStreamsPhase(gateway, vars, receiverPort, state) {
+  const tenant = await createStreamTenant(gateway.port, vars);
+  const cases = [];
+  for (const [index, streams] of settings.streamCounts.entries()) {
+    console.log(`Open streams: ${settings.streamSends} deliveries over ${streams} stream(s) (ordering 'record'), held, then released...`);
+    const result = await openStreamsCase(gateway, tenant, receiverPort, streams, index + 1, state);
+    cases.push(result);
+    if (result.error) console.log(`  failed: ${result.error}`);
+    else
+      console.log(
+        `  ingest ${result.accepted}/${result.sends} in ${result.ingest_s} s (${result.ingest_per_second}/s); held ${result.held_open_deliveries} open over ${result.held_open_streams} streams; ` +
+          `drain ${result.delivered} in ${result.drain_s} s: ${result.sends_per_second}/s, ${result.ms_per_send} ms/send, gateway CPU ${result.gateway_cpu_ms_per_send} ms/send; ` +
+          `${result.violations} violations, ${result.duplicates} duplicates, ${result.missing} missing`,
+      );
+    if (result.error || result.missing > 0 || result.timed_out) break;
+  }
+  const byStreams = (count) => cases.find((result) => result.streams === count && !result.error && result.missing === 0)?.ms_per_send ?? null;
+  const measured = cases.filter((result) => !result.error && result.ms_per_send !== null);
+  const fewest = measured.length ? measured.reduce((a, b) => (b.streams < a.streams ? b : a)) : null;
+  const most = measured.length ? measured.reduce((a, b) => (b.streams > a.streams ? b : a)) : null;
+  const few = byStreams(STREAM_TARGET.fewStreams);
+  const many = byStreams(STREAM_TARGET.manyStreams);
+  const ratio = few && many ? round(many / few, 3) : null;
+  const clean = cases.every((result) => !result.error && result.violations === 0 && result.duplicates === 0 && result.missing === 0 && result.sent_before_release === 0);
+  return {
+    tenant: tenant.slug,
+    tenant_id: tenant.id,
+    form: STREAM_FORM,
+    sends_per_case: settings.streamSends,
+    stream_counts: settings.streamCounts,
+    cases,
+    ratio_10k_vs_100: ratio,
+    ratio_most_vs_fewest_streams:
+      fewest && most && most !== fewest ? { streams: [fewest.streams, most.streams], ratio: round(most.ms_per_send / fewest.ms_per_send, 3) } : null,
+    target_max: STREAM_TARGET.ratioMax,
+    met: ratio === null ? null : clean && ratio <= STREAM_TARGET.ratioMax,
+    stray_callbacks: state.streamStray,
+  };
+}
+
 /** Paced phase: a fixed arrival rate well below capacity (open loop), so latency is measured without a backlog. */
 async function pacedPhase(gateway, tenants, k, state) {
   const active = tenants.slice(0, k);
@@ -506,7 +832,7 @@ function gatewayConfig() {
 async function main() {
   const loadBefore = round(loadavg()[0]);
   const vars = loadDevVars(ROOT);
-  if (!vars.ADMIN_TOKEN && maxTenants > 1) throw new Error(".dev.vars must set ADMIN_TOKEN to create bench tenants");
+  if (!vars.ADMIN_TOKEN && (maxTenants > 1 || settings.streamSends > 0)) throw new Error(".dev.vars must set ADMIN_TOKEN to create bench tenants");
   rmSync(STATE, { recursive: true, force: true });
   mkdirSync(STATE, { recursive: true });
   const gatewayState = join(STATE, "gateway", "persist");
@@ -578,6 +904,9 @@ async function main() {
   console.log(`Reference: ${settings.referenceEvents} serial fetches again...`);
   referenceSerial.push(await referenceRun(reference, receiverPort, 1, settings.referenceEvents, state));
 
+  // Last, so that the phases above run exactly as without it.
+  const openStreams = settings.streamSends > 0 ? await openStreamsPhase(gateway, vars, receiverPort, state) : null;
+
   const ceiling = round(referenceSerial.reduce((total, run) => total + run.events_per_second, 0) / referenceSerial.length, 1);
   const parallelByK = new Map(referenceParallel.map((run) => [run.streams, run]));
   const figures = load.map((run, index) => {
@@ -647,6 +976,19 @@ async function main() {
     if (run.missing > 0) warnings.push(`K=${run.tenants}: ${run.missing} callbacks missing after ${settings.phaseTimeoutSeconds} s (gateway log: ${relative(ROOT, gateway.logFile)})`);
   }
   if (state.unmatched > 0) warnings.push(`${state.unmatched} callbacks without a parsable webhook-id or entry_id`);
+  for (const run of openStreams?.cases ?? []) {
+    const label = `open streams S=${run.streams}`;
+    if (run.error) warnings.push(`${label}: ${run.error}`);
+    if (run.rejected > 0) warnings.push(`${label}: ${run.rejected} entries rejected (${run.first_rejections.join("; ")})`);
+    if (run.missing > 0) warnings.push(`${label}: ${run.missing} callbacks missing`);
+    if (run.violations > 0) warnings.push(`${label}: ${run.violations} ordering violations: ${JSON.stringify(run.first_violations)}`);
+    if (run.duplicates > 0) warnings.push(`${label}: ${run.duplicates} duplicate callbacks`);
+    if (run.unmatched > 0) warnings.push(`${label}: ${run.unmatched} callbacks without a parsable webhook-id or entry_id`);
+    if (run.sent_before_release > 0) warnings.push(`${label}: ${run.sent_before_release} callbacks arrived before the release (the hold leaked)`);
+    if (run.delete_error) warnings.push(`${label}: deleting its webhook failed: ${run.delete_error}`);
+    if ((run.other_processes_cores ?? 0) > 0.25) warnings.push(`${label}: other processes used ${run.other_processes_cores} cores during the drain: the figures are noisy`);
+  }
+  if (openStreams?.stray_callbacks > 0) warnings.push(`open streams: ${openStreams.stray_callbacks} callbacks arrived for no case under way`);
   const busiest = Math.max(...load.map((run) => run.other_processes_cores ?? 0));
   if (busiest > 0.25) warnings.push(`other processes used up to ${busiest} cores during the load phases: the figures are noisy`);
   for (const warning of warnings) console.log(`WARNING ${warning}`);
@@ -671,20 +1013,57 @@ async function main() {
       ` (engine ${engineRatio ?? "n/a"}x; end to end ${target.one_stream_end_to_end_ratio ?? "n/a"}x, bounded by ingest at ${target.one_stream_ingest_per_second ?? "n/a"}/s)`,
   );
 
+  if (openStreams) {
+    console.log("");
+    printTable([
+      ["streams", "sends", "ingest/s", "drain_s", "sends/s", "ms/send", "gateway CPU ms/send", "violations", "dupes", "missing"],
+      ...openStreams.cases.map((run) => [
+        run.streams,
+        run.delivered ?? run.accepted ?? "n/a",
+        run.ingest_per_second ?? "n/a",
+        run.drain_s ?? "n/a",
+        run.sends_per_second ?? "n/a",
+        run.ms_per_send ?? "n/a",
+        run.gateway_cpu_ms_per_send ?? "n/a",
+        run.violations,
+        run.duplicates,
+        run.missing ?? "n/a",
+      ]),
+    ]);
+    console.log("");
+    console.log("open streams: D deliveries (ordering 'record') held by the engine after a 410, released by saving the webhook; drain_s = that PUT -> last callback; ms/send = drain_s / D");
+    const spread = openStreams.ratio_most_vs_fewest_streams;
+    console.log(
+      `open streams target (ms/send at ${STREAM_TARGET.manyStreams} streams <= ${STREAM_TARGET.ratioMax}x at ${STREAM_TARGET.fewStreams}, 0 violations, none missing): ` +
+        (openStreams.met === null ? "not measured" : openStreams.met ? "met" : "NOT met") +
+        ` (ratio_10k_vs_100 ${openStreams.ratio_10k_vs_100 ?? "n/a"}x` +
+        (spread ? `; ${spread.streams[1]} vs ${spread.streams[0]} streams ${spread.ratio}x` : "") +
+        ")",
+    );
+  }
+
   // The gateway's own attempt log: how long each callback fetch took as the delivery object saw it.
   await stopServers();
   let attempts = null;
+  let streamAttempts = null;
   try {
-    const out = wrangler([
-      "d1", "execute", "DB", "--local", "--persist-to", gatewayState, "--json", "--command",
-      "SELECT count(*) AS n, avg(duration_ms) AS mean_ms, max(duration_ms) AS max_ms, sum(status_code BETWEEN 200 AND 299) AS ok FROM delivery_attempts",
-    ]);
-    const row = JSON.parse(out)[0]?.results?.[0];
-    if (row) attempts = { logged: row.n, ok: row.ok, mean_fetch_ms: round(row.mean_ms, 2), max_fetch_ms: row.max_ms };
+    // The open-streams tenant's attempts are counted apart, so the figure of the phases above means what it did.
+    const streamTenantId = openStreams && /^[A-Za-z0-9_-]+$/.test(openStreams.tenant_id ?? "") ? openStreams.tenant_id : null;
+    const columns = "count(*) AS n, avg(duration_ms) AS mean_ms, max(duration_ms) AS max_ms, sum(status_code BETWEEN 200 AND 299) AS ok FROM delivery_attempts";
+    const command = streamTenantId
+      ? `SELECT ${columns} WHERE tenant_id <> '${streamTenantId}'; SELECT ${columns} WHERE tenant_id = '${streamTenantId}'`
+      : `SELECT ${columns}`;
+    const out = wrangler(["d1", "execute", "DB", "--local", "--persist-to", gatewayState, "--json", "--command", command]);
+    const toFigures = (row) => (row ? { logged: row.n, ok: row.ok, mean_fetch_ms: round(row.mean_ms, 2), max_fetch_ms: row.max_ms } : null);
+    const results = JSON.parse(out);
+    attempts = toFigures(results[0]?.results?.[0]);
+    if (streamTenantId) streamAttempts = toFigures(results[1]?.results?.[0]);
   } catch (error) {
     attempts = { error: String(error).slice(0, 200) };
   }
   if (attempts && !attempts.error) console.log(`gateway attempt log: ${attempts.logged} attempts, ${attempts.ok} 2xx, mean fetch ${attempts.mean_fetch_ms} ms, max ${attempts.max_fetch_ms} ms`);
+  if (streamAttempts) console.log(`gateway attempt log, open streams: ${streamAttempts.logged} attempts, ${streamAttempts.ok} 2xx, mean fetch ${streamAttempts.mean_fetch_ms} ms, max ${streamAttempts.max_fetch_ms} ms`);
+  if (openStreams) openStreams.gateway_attempt_log = streamAttempts;
 
   const report = {
     date: new Date().toISOString(),
@@ -700,6 +1079,9 @@ async function main() {
       reference_events: settings.referenceEvents,
       phase_timeout_s: settings.phaseTimeoutSeconds,
       queue_max_batch_timeout_s: settings.queueBatchTimeout ?? "as in wrangler.toml",
+      open_streams_sends_per_case: settings.streamSends,
+      open_streams_counts: settings.streamCounts,
+      open_streams_case_timeout_s: settings.streamCaseTimeoutSeconds,
       gateway_log_level: settings.gatewayLogLevel,
       streams: "one AR webhook per tenant (ordering 'subscription'): K streams",
       runtime: `wrangler ${wranglerVersion(ROOT)} dev (local workerd); each Worker bundled once, served with --no-bundle`,
@@ -710,6 +1092,13 @@ async function main() {
         backlog_drain_per_second: "callbacks received after the last inbound 201 / (last callback - last 201): delivery with no ingest competing",
         engine_per_second: "backlog phase: the receiver holds each stream's first callback while N entries are posted and fanned out behind it; callbacks after it answers / (last callback - answer): the delivery engine alone",
         reference_ceiling: "mean events/s of the reference Worker's single serial loop (run before and after the gateway phases)",
+        open_streams:
+          "per case S: one AR webhook (ordering 'record', one stream per entry) in tenant bench-streams; its first callback is answered 410 Gone, so the engine disables it and holds (fans out, records, does not send) what follows; S new entries and D - S updates of them round-robin are posted; once GET /api/v1/streams shows all D open, the webhook is saved again (PUT, same body), which clears the disable and wakes the engine",
+        open_streams_drain_s: "the PUT that releases the held deliveries -> the last first receipt of the D callbacks (includes the queue nudge that wakes the engine, see release_to_first_callback_s)",
+        open_streams_ms_per_send: "drain_s * 1000 / callbacks delivered after the release (D when none is missing)",
+        open_streams_gateway_cpu_ms_per_send: "CPU of the gateway's process tree (wrangler + workerd) over the drain / callbacks delivered",
+        open_streams_ordering_violation: "a first receipt (per webhook-id) whose seq is <= an earlier first receipt's seq on the same stream (webhook, entry_id)",
+        open_streams_ratio_10k_vs_100: "ms_per_send at 10000 streams / ms_per_send at 100 streams (null unless both ran with nothing missing); target <= target_max",
       },
     },
     machine: machineInfo(loadBefore),
@@ -719,6 +1108,7 @@ async function main() {
     load,
     paced,
     backlog,
+    open_streams: openStreams,
     gateway_attempt_log: attempts,
     receiver: { receipts: state.receipts, duplicates: state.duplicates, unmatched: state.unmatched, violations: state.violations.slice(0, 20) },
     target,
@@ -734,7 +1124,9 @@ const watchdogMs =
   3 * STARTUP_TIMEOUT_MS +
   settings.tenants.length * 2 * (settings.phaseTimeoutSeconds * 1000 + 60_000) +
   settings.tenants.length * (settings.pacedEvents / settings.pacedRate) * 1000 +
-  (settings.tenants.length + 3) * settings.phaseTimeoutSeconds * 1000;
+  (settings.tenants.length + 3) * settings.phaseTimeoutSeconds * 1000 +
+  // The open-streams phase: each case bounded by its own timeout, plus its webhook's setup and deletion.
+  (settings.streamSends > 0 ? settings.streamCounts.length * (settings.streamCaseTimeoutSeconds * 1000 + 60_000) : 0);
 await runBench({
   name: "bench:delivery",
   watchdogMs,

@@ -2,10 +2,12 @@
  * The receivers and the engine's AttemptPort: the real breaker bookkeeping (DeliveryAttempts) with the network
  * replaced by seeded receivers that answer through the world's event queue: 2xx, 4xx, 5xx, 410, Retry-After,
  * timeouts (having processed the request or not), an exception in the send path, or a crash of the object.
+ * Subscriptions' callbacks and the tenant's lifecycle hooks (receiver `lifecycle`) behave alike.
  */
 import type { Bindings } from "../src/runtime/env";
 import type { Subscription } from "../src/db/schema";
 import type { AttemptRecord } from "../src/outbound/attempt";
+import { LIFECYCLE_SUBSCRIPTION_ID } from "../src/lifecycle/post-hooks";
 import { DeliveryAttempts } from "../src/delivery/delivery-attempts";
 import type { DeliveryStore } from "../src/delivery/delivery-store";
 import type { DeliveryRow } from "../src/delivery/delivery-tables";
@@ -104,9 +106,23 @@ export class SimAttempts extends DeliveryAttempts {
   }
 
   override attemptDelivery(delivery: Pick<DeliveryRow, "id" | "body" | "content_type">, subscription: Subscription, timeoutMs: number): Promise<AttemptRecord> {
-    const { world, rng, owner, receivers } = this.hooks;
     // The engine passes the whole row; the receiver reads its stream and event like a receiver reads the body.
-    const row = delivery as DeliveryRow;
+    return this.sendToReceiver(delivery as DeliveryRow, subscription.id, timeoutMs);
+  }
+
+  override attemptLifecycle(delivery: DeliveryRow & { url: string }, token: string | null, timeoutMs: number): Promise<AttemptRecord> {
+    // As the real port: without a token nothing is sent, the attempt is refused (and retried by the policy).
+    if (token === null) {
+      const error = "The lifecycle hook token is missing; save the lifecycle hooks again";
+      this.hooks.trace(`send ${delivery.id}: refused, no lifecycle token`);
+      return Promise.resolve({ outcome: { kind: "network_error", error, beforeSend: true }, startedAt: this.hooks.world.now, durationMs: 0, statusCode: null, error, responseExcerpt: null });
+    }
+    return this.sendToReceiver(delivery, LIFECYCLE_SUBSCRIPTION_ID, timeoutMs);
+  }
+
+  /** One request to the receiver `receiverId` (a subscription id, or `lifecycle`), answered as its mode says. */
+  private sendToReceiver(row: DeliveryRow, receiverId: string, timeoutMs: number): Promise<AttemptRecord> {
+    const { world, rng, owner, receivers } = this.hooks;
     const startedAt = world.now;
     if (receivers.throwRate > 0 && rng.chance(receivers.throwRate)) {
       this.hooks.trace(`send ${row.id}: the send path throws`);
@@ -116,7 +132,7 @@ export class SimAttempts extends DeliveryAttempts {
       deliveryId: row.id,
       streamKey: row.stream_key,
       eventSeq: row.event_seq,
-      subscriptionId: subscription.id,
+      subscriptionId: receiverId,
       replay: row.replay_of !== null,
       at: startedAt,
       accepted: false,
@@ -127,11 +143,11 @@ export class SimAttempts extends DeliveryAttempts {
       world.at(0, () => this.hooks.crash(), owner);
       return new Promise<AttemptRecord>(() => undefined);
     }
-    const answer = receivers.answer(subscription.id);
+    const answer = receivers.answer(receiverId);
     receipt.accepted = answer.kind === "timeout" ? answer.processed : answer.status >= 200 && answer.status < 300;
     const delay = answer.kind === "timeout" ? timeoutMs : rng.int(1, 200);
     this.hooks.outstanding.count++;
-    this.hooks.trace(`send ${row.id} (attempt ${row.attempts + 1}) -> ${answer.kind === "timeout" ? `timeout${answer.processed ? " (processed)" : ""}` : answer.status}`);
+    this.hooks.trace(`send ${row.id}${row.url === null ? "" : ` to ${row.url}`} (attempt ${row.attempts + 1}) -> ${answer.kind === "timeout" ? `timeout${answer.processed ? " (processed)" : ""}` : answer.status}`);
     return world.later(
       delay,
       (): AttemptRecord => {
@@ -152,9 +168,5 @@ export class SimAttempts extends DeliveryAttempts {
       },
       owner,
     );
-  }
-
-  override attemptLifecycle(): Promise<AttemptRecord> {
-    throw new Error("sim: lifecycle hooks are not simulated");
   }
 }

@@ -1,22 +1,22 @@
 /**
  * One seeded schedule of a tenant's life, run against the real engine: events committed through
- * records/commitChange, subscriptions created / changed / disabled / re-enabled / deleted, receivers changing
- * behaviour, crashes, D1 failures, lost and repeated nudges and alarms, wake-ups aimed at a finishing drain,
+ * records/commitChange, subscriptions created / changed / disabled / re-enabled / deleted and lifecycle hooks
+ * configured (tenant-config.ts), receivers changing behaviour, crashes, D1 failures, lost and repeated nudges and alarms, wake-ups aimed at a finishing drain,
  * operator replays and skips, clock jumps, and the cron sweeper every minute. Then faults stop, receivers
  * answer 2xx, operators clear blocked streams, and the run goes on until nothing is left to deliver.
  */
-import { eq } from "drizzle-orm";
 import type { Bindings } from "../src/runtime/env";
 import { database } from "../src/db/client";
-import { subscriptions, type Ordering } from "../src/db/schema";
+import { LIFECYCLE_SUBSCRIPTION_ID } from "../src/lifecycle/post-hooks";
 import { commitChange, type ChangeIntent } from "../src/records/commit-change";
 import { laggingTenants } from "../src/delivery/sweeper";
 import { SUSPENDED_RECHECK_MS } from "../src/delivery/drain";
 import { ACTIVE_CACHE_MS } from "../src/delivery/control-plane";
 import { d1Database, migratedDatabase, type D1Fault } from "./d1";
-import { Receivers, RECEIVER_MODES } from "./receiver";
+import { Receivers } from "./receiver";
 import { TenantObject } from "./tenant-object";
-import { finalCheck, STRANDED_AFTER_MS, strandedNow, streamHeads, type FinalCheck, type SubscriptionModel } from "./invariants";
+import { FORMS, TenantConfig } from "./tenant-config";
+import { finalCheck, STRANDED_AFTER_MS, strandedNow, streamHeads, type FinalCheck } from "./invariants";
 import { Rng, World } from "./world";
 
 const TENANT = "tnt_sim";
@@ -26,10 +26,8 @@ const SWEEP_EVERY_MS = 60_000;
 const QUIESCENCE_LIMIT_MS = 5 * 24 * 3_600_000;
 /** A schedule whose object crashed more often than this is in a crash loop: what is still open counts as lost. */
 const MAX_CRASHES = 300;
-const FORMS = ["Ticket", "User"] as const;
 /** How long after a suspension a send may still start: the engine trusts an "active" read for ACTIVE_CACHE_MS, and that read takes a D1 round trip. */
 const SUSPENSION_GRACE_MS = ACTIVE_CACHE_MS + 1_000;
-const SHORT_POLICY = { retryDelaysMs: [1_000, 4_000, 20_000], maxAttempts: 4, timeoutMs: 3_000 };
 
 export interface ScheduleResult extends FinalCheck {
   seed: number;
@@ -193,51 +191,11 @@ async function run(
     }
   };
 
-  // ---- the schedule's model of subscriptions and records ----
-  const subscriptionModels: SubscriptionModel[] = [];
+  // ---- the schedule's model of the tenant's configuration and records ----
+  const config = new TenantConfig({ tenantId: TENANT, adminDb, rng, world, receivers, object, nudge, trace });
   const records = new Map<string, string[]>(FORMS.map((form) => [form, []]));
   const operatorSkipped = new Set<string>();
   let counter = 0;
-
-  const createSubscription = async (): Promise<void> => {
-    const id = `WBH${String(subscriptionModels.length + 1).padStart(12, "0")}`;
-    const form = rng.pick(FORMS);
-    const ordering: Ordering = rng.chance(0.5) ? "record" : "subscription";
-    const model: SubscriptionModel = { id, form, enabledSince: world.now, deleted: false };
-    subscriptionModels.push(model);
-    receivers.modes.set(id, rng.pick(RECEIVER_MODES));
-    await adminDb.insert(subscriptions).values({
-      tenantId: TENANT,
-      id,
-      formName: form,
-      condition: "",
-      entryEvents: ["create", "update", "merge", "delete"],
-      entryEventsKey: "create,delete,merge,update",
-      payloadFields: [],
-      enabled: true,
-      sendUnchangedFields: false,
-      sendAttachmentAsReference: false,
-      customJson: null,
-      callbackUrl: `https://receiver.example/${id}`,
-      authType: "NO_AUTH",
-      authSettings: {},
-      format: "thin",
-      ordering,
-      retryPolicy: rng.chance(0.6) ? SHORT_POLICY : null,
-      deadLetterPolicy: rng.chance(0.3) ? "block" : "skip",
-      createdAt: world.now,
-      updatedAt: world.now,
-    });
-    trace(`subscription ${id} created (${form}, ordering ${ordering}, receiver ${receivers.modes.get(id)})`);
-  };
-
-  const setEnabled = async (model: SubscriptionModel, enabled: boolean): Promise<void> => {
-    // Saving a subscription clears a 410 disable too (subscription-store columnsFrom); the route then wakes delivery.
-    await adminDb.update(subscriptions).set({ enabled, disabledReason: null, updatedAt: world.now }).where(eq(subscriptions.id, model.id));
-    model.enabledSince = enabled ? (model.enabledSince ?? world.now) : null;
-    trace(`subscription ${model.id} ${enabled ? "enabled (saved)" : "disabled"}`);
-    nudge("subscription saved");
-  };
 
   const commit = async (): Promise<void> => {
     const form = rng.pick(FORMS);
@@ -283,42 +241,24 @@ async function run(
     }
   };
 
-  const liveSubscriptions = () => subscriptionModels.filter((model) => !model.deleted);
-
   const step = async (): Promise<void> => {
     const roll = rng.next();
-    const live = liveSubscriptions();
-    if (roll < 0.5 || live.length === 0) {
-      if (live.length === 0 || rng.chance(0.05)) await createSubscription();
+    const live = config.live();
+    if (roll < 0.47 || live.length === 0) {
+      if (live.length === 0 || rng.chance(0.05)) await config.createSubscription();
       else await commit();
+    } else if (roll < 0.5) {
+      await config.configureLifecycle();
     } else if (roll < 0.56) {
-      await createSubscription();
+      await config.createSubscription();
     } else if (roll < 0.62) {
-      const model = rng.pick(live);
-      await setEnabled(model, model.enabledSince === null);
+      await config.toggleEnabled();
     } else if (roll < 0.64) {
-      const model = rng.pick(live);
-      await adminDb.delete(subscriptions).where(eq(subscriptions.id, model.id));
-      model.deleted = true;
-      trace(`subscription ${model.id} deleted`);
+      await config.deleteSubscription();
     } else if (roll < 0.67) {
-      // The route's rule: the ordering changes only while no delivery of the subscription is open. That count
-      // and the change are not one transaction: a fan-out can slip in between (the change then races it).
-      const model = rng.pick(live);
-      const open = await object.call("openDeliveryCount", (engine) => engine.openDeliveryCount(model.id));
-      const racing = open > 0 && rng.chance(0.3);
-      if (racing) trace(`subscription ${model.id}: ${open} open, but the count raced a fan-out`);
-      if (open === 0 || racing) {
-        const [row] = await adminDb.select({ ordering: subscriptions.ordering }).from(subscriptions).where(eq(subscriptions.id, model.id));
-        const ordering: Ordering = row?.ordering === "record" ? "subscription" : "record";
-        await adminDb.update(subscriptions).set({ ordering, disabledReason: null, updatedAt: world.now }).where(eq(subscriptions.id, model.id));
-        trace(`subscription ${model.id} ordering -> ${ordering}`);
-        nudge("subscription saved");
-      } else trace(`subscription ${model.id} ordering change refused: ${open} open`);
+      await config.changeOrdering();
     } else if (roll < 0.73) {
-      const model = rng.pick(live);
-      receivers.modes.set(model.id, rng.pick(RECEIVER_MODES));
-      trace(`receiver of ${model.id} now ${receivers.modes.get(model.id)}`);
+      config.changeReceiver();
     } else if (roll < 0.77) {
       object.crash("scheduled");
     } else if (roll < 0.82) {
@@ -361,7 +301,7 @@ async function run(
   };
 
   // Poison: one delivery whose receiver crashes the object every time it is called (a crash loop).
-  if (rng.chance(0.2)) receivers.poison.add(`msg_${rng.int(1, 6)}_WBH000000000001`);
+  if (rng.chance(0.2)) receivers.poison.add(`msg_${rng.int(1, 6)}_${rng.pick(["WBH000000000001", LIFECYCLE_SUBSCRIPTION_ID])}`);
   /** What laggingTenants() looks for, read directly: a tick that would find nothing is not run (saves its queries). */
   const sweepWouldFindWork = (): boolean => {
     const row = d1.prepare("SELECT seq, next_due_at AS due FROM delivery_cursors WHERE tenant_id = ?").get(TENANT) as { seq: number; due: number | null } | undefined;
@@ -401,9 +341,9 @@ async function run(
   receivers.healthy = true;
   trace("QUIESCENCE: faults stop, receivers answer 2xx");
   if (suspended()) setSuspended(false);
-  for (const model of liveSubscriptions()) {
+  for (const model of config.live()) {
     let saved = false;
-    void setEnabled(model, true).finally(() => (saved = true));
+    void config.setEnabled(model, true).finally(() => (saved = true));
     while (!saved) await world.step();
   }
   const quiesceStart = world.now;
@@ -437,7 +377,7 @@ async function run(
         .catch((error: unknown) => trace(`operator skip failed: ${String(error)}`));
     }
   }
-  const result = finalCheck(object, d1, TENANT, subscriptionModels, operatorSkipped, receivers);
+  const result = finalCheck(object, d1, TENANT, config.subscriptions, config.lifecycle, operatorSkipped, receivers);
   // A suspended tenant sends nothing: a send may start only within the grace after its suspension.
   const sentWhileSuspended = receivers.receipts
     .filter((receipt) => suspensions.some((span) => receipt.at >= span.from + SUSPENSION_GRACE_MS && receipt.at < (span.to ?? Infinity)))

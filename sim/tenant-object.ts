@@ -14,7 +14,13 @@ import { d1Database, type D1Faults } from "./d1";
 import { Receivers, SimAttempts } from "./receiver";
 import type { Rng, World } from "./world";
 
-/** The engine's control plane, noting which subscriptions it last saw enabled (what its plans were made from). */
+/** The token every lifecycle configuration opens to: the sim has no KV to seal one in. */
+const SIM_LIFECYCLE_TOKEN = "sim-lifecycle-token";
+
+/**
+ * The engine's control plane, noting which subscriptions it last saw enabled (what its plans were made from),
+ * and opening lifecycle tokens without KV.
+ */
 class WatchedControlPlane extends ControlPlane {
   constructor(
     env: Bindings,
@@ -27,6 +33,11 @@ class WatchedControlPlane extends ControlPlane {
     const result = await super.subscriptions(tenantId);
     this.seen(result);
     return result;
+  }
+
+  /** As the real one: null without a configuration (read from D1 as the engine's cache has it), else the token. */
+  override async lifecycleToken(tenantId: string): Promise<string | null> {
+    return (await this.lifecycleConfig(tenantId)) ? SIM_LIFECYCLE_TOKEN : null;
   }
 }
 

@@ -1,9 +1,9 @@
-/** Operator API for tenants: create, list, read, rename and suspend/reactivate. */
+/** Operator API for tenants: create, list, read, rename, suspend/reactivate, and set how long history is kept. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../http/route-schemas";
 import { jsonBody } from "../http/json-body";
-import { tenantStatuses, type Tenant } from "../db/schema";
+import { RETENTION_DAYS_RANGE, tenantStatuses, type Tenant } from "../db/schema";
 import { TENANT_SLUG_PATTERN } from "../tenancy/tenant-slug";
 import { changeTenant, createTenant, findTenantBySlug, listTenants } from "../tenancy/tenant-store";
 
@@ -13,6 +13,7 @@ const tenantView = z
     slug: z.string(),
     name: z.string(),
     status: z.enum(tenantStatuses),
+    retentionDays: z.number().int().openapi({ description: "Days of history kept (events, logs, attempts, closed deliveries); older is pruned by the cron, open work never." }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -23,6 +24,7 @@ const toView = (tenant: Tenant): z.infer<typeof tenantView> => ({
   slug: tenant.slug,
   name: tenant.name,
   status: tenant.status,
+  retentionDays: tenant.retentionDays,
   createdAt: isoTime(tenant.createdAt),
   updatedAt: isoTime(tenant.updatedAt),
 });
@@ -37,9 +39,13 @@ const createTenantBody = z.object({
 });
 
 const patchTenantBody = z
-  .object({ name: z.string().trim().min(1).max(200).optional(), status: z.enum(tenantStatuses).optional() })
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    status: z.enum(tenantStatuses).optional(),
+    retentionDays: z.number().int().min(RETENTION_DAYS_RANGE.min).max(RETENTION_DAYS_RANGE.max).optional(),
+  })
   .strict()
-  .refine((body) => body.name !== undefined || body.status !== undefined, "name or status is required");
+  .refine((body) => body.name !== undefined || body.status !== undefined || body.retentionDays !== undefined, "name, status or retentionDays is required");
 
 const createTenantRoute = createRoute({
   method: "post",

@@ -1,10 +1,11 @@
 /**
- * Reading the delivery attempt log (D1 `delivery_attempts`): the attempts of one delivery, first to last.
- * The TenantDelivery object writes the log; the tenant API reads it here.
+ * The delivery attempt log (D1 `delivery_attempts`): the attempts of one delivery, first to last, and its
+ * retention. The TenantDelivery object writes the log; the tenant API reads it here.
  */
 import { and, asc, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { deliveryAttempts, type DeliveryAttempt } from "../db/schema";
+import { deleteOldest, type PruneBatch } from "../db/prune";
+import { deliveryAttempts, deliveryCursors, type DeliveryAttempt } from "../db/schema";
 
 export function listDeliveryAttempts(db: Database, tenantId: string, deliveryId: string): Promise<DeliveryAttempt[]> {
   return db
@@ -13,4 +14,14 @@ export function listDeliveryAttempts(db: Database, tenantId: string, deliveryId:
     .where(and(eq(deliveryAttempts.tenantId, tenantId), eq(deliveryAttempts.deliveryId, deliveryId)))
     .orderBy(asc(deliveryAttempts.attempt))
     .all();
+}
+
+/** Deletes up to `limit` of the tenant's attempts that started before `before` (retention), oldest first. */
+export function pruneDeliveryAttempts(db: Database, batch: PruneBatch): Promise<number> {
+  return deleteOldest(db, deliveryAttempts, { tenant: deliveryAttempts.tenantId, time: deliveryAttempts.startedAt }, batch);
+}
+
+/** How far the tenant's delivery object has fanned out (its mirrored cursor; 0: not yet): events past it are still owed. */
+export async function deliveredThrough(db: Database, tenantId: string): Promise<number> {
+  return (await db.select({ seq: deliveryCursors.seq }).from(deliveryCursors).where(eq(deliveryCursors.tenantId, tenantId)).get())?.seq ?? 0;
 }

@@ -294,6 +294,28 @@ export class DeliveryStore {
       .toArray();
   }
 
+  /**
+   * Retention: deletes up to `limit` closed deliveries (delivered, skipped, or dead and not blocking) last changed
+   * before `before`. It looks only at the `limit` oldest of each closed status (by position, through the status
+   * index), so the statement stays bounded however many deliveries the object holds. Open work is never pruned.
+   */
+  pruneClosed(before: number, limit: number): number {
+    let deleted = 0;
+    for (const status of ["delivered", "skipped", "dead"] as const) {
+      if (deleted >= limit) break;
+      this.sql.exec(
+        `DELETE FROM deliveries WHERE position IN (SELECT position FROM deliveries WHERE status = ? ORDER BY position LIMIT ?)
+         AND updated_at < ? AND blocking = 0`,
+        status,
+        limit - deleted,
+        before,
+      );
+      // Counted by changes(), not rowsWritten, which also counts every index entry written.
+      deleted += this.storage.exec<{ n: number }>("SELECT changes() AS n").one().n;
+    }
+    return deleted;
+  }
+
   /** How many of a subscription's deliveries are open: pending, in flight, or a dead letter blocking its stream. */
   openDeliveries(subscriptionId: string): number {
     return this.sql

@@ -84,4 +84,9 @@ export class TenantDelivery extends DurableObject<Bindings> {
   async openDeliveryCount(subscriptionId: string): Promise<number> {
     return this.engine.store.openDeliveries(subscriptionId);
   }
+
+  /** Retention: deletes up to `limit` closed deliveries last changed before `before`; open work is never touched. */
+  async pruneClosed(before: number, limit: number): Promise<number> {
+    return this.engine.store.pruneClosed(before, limit);
+  }
 }

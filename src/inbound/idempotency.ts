@@ -6,6 +6,7 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
+import { deleteOldest, type PruneBatch } from "../db/prune";
 import { AppError } from "../runtime/errors";
 import { sha256Hex } from "../runtime/crypto";
 import type { SQLRecordId } from "../records/commit-change";
@@ -78,3 +79,8 @@ export const rememberIdempotencyKey = (db: Database, request: IdempotencyRequest
       ),
     db.insert(idempotencyKeys).values({ ...request, form, recordId, createdAt: now }),
   ] as const;
+
+/** Deletes up to `limit` idempotency keys older than `before` (retention): a retry after that is a new request. */
+export function pruneIdempotencyKeys(db: Database, batch: PruneBatch): Promise<number> {
+  return deleteOldest(db, idempotencyKeys, { tenant: idempotencyKeys.tenantId, time: idempotencyKeys.createdAt }, batch);
+}

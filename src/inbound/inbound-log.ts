@@ -10,6 +10,7 @@ import type { AppEnv } from "../http/app-env";
 import { AppError } from "../runtime/errors";
 import { inboundRequests } from "../db/schema";
 import { logLine } from "../runtime/log";
+import { deleteOldest, type PruneBatch } from "../db/prune";
 import type { Context } from "hono";
 import type { SQLRecordId } from "../records/commit-change";
 
@@ -102,4 +103,9 @@ export function listInboundRequests(
     .orderBy(desc(inboundRequests.receivedAt), desc(sql`rowid`))
     .limit(filter.limit)
     .all();
+}
+
+/** Deletes up to `limit` of the tenant's log rows received before `before` (retention), oldest first. */
+export function pruneInboundLog(db: Database, batch: PruneBatch): Promise<number> {
+  return deleteOldest(db, inboundRequests, { tenant: inboundRequests.tenantId, time: inboundRequests.receivedAt }, batch);
 }

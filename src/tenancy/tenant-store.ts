@@ -2,7 +2,7 @@
  * The tenants table: create, find, list and change tenants. A change drops the tenant from this isolate's
  * lookup cache (resolve-tenant.ts), so the new status or name applies at once here.
  */
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { tenants, type Tenant, type TenantStatus } from "../db/schema";
 import { AppError } from "../runtime/errors";
@@ -49,7 +49,7 @@ export async function createTenant(db: Database, input: { slug: string; name: st
 
 export const listTenants = (db: Database): Promise<Tenant[]> => db.select().from(tenants).orderBy(desc(tenants.createdAt)).all();
 
-export async function changeTenant(db: Database, slug: string, change: { name?: string; status?: TenantStatus }): Promise<Tenant> {
+export async function changeTenant(db: Database, slug: string, change: { name?: string; status?: TenantStatus; retentionDays?: number }): Promise<Tenant> {
   const tenant = await findTenantBySlug(db, slug);
   const [updated] = await db
     .update(tenants)
@@ -58,4 +58,14 @@ export async function changeTenant(db: Database, slug: string, change: { name?: 
     .returning();
   tenantCache.delete(tenant.slug);
   return updated!;
+}
+
+/** The `limit` tenants whose history waits longest for the cron's retention pass (never pruned first). */
+export function tenantsToPrune(db: Database, limit: number): Promise<Pick<Tenant, "id" | "retentionDays">[]> {
+  return db.select({ id: tenants.id, retentionDays: tenants.retentionDays }).from(tenants).orderBy(asc(tenants.prunedAt)).limit(limit).all();
+}
+
+/** Notes that the cron's retention pass visited these tenants at `now`. */
+export async function markPruned(db: Database, ids: readonly string[], now: number): Promise<void> {
+  if (ids.length > 0) await db.update(tenants).set({ prunedAt: now }).where(inArray(tenants.id, [...ids]));
 }

@@ -4,7 +4,7 @@
  * so a repeated delivery finds its record instead of creating a second one. `idempotency_keys` remembers which
  * record an `Idempotency-Key` request created, for 24 hours.
  */
-import { sqliteTable, text, primaryKey } from "drizzle-orm/sqlite-core";
+import { index, sqliteTable, text, primaryKey } from "drizzle-orm/sqlite-core";
 import { tenantIdColumn, createdAtColumn } from "./columns";
 
 /** A vendor's or a caller's key, unique per tenant and scope (both tables' primary key). */
@@ -34,5 +34,6 @@ export const idempotencyKeys = sqliteTable(
     requestHash: text("request_hash").notNull(),
     ...createdRecordColumns(),
   },
-  (table) => [primaryKey({ columns: [table.tenantId, table.scope, table.key] })],
+  // Pruned by age (retention), oldest first.
+  (table) => [primaryKey({ columns: [table.tenantId, table.scope, table.key] }), index("idempotency_keys_tenant_time").on(table.tenantId, table.createdAt)],
 );

@@ -4,7 +4,7 @@
  * the Jinja template that maps the vendor body to record fields, and the sync keys that find the record.
  * `inbound_event_ids` remembers vendor event ids for 24 h so a redelivered event changes nothing.
  */
-import { sqliteTable, text, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, sqliteTable, text, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { idColumn, tenantIdColumn, createdAtColumn, timestampColumns } from "./columns";
 
 export const inboundHookAuthKinds = ["header_secret", "hmac", "standard_webhooks"] as const;
@@ -48,7 +48,8 @@ export const inboundEventIds = sqliteTable(
     eventId: text("event_id").notNull(),
     createdAt: createdAtColumn(),
   },
-  (table) => [primaryKey({ columns: [table.tenantId, table.hookId, table.eventId] })],
+  // Pruned by age (retention), oldest first.
+  (table) => [primaryKey({ columns: [table.tenantId, table.hookId, table.eventId] }), index("inbound_event_ids_tenant_time").on(table.tenantId, table.createdAt)],
 );
 
 export type InboundHook = typeof inboundHooks.$inferSelect;

@@ -10,6 +10,7 @@ import type { SecretStore } from "../../secrets/secret-store";
 import { isUniqueViolation } from "../../records/record-keys";
 import { AppError } from "../../runtime/errors";
 import { newId } from "../../runtime/crypto";
+import { deleteOldest, type PruneBatch } from "../../db/prune";
 
 export const SECRET_PURPOSE = "inbound_hook";
 export const EVENT_ID_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -107,3 +108,11 @@ export const rememberEventId = (db: Database, key: EventIdKey, now = Date.now())
     db.delete(inboundEventIds).where(and(eventIdWhere(key), lte(inboundEventIds.createdAt, now - EVENT_ID_WINDOW_MS))),
     db.insert(inboundEventIds).values({ ...key, createdAt: now }),
   ] as const;
+
+/**
+ * Deletes up to `limit` remembered vendor event ids older than `before` (retention), oldest first. Only the
+ * last EVENT_ID_WINDOW_MS are ever consulted; retention (a day at least) keeps them no shorter than that.
+ */
+export function pruneEventIds(db: Database, batch: PruneBatch): Promise<number> {
+  return deleteOldest(db, inboundEventIds, { tenant: inboundEventIds.tenantId, time: inboundEventIds.createdAt }, batch);
+}

@@ -1,0 +1,71 @@
+/**
+ * The cron's retention pass: for the tenants that waited longest, deletes what is older than each tenant's
+ * `retentionDays` — events the delivery cursor has passed, inbound log rows, vendor event ids, idempotency
+ * keys, delivery attempts, and the delivery object's closed deliveries. Every delete is a bounded batch and a
+ * run does a bounded number of them, so a run's cost is known however large the history; what is left waits
+ * for the next run. Open work is never pruned. Each table's own module does its deletes.
+ */
+import type { Bindings } from "../runtime/env";
+import { database } from "../db/client";
+import type { PruneBatch } from "../db/prune";
+import { markPruned, tenantsToPrune } from "../tenancy/tenant-store";
+import { pruneEvents } from "../records/retention";
+import { pruneIdempotencyKeys } from "../inbound/idempotency";
+import { deliveredThrough, pruneDeliveryAttempts } from "../delivery/attempt-log";
+import { pruneClosedDeliveries } from "../delivery/delivery-retention";
+import { pruneInboundLog } from "../inbound/inbound-log";
+import { pruneEventIds } from "../inbound/configurable/hook-store";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface RetentionLimits {
+  /** Tenants visited per run, those pruned longest ago first. */
+  tenantsPerRun: number;
+  /** Rows one delete removes at most. */
+  batch: number;
+  /** Deletes per table and tenant in one run. */
+  batchesPerTable: number;
+}
+
+export const DEFAULT_RETENTION_LIMITS: RetentionLimits = { tenantsPerRun: 25, batch: 500, batchesPerTable: 4 };
+
+export const PRUNED_KINDS = ["events", "idempotencyKeys", "inboundLog", "eventIds", "attempts", "deliveries"] as const;
+export type PrunedKind = (typeof PRUNED_KINDS)[number];
+
+export interface RetentionReport {
+  tenants: number;
+  deleted: Record<PrunedKind, number>;
+}
+
+/** Repeats one bounded delete until it removes less than a full batch or the run's share is spent. */
+async function repeatBatches(limits: RetentionLimits, prune: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (let run = 0; run < limits.batchesPerTable; run++) {
+    const deleted = await prune();
+    total += deleted;
+    if (deleted < limits.batch) break;
+  }
+  return total;
+}
+
+export async function pruneExpired(env: Bindings, now = Date.now(), limits: RetentionLimits = DEFAULT_RETENTION_LIMITS): Promise<RetentionReport> {
+  const db = database(env.DB);
+  const due = await tenantsToPrune(db, limits.tenantsPerRun);
+  const deleted = Object.fromEntries(PRUNED_KINDS.map((kind) => [kind, 0])) as Record<PrunedKind, number>;
+  for (const tenant of due) {
+    const batch: PruneBatch = { tenantId: tenant.id, before: now - tenant.retentionDays * DAY_MS, limit: limits.batch };
+    const cursor = await deliveredThrough(db, tenant.id);
+    const prunes: Record<PrunedKind, () => Promise<number>> = {
+      events: () => pruneEvents(db, { ...batch, deliveredThrough: cursor }),
+      idempotencyKeys: () => pruneIdempotencyKeys(db, batch),
+      inboundLog: () => pruneInboundLog(db, batch),
+      eventIds: () => pruneEventIds(db, batch),
+      attempts: () => pruneDeliveryAttempts(db, batch),
+      // A tenant whose delivery object never fanned anything out has no deliveries: its object is not woken.
+      deliveries: () => (cursor === 0 ? Promise.resolve(0) : pruneClosedDeliveries(env, tenant.id, batch.before, batch.limit)),
+    };
+    for (const kind of PRUNED_KINDS) deleted[kind] += await repeatBatches(limits, prunes[kind]);
+  }
+  await markPruned(db, due.map((tenant) => tenant.id), now);
+  return { tenants: due.length, deleted };
+}

@@ -99,6 +99,8 @@ export class TenantConfig {
     await this.ports.adminDb.delete(subscriptions).where(eq(subscriptions.id, model.id));
     model.deleted = true;
     this.ports.trace(`subscription ${model.id} deleted`);
+    // The route wakes delivery: what the subscription still held is skipped now.
+    this.ports.nudge("subscription deleted");
   }
 
   /**

@@ -122,6 +122,9 @@ export const webhookRoutes = newRouter()
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {
-    await deleteSubscription(c.get("db"), secretStore(c.env), c.get("tenant").id, c.req.valid("param").id);
+    const tenantId = c.get("tenant").id;
+    await deleteSubscription(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id);
+    // Deliveries it still held (disabled, or after a 410) are skipped now, not at the tenant's next event.
+    c.get("wakeDelivery")(tenantId);
     return c.body(null, 204);
   });

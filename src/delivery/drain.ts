@@ -64,6 +64,11 @@ export class Drain {
    * replay, a skip), so it looks again before it writes its alarm and ends.
    */
   private dirty = false;
+  /**
+   * Work being added right now (see addWork()): its watchdog is set, or about to be, and a drain that ends
+   * meanwhile must not write a later alarm from a plan that does not include it.
+   */
+  private addingWork = 0;
   /** The cursor as this instance last mirrored it into D1 (see fanOutNewEvents). */
   private mirroredCursor: number | null = null;
 
@@ -104,9 +109,8 @@ export class Drain {
         const instanceId = await recordInstanceId(tenantId, event.form, event.recordId);
         planned.push(...planFanOut(event, active, instanceId), ...planLifecycleDeliveries(event, lifecycle));
       }
-      if (planned.length > 0) await this.ensureWatchdog();
-      const now = this.now();
-      const stored = this.ports.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, now));
+      const store = () => this.ports.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, this.now()));
+      const stored = planned.length > 0 ? await this.addWork(store) : store();
       this.heads.noteAppended(stored);
       read += page.length;
       // A page may be short because it is bounded by bytes too: the feed says whether more follow.
@@ -123,10 +127,24 @@ export class Drain {
   }
 
   /**
-   * Makes sure the alarm is set no later than WATCHDOG_MS from now. Whoever adds open work (a fan-out, a
-   * replay, a skip that frees a stream) calls this before the work is stored, so an object that dies right
-   * after is still woken, even if no drain ever started.
+   * Stores open work (a fan-out, a replay, a skip that frees a stream) behind the watchdog: the alarm is set no
+   * later than WATCHDOG_MS from now before `store` runs, so an object that dies right after is still woken, even
+   * if no drain ever started; a drain ending meanwhile never moves that alarm later (see `addingWork`); and a
+   * drain under way plans again before it ends, since its plan does not include this work.
    */
+  async addWork<T>(store: () => T): Promise<T> {
+    this.addingWork++;
+    try {
+      await this.ensureWatchdog();
+      const result = store();
+      if (this.draining) this.dirty = true;
+      return result;
+    } finally {
+      this.addingWork--;
+    }
+  }
+
+  /** Makes sure the alarm is set no later than WATCHDOG_MS from now. */
   async ensureWatchdog(): Promise<void> {
     const alarm = this.ports.storage.alarm;
     const watchdog = this.now() + WATCHDOG_MS;
@@ -209,7 +227,8 @@ export class Drain {
         // Work left that is due now, past this drain's budget, is due at once: the alarm runs it in an
         // invocation of its own.
         const earliest = this.heads.earliestReady();
-        const wakeAt = active || earliest === null ? earliest : Math.max(earliest, this.now() + SUSPENDED_RECHECK_MS);
+        let wakeAt = active || earliest === null ? earliest : Math.max(earliest, this.now() + SUSPENDED_RECHECK_MS);
+        if (this.addingWork > 0) wakeAt = Math.min(wakeAt ?? Infinity, this.now() + WATCHDOG_MS);
         if (wakeAt === null) await this.ports.storage.alarm.delete();
         else await this.ports.storage.alarm.set(wakeAt);
         await this.mirrorWakeUp(tenantId, wakeAt);

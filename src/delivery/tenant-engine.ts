@@ -116,13 +116,14 @@ export class TenantEngine {
   async replayDelivery(id: string): Promise<DeliveryView | null> {
     const original = this.store.get(id);
     if (!original) return null;
-    await this.drain.ensureWatchdog();
-    const replay = this.ports.storage.transactionSync(() => {
-      // Replaying a blocked head releases its stream: the replay takes its place, ahead of the held events.
-      const blocked = original.blocking === 1;
-      if (blocked) this.store.finish(original.id, { status: "dead", lastStatus: original.last_status, lastError: original.last_error, now: this.ports.clock.now() });
-      return this.store.replay(original, this.ports.clock.now(), blocked);
-    });
+    const replay = await this.drain.addWork(() =>
+      this.ports.storage.transactionSync(() => {
+        // Replaying a blocked head releases its stream: the replay takes its place, ahead of the held events.
+        const blocked = original.blocking === 1;
+        if (blocked) this.store.finish(original.id, { status: "dead", lastStatus: original.last_status, lastError: original.last_error, now: this.ports.clock.now() });
+        return this.store.replay(original, this.ports.clock.now(), blocked);
+      }),
+    );
     this.drain.heads.invalidate();
     this.kick();
     return toDeliveryView(replay);
@@ -133,8 +134,7 @@ export class TenantEngine {
     const row = this.store.get(id);
     if (!row) return null;
     if (row.status === "pending" || row.blocking === 1) {
-      await this.drain.ensureWatchdog();
-      this.store.finish(id, { status: "skipped", lastStatus: row.last_status, lastError: row.last_error, now: this.ports.clock.now() });
+      await this.drain.addWork(() => this.store.finish(id, { status: "skipped", lastStatus: row.last_status, lastError: row.last_error, now: this.ports.clock.now() }));
       this.drain.heads.invalidate();
       this.kick();
     }
@@ -144,10 +144,11 @@ export class TenantEngine {
   /** Bulk replay of a subscription's deliveries from an event seq or a time on, in their original order. */
   async replaySubscription(subscriptionId: string, since: { seq?: number; time?: number }): Promise<number> {
     const originals = this.store.originalsSince(subscriptionId, since);
-    if (originals.length > 0) await this.drain.ensureWatchdog();
-    this.ports.storage.transactionSync(() => {
-      for (const original of originals) this.store.replay(original, this.ports.clock.now());
-    });
+    const replayAll = () =>
+      this.ports.storage.transactionSync(() => {
+        for (const original of originals) this.store.replay(original, this.ports.clock.now());
+      });
+    if (originals.length > 0) await this.drain.addWork(replayAll);
     this.drain.heads.invalidate();
     this.kick();
     return originals.length;

@@ -66,6 +66,33 @@ describe("retry policy", () => {
   });
 });
 
+describe("deleting a subscription", () => {
+  /** The tenant's deliveries by status, read from the object's storage (the deliveries API would wake a drain). */
+  const statuses = (tenant: TestTenant) =>
+    runInDurableObject(deliveryStub(tenant.id), (_instance, state) =>
+      state.storage.sql.exec<{ status: string; last_error: string | null }>("SELECT status, last_error FROM deliveries ORDER BY position").toArray(),
+    );
+
+  it("skips the deliveries it held (after a 410) at once: the delete wakes delivery itself", async () => {
+    receiver = startReceiver(() => new Response("gone", { status: 410 }));
+    const tenant = await createTenant("gone-deleted");
+    const id = await subscribe(tenant, { url: receiver.url });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    await createEntry(tenant, { n: 2 });
+    await deliveryStub(tenant.id).pump(tenant.id);
+    // The entry's own queue nudge has been handled by now: it cannot be what wakes delivery below.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await statuses(tenant)).map((row) => row.status)).toEqual(["dead", "pending"]);
+    expect((await call(tenant.slug, `/api/arsys/v1.0/webhook/${id}`, { key: tenant.key, method: "DELETE" })).status).toBe(204);
+    // No pump from the test: the delete's own nudge (queue -> consumer -> object) skips what was held.
+    const deadline = Date.now() + 5_000;
+    while ((await statuses(tenant))[1]!.status === "pending" && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await statuses(tenant))[1]).toEqual({ status: "skipped", last_error: "subscription deleted" });
+    expect(receiver.received).toHaveLength(1);
+  });
+});
+
 describe("dead letters", () => {
   it("skip (default): after the last attempt the delivery is dead and the stream moves on", async () => {
     receiver = startReceiver((request) => (request.json.entry_details as { n: number }).n === 1 ? new Response("no", { status: 500 }) : new Response("ok"));

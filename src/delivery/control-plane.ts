@@ -81,7 +81,7 @@ export class ControlPlane {
   }
 
   async disable(subscription: Subscription, reason: string): Promise<void> {
-    await disableSubscription(this.db, subscription.tenantId, subscription.id, reason);
+    await disableSubscription(this.db, subscription.tenantId, subscription.id, reason, subscription.updatedAt);
     this.subscriptionCache = null;
   }
 

@@ -192,7 +192,9 @@ export class Drain {
       return;
     }
     this.attempts.startDrain(tenantId);
-    this.heads.invalidate();
+    // The heads view outlives a drain: everything that changes deliveries outside one notes it there (a
+    // fan-out its new streams, an operator's replay or skip invalidates it), so a new drain does not read
+    // every stream's head again; a new instance starts with none read.
     let started = 0;
     let subscriptionsSeen: Map<string, Subscription> | null = null;
     for (;;) {
@@ -254,11 +256,10 @@ export class Drain {
     }
   }
 
-  /** True once per join: clears the flag and the heads view, which the joined work may have changed. */
+  /** True once per join: clears the flag (the joined work noted its changes in the heads view itself). */
   private takeDirty(): boolean {
     if (!this.dirty) return false;
     this.dirty = false;
-    this.heads.invalidate();
     return true;
   }
 

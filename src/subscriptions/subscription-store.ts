@@ -161,10 +161,14 @@ export function listAllSubscriptions(db: Database, tenantId: string): Promise<Su
   return db.select().from(subscriptions).where(eq(subscriptions.tenantId, tenantId)).all();
 }
 
-/** Marks a subscription disabled by the engine (e.g. the receiver answered 410 Gone); saving it again re-enables it. */
-export async function disableSubscription(db: Database, tenantId: string, id: string, reason: string, now = Date.now()): Promise<void> {
+/**
+ * Marks a subscription disabled by the engine (e.g. the receiver answered 410 Gone); saving it again re-enables
+ * it. Only the version the engine sent under (`seenUpdatedAt`) is disabled: a save that landed while the 410
+ * was on its way is newer than that answer, and wins.
+ */
+export async function disableSubscription(db: Database, tenantId: string, id: string, reason: string, seenUpdatedAt: number, now = Date.now()): Promise<void> {
   await db
     .update(subscriptions)
     .set({ disabledReason: reason, updatedAt: now })
-    .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)));
+    .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id), eq(subscriptions.updatedAt, seenUpdatedAt)));
 }

@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { call, createTenant, type TestTenant } from "../helpers";
-import { createEntry, deliveryStub, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
+import { createEntry, deliveryStub, editStorage, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
 import type { DeliveryView as Delivery } from "../../src/delivery/delivery-view";
 
 let receiver: Receiver | null = null;
@@ -181,11 +181,11 @@ describe("circuit breaker", () => {
     const streams = async () => (await (await call(tenant.slug, "/api/v1/streams", { key: tenant.key })).json<{ items: { breaker: string; pending: number }[] }>()).items;
     expect((await streams()).every((stream) => stream.breaker === "open")).toBe(true);
     // End the cool-down: exactly one probe goes; its success closes the breaker and the rest follow.
-    await runInDurableObject(deliveryStub(tenant.id), (_instance, state) => {
-      const row = state.storage.sql.exec<{ url: string; state: string }>("SELECT * FROM breakers").one();
+    await editStorage(tenant.id, (sql) => {
+      const row = sql.exec<{ url: string; state: string }>("SELECT * FROM breakers").one();
       const breaker = JSON.parse(row.state) as { openUntil: number };
       breaker.openUntil = Date.now() - 1;
-      state.storage.sql.exec("UPDATE breakers SET state = ? WHERE url = ?", JSON.stringify(breaker), row.url);
+      sql.exec("UPDATE breakers SET state = ? WHERE url = ?", JSON.stringify(breaker), row.url);
     });
     healthy = true;
     await settle(tenant.id);

@@ -103,6 +103,18 @@ export async function settle(tenantId: string, options: SettleOptions = {}): Pro
 }
 
 /**
+ * Edits the object's storage behind its engine's back (a test moving time on: a retry or a cool-down made due
+ * now), then has the engine read its stream heads again, as an operator's replay or skip does: the engine
+ * keeps its view of the heads between drains and cannot see such an edit.
+ */
+export const editStorage = (tenantId: string, edit: (sql: SqlStorage) => void): Promise<void> =>
+  runInDurableObject(deliveryStub(tenantId), (instance: TenantDelivery, state) => {
+    edit(state.storage.sql);
+    // TenantEngine keeps its drain private and has no seam for this; the cast names the one path used.
+    (instance.engine as unknown as { drain: { heads: { invalidate(): void } } }).drain.heads.invalidate();
+  });
+
+/**
  * The engine's ports, for a test that makes one effect fail (a D1 read, a send). TenantEngine keeps them
  * private and has no seam for this; the cast names the one field read.
  */

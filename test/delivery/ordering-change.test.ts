@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTenant } from "../helpers";
-import { createEntry, deliveryStub, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
+import { createEntry, deliveryStub, editStorage, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
 
 let receiver: Receiver | null = null;
 afterEach(() => receiver?.restore());
@@ -14,8 +14,8 @@ const streamKeys = (tenantId: string) =>
 
 /** Makes every retry due now (the test does not wait out the retry delay). */
 const retryNow = (tenantId: string) =>
-  runInDurableObject(deliveryStub(tenantId), (_instance, state) => {
-    state.storage.sql.exec("UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending'", Date.now() - 1);
+  editStorage(tenantId, (sql) => {
+    sql.exec("UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending'", Date.now() - 1);
   });
 
 describe("a change of ordering while deliveries are open", () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { planLifecycleDeliveries, postHookFor } from "../../src/lifecycle/post-hooks";
 import { DeliveryStore } from "../../src/delivery/delivery-store";
 import { call, createTenant, type TestTenant } from "../helpers";
-import { createEntry, deliveryStub, settle, startReceiver, subscribe, updateEntry, type Answer, type Receiver } from "../delivery/harness";
+import { createEntry, deliveryStub, editStorage, settle, startReceiver, subscribe, updateEntry, type Answer, type Receiver } from "../delivery/harness";
 
 let receiver: Receiver | null = null;
 afterEach(() => receiver?.restore());
@@ -27,9 +27,10 @@ const deleteEntry = async (tenant: TestTenant, id: string) =>
 async function retryNow(tenant: TestTenant): Promise<void> {
   const deadline = Date.now() + 5_000;
   for (;;) {
-    const moved = await runInDurableObject(deliveryStub(tenant.id), (_instance, state) =>
-      state.storage.sql.exec("UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending'", Date.now()).rowsWritten,
-    );
+    let moved = 0;
+    await editStorage(tenant.id, (sql) => {
+      moved = sql.exec("UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending'", Date.now()).rowsWritten;
+    });
     if (moved > 0) return;
     if (Date.now() > deadline) throw new Error("no pending retry to move");
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -226,7 +226,7 @@ async function run(
     if (roll < 0.45) {
       const row = rng.pick(rows);
       const view = await object.call(`replay ${row.id}`, (engine) => engine.replayDelivery(row.id));
-      trace(`operator replayed ${row.id} as ${view?.id}`);
+      trace(`operator replayed ${row.id} as ${typeof view === "string" ? view : view?.id}`);
     } else if (roll < 0.85) {
       const open = rows.filter((row) => row.status === "pending" || row.blocking === 1);
       if (open.length === 0) return;

@@ -14,6 +14,7 @@ import { buildTenantApi } from "./tenant-api";
 import { openApiRoutes } from "./openapi/routes";
 import { portalRoutes } from "./portal/router";
 import { deliveryWakeUp } from "./delivery/nudge";
+import { deliveryErasure } from "./delivery/erasure-port";
 
 export function buildAdminApi() {
   const admin = newRouter();
@@ -25,6 +26,7 @@ export function buildApp() {
   const app = newRouter();
   app.use("*", requestContext());
   app.use("*", deliveryWakeUp());
+  app.use("*", deliveryErasure());
   app.onError(renderError);
   app.notFound(renderNotFound);
 

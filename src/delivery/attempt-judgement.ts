@@ -3,6 +3,7 @@
  * circuit breaker's transition, the log line and the attempt-log row. The drain applies the judgement. Pure:
  * the clock and the randomness for jitter come in with the input.
  */
+import { ERASED_REASON } from "./erased-events";
 import type { Subscription } from "../db/schema";
 import type { AttemptRecord } from "../outbound/attempt";
 import { LIFECYCLE_SUBSCRIPTION_ID } from "../lifecycle/post-hooks";
@@ -90,4 +91,15 @@ export function judgeAttempt(input: {
       responseExcerpt: record.responseExcerpt,
     },
   };
+}
+
+/**
+ * The judgement of a send whose record was erased while it was out: a retry becomes a skip and a blocking dead
+ * letter lets its stream go (nothing of the record is sent again), and the receiver's response is not kept.
+ */
+export function forErasedEvent(judgement: Judgement): Judgement {
+  const { update } = judgement;
+  const closed: DeliveryUpdate =
+    update.status === "pending" ? { ...update, status: "skipped", nextAttemptAt: undefined, lastError: ERASED_REASON } : { ...update, blocking: false };
+  return { ...judgement, update: closed, logRow: { ...judgement.logRow, responseExcerpt: null } };
 }

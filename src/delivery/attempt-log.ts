@@ -2,7 +2,7 @@
  * The delivery attempt log (D1 `delivery_attempts`): the attempts of one delivery, first to last, and its
  * retention. The TenantDelivery object writes the log; the tenant API reads it here.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, gte, isNotNull, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { deleteOldest, type PruneBatch } from "../db/prune";
 import { deliveryAttempts, deliveryCursors, type DeliveryAttempt } from "../db/schema";
@@ -24,4 +24,27 @@ export function pruneDeliveryAttempts(db: Database, batch: PruneBatch): Promise<
 /** How far the tenant's delivery object has fanned out (its mirrored cursor; 0: not yet): events past it are still owed. */
 export async function deliveredThrough(db: Database, tenantId: string): Promise<number> {
   return (await db.select({ seq: deliveryCursors.seq }).from(deliveryCursors).where(eq(deliveryCursors.tenantId, tenantId)).get())?.seq ?? 0;
+}
+
+/**
+ * Erasure: empties the response excerpts of every attempt of the given events' deliveries. Their ids all begin
+ * `msg_<seq>_` (delivery-tables.ts deliveryId), so each event is one range of the (tenant, delivery id) index
+ * ('`' sorts right after '_'), and attempts whose delivery the object has already pruned are found too.
+ */
+export async function eraseAttemptExcerpts(db: Database, tenantId: string, eventSeqs: readonly number[]): Promise<void> {
+  const statements = eventSeqs.map((seq) =>
+    db
+      .update(deliveryAttempts)
+      .set({ responseExcerpt: null })
+      .where(
+        and(
+          eq(deliveryAttempts.tenantId, tenantId),
+          gte(deliveryAttempts.deliveryId, `msg_${seq}_`),
+          lt(deliveryAttempts.deliveryId, `msg_${seq}\``),
+          isNotNull(deliveryAttempts.responseExcerpt),
+        ),
+      ),
+  );
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
 }

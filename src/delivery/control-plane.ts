@@ -11,6 +11,7 @@ import { findTenantById } from "../tenancy/tenant-store";
 import { disableSubscription, listAllSubscriptions } from "../subscriptions/subscription-store";
 import { findLifecycleConfig, lifecycleTarget } from "../lifecycle/config-store";
 import { logLine } from "../runtime/log";
+import { eraseAttemptExcerpts } from "./attempt-log";
 
 export type AttemptLogRow = typeof deliveryAttempts.$inferInsert;
 
@@ -147,6 +148,17 @@ export class ControlPlane {
 
   attemptLogFlushed(): Promise<void> {
     return this.attemptLogFlushes;
+  }
+
+  /**
+   * Erasure: attempts of these events still queued lose their response excerpt before they are written; once
+   * every flush under way has landed, the excerpts already in D1 are emptied.
+   */
+  async eraseAttemptExcerpts(tenantId: string, eventSeqs: readonly number[]): Promise<void> {
+    const erased = new Set(eventSeqs);
+    this.attemptLog = this.attemptLog.map((row) => (erased.has(row.eventSeq) ? { ...row, responseExcerpt: null } : row));
+    await this.attemptLogFlushes;
+    await eraseAttemptExcerpts(this.db, tenantId, eventSeqs);
   }
 
   private async flushAttemptLog(): Promise<void> {

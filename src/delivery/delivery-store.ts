@@ -6,6 +6,7 @@
 import type { PlannedDelivery } from "./fan-out";
 import { deliveryId, HEAD_COLUMNS, SCHEMA, type DeliveryRow, type DeliveryStatus, type HeadRow } from "./delivery-tables";
 import { continuedStreamKey } from "./stream-scheduler";
+import { ErasedEvents } from "./erased-events";
 import { runtimeTimers, type Timers } from "./time";
 
 /**
@@ -31,6 +32,8 @@ export class DeliveryStore {
   /** Where in `held` a delivery's held in-flight mark is, so its held outcome can take its place (one UPDATE, not two). */
   private readonly heldMarks = new Map<string, number>();
   private heldTimer: unknown;
+  /** The events of erased records: what the object must no longer send or keep (erased-events.ts). */
+  readonly erased: ErasedEvents;
 
   /**
    * Held writes are group commit: each storage commit costs about as much as a fast callback's whole
@@ -47,6 +50,7 @@ export class DeliveryStore {
     // Objects created before deliveries had a url column get it (NULL: send to the subscription's callback).
     const columns = storage.exec<{ name: string }>("SELECT name FROM pragma_table_info('deliveries')").toArray();
     if (!columns.some((column) => column.name === "url")) storage.exec("ALTER TABLE deliveries ADD COLUMN url TEXT");
+    this.erased = new ErasedEvents(() => this.sql, storage);
   }
 
   /** The storage, after the held writes have run: the only way the methods below reach it. */

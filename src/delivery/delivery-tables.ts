@@ -68,6 +68,8 @@ export const SCHEMA = [
   "CREATE INDEX IF NOT EXISTS deliveries_open_order ON deliveries (stream_key, COALESCE(stream_order, position), position) WHERE status IN ('pending', 'inflight') OR blocking = 1",
   // A subscription's open work, counted before its ordering may change (openDeliveries()).
   "CREATE INDEX IF NOT EXISTS deliveries_open_subscription ON deliveries (subscription_id) WHERE status IN ('pending', 'inflight') OR blocking = 1",
+  // Erasure closes every delivery of an event (erased-events.ts) by a seek.
+  "CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries (event_seq)",
   // Counting a delivery's replays (replay()) is a seek, not a scan per replay of a bulk replay.
   "CREATE INDEX IF NOT EXISTS deliveries_replay_of ON deliveries (replay_of) WHERE replay_of IS NOT NULL",
   // The delivery list filtered by subscription or by status, in position order (list()).

@@ -14,7 +14,7 @@ import type { HeadRow } from "./delivery-tables";
 import { DEFAULT_CONCURRENCY } from "./stream-scheduler";
 import { recordSend } from "./circuit-breaker";
 import { decideAfterAttempt, type AttemptDecision } from "./retry-policy";
-import { judgeAttempt, targetOf, type AttemptTarget } from "./attempt-judgement";
+import { forErasedEvent, judgeAttempt, targetOf, type AttemptTarget } from "./attempt-judgement";
 import type { EnginePorts } from "./engine-ports";
 import { StreamHeads } from "./stream-heads";
 
@@ -106,10 +106,14 @@ export class Drain {
       const lifecycle = await this.controlPlane.lifecycleConfig(tenantId);
       const planned: PlannedDelivery[] = [];
       for (const event of page) {
+        // An erased record's event is a tombstone: nothing of it is sent.
+        if (event.erasedAt !== null) continue;
         const instanceId = await recordInstanceId(tenantId, event.form, event.recordId);
         planned.push(...planFanOut(event, active, instanceId), ...planLifecycleDeliveries(event, lifecycle));
       }
-      const store = () => this.ports.storage.transactionSync(() => this.store.addFanOut(planned, last.seq, this.now()));
+      // Filtered when stored, not when read: a record erased after this page was read leaves nothing behind.
+      const unerased = () => planned.filter((delivery) => !this.store.erased.has(delivery.eventSeq));
+      const store = () => this.ports.storage.transactionSync(() => this.store.addFanOut(unerased(), last.seq, this.now()));
       const stored = planned.length > 0 ? await this.addWork(store) : store();
       this.heads.noteAppended(stored);
       read += page.length;
@@ -351,7 +355,9 @@ export class Drain {
 
   /** Applies an attempt's outcome to its delivery and the URL's breaker, and queues it for the attempt log. */
   private recordAttempt(delivery: HeadRow, attemptNumber: number, record: AttemptRecord, target: AttemptTarget): AttemptDecision {
-    const judgement = judgeAttempt({ delivery, attemptNumber, record, target, now: this.now(), random: () => this.ports.random() });
+    const judged = judgeAttempt({ delivery, attemptNumber, record, target, now: this.now(), random: () => this.ports.random() });
+    // The record was erased while this send was out: it is not sent again, and its response is not kept.
+    const judgement = this.store.erased.has(delivery.event_seq) ? forErasedEvent(judged) : judged;
     this.finishDelivery(delivery.id, judgement.update);
     const wasClosed = this.attempts.breakerOf(target.url).state === "closed";
     this.attempts.saveBreakerIfChanged(target.url, judgement.breaker);

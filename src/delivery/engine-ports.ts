@@ -45,6 +45,8 @@ export interface ControlPlanePort {
   readonly queuedAttempts: number;
   flushAttemptLogInBackground(): void;
   attemptLogFlushed(): Promise<void>;
+  /** Erasure: no response excerpt of these events' attempts is kept, queued or written. */
+  eraseAttemptExcerpts(tenantId: string, eventSeqs: readonly number[]): Promise<void>;
 }
 
 /** How the engine makes attempts (delivery-attempts.ts in production: SSRF guard, credentials, breakers). */

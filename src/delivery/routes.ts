@@ -87,7 +87,7 @@ const replay = createRoute({
   path: "/api/v1/deliveries/{id}/replay",
   middleware: auth(),
   request: { params: deliveryIdParam },
-  responses: { 202: json(deliveryView, "The new delivery, queued"), 401: errors[401], 403: errors[403], 404: errors[404] },
+  responses: { 202: json(deliveryView, "The new delivery, queued"), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
 });
 
 const skip = createRoute({
@@ -210,6 +210,7 @@ export const deliveryRoutes = newRouter()
     const { id } = c.req.valid("param");
     const replayed = await (await delivery(c)).replayDelivery(id);
     if (!replayed) throw new AppError("NOT_FOUND", `No delivery '${id}'`);
+    if (replayed === "erased") throw new AppError("CONFLICT", `Delivery '${id}' belongs to an erased record: there is nothing left to send`);
     return c.json(replayed, 202);
   })
   .openapi(skip, async (c) => {

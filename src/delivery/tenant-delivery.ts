@@ -60,7 +60,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
     return this.engine.getDelivery(id);
   }
 
-  replayDelivery(id: string): Promise<DeliveryView | null> {
+  replayDelivery(id: string): Promise<DeliveryView | null | "erased"> {
     return this.engine.replayDelivery(id);
   }
 
@@ -78,6 +78,11 @@ export class TenantDelivery extends DurableObject<Bindings> {
 
   sendTest(subscriptionId: string): Promise<TestAttempt | null> {
     return this.engine.sendTest(subscriptionId);
+  }
+
+  /** Erasure of one record: see TenantEngine.eraseEvents(). */
+  eraseEvents(tenantId: string, eventSeqs: number[]): Promise<void> {
+    return this.engine.eraseEvents(tenantId, eventSeqs);
   }
 
   /** Open deliveries of a subscription (pending, in flight, or a blocking dead letter). */

@@ -112,10 +112,14 @@ export class TenantEngine {
     return row ? toDeliveryView(row) : null;
   }
 
-  /** Re-sends one delivery as a new delivery (same event and body, new webhook-id) at the end of its stream. */
-  async replayDelivery(id: string): Promise<DeliveryView | null> {
+  /**
+   * Re-sends one delivery as a new delivery (same event and body, new webhook-id) at the end of its stream.
+   * "erased": the delivery's record was erased, there is nothing left to send.
+   */
+  async replayDelivery(id: string): Promise<DeliveryView | null | "erased"> {
     const original = this.store.get(id);
     if (!original) return null;
+    if (this.store.erased.has(original.event_seq)) return "erased";
     const replay = await this.drain.addWork(() =>
       this.ports.storage.transactionSync(() => {
         // Replaying a blocked head releases its stream: the replay takes its place, ahead of the held events.
@@ -143,7 +147,7 @@ export class TenantEngine {
 
   /** Bulk replay of a subscription's deliveries from an event seq or a time on, in their original order. */
   async replaySubscription(subscriptionId: string, since: { seq?: number; time?: number }): Promise<number> {
-    const originals = this.store.originalsSince(subscriptionId, since);
+    const originals = this.store.originalsSince(subscriptionId, since).filter((original) => !this.store.erased.has(original.event_seq));
     const replayAll = () =>
       this.ports.storage.transactionSync(() => {
         for (const original of originals) this.store.replay(original, this.ports.clock.now());
@@ -152,6 +156,20 @@ export class TenantEngine {
     this.drain.heads.invalidate();
     this.kick();
     return originals.length;
+  }
+
+  /**
+   * Erasure of a record whose events are `eventSeqs` (already tombstones in D1): its open deliveries are
+   * skipped, their streams move on, and no body or response excerpt of them is kept (erased-events.ts).
+   */
+  async eraseEvents(tenantId: string, eventSeqs: readonly number[]): Promise<void> {
+    this.store.rememberTenant(tenantId);
+    const erase = () => this.ports.storage.transactionSync(() => this.store.erased.erase(eventSeqs, this.ports.clock.now()));
+    // Closing a blocked or pending head frees its stream, which is work for the drain, like a skip.
+    await this.drain.addWork(erase);
+    this.drain.heads.invalidate();
+    this.kick();
+    await this.controlPlane.eraseAttemptExcerpts(tenantId, eventSeqs);
   }
 
   async openDeliveryCount(subscriptionId: string): Promise<number> {

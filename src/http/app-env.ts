@@ -23,6 +23,8 @@ export interface AppVariables {
   errorFormat: ErrorFormat | undefined;
   /** Wakes the tenant's delivery engine after this request's commit (set by delivery's deliveryWakeUp middleware). */
   wakeDelivery: (tenantId: string) => void;
+  /** Closes what the tenant's delivery engine holds of an erased record's events (set by delivery's deliveryErasure middleware). */
+  eraseDeliveries: (tenantId: string, eventSeqs: number[]) => Promise<void>;
 }
 
 export interface AppEnv {

@@ -36,6 +36,8 @@ export const eventView = z
     version: z.number().int(),
     source: z.string(),
     createdAt: z.string(),
+    /** True for a tombstone: the record was erased, the event keeps its place and no field values. */
+    erased: z.boolean(),
   })
   .openapi("Event");
 
@@ -49,6 +51,7 @@ export const toEventView = (event: StoredEvent): z.infer<typeof eventView> => ({
   version: event.version,
   source: event.source,
   createdAt: isoTime(event.createdAt),
+  erased: event.erasedAt !== null,
 });
 
 /** The records-API URL of a record, absolute, on the request's own origin (tenant host or /t/ prefix). */

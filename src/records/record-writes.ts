@@ -144,6 +144,7 @@ async function writeVersion(
               version: records.version,
               source: sql`${context.source}`.as("source"),
               createdAt: records.updatedAt,
+              erasedAt: sql<number | null>`NULL`.as("erased_at"),
             })
             .from(records)
             .where(and(eq(records.tenantId, tenantId), eq(records.form, form), eq(records.id, id), sql`changes() = 1`)),

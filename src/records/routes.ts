@@ -1,4 +1,4 @@
-/** Tenant API: read records (GET one, list with cursor) and the event feed in commit order. */
+/** Tenant API: read records (GET one, list with cursor), erase one (GDPR), and the event feed in commit order. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../http/openapi-app";
 import { authenticate } from "../auth/authenticate";
@@ -6,6 +6,7 @@ import { AppError } from "../runtime/errors";
 import { findRecord, listEvents, listRecords } from "./store";
 import { eventView, recordView, toEventView, toRecordView } from "./record-view";
 import { FORM_NAME_PATTERN } from "./record-ids";
+import { eraseRecord } from "./erasure";
 
 const formParam = z.string().regex(FORM_NAME_PATTERN, "is not a form name");
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
@@ -43,6 +44,26 @@ const listFormRecords = createRoute({
   },
 });
 
+const eraseOne = createRoute({
+  method: "delete",
+  path: "/api/v1/records/{form}/{id}",
+  middleware: [authenticate({ scope: "api" })] as const,
+  description:
+    "Erases the record (GDPR): it is gone, each of its events stays in the feed as a tombstone (erased: true, no field values, same seq), " +
+    "its pending deliveries are skipped and the bodies and response excerpts kept of them removed. Requires erase=true; erasing again is a no-op.",
+  request: {
+    params: z.object({ form: formParam, id: z.string().min(1).max(64) }),
+    query: z.object({ erase: z.literal("true", "must be true: this route erases the record and every value it held") }),
+  },
+  responses: {
+    204: { description: "Erased" },
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+  },
+});
+
 const eventFeed = createRoute({
   method: "get",
   path: "/api/v1/events",
@@ -71,6 +92,11 @@ export const recordRoutes = newRouter()
     const { limit: pageSize, cursor } = c.req.valid("query");
     const page = await listRecords(c.get("db"), c.get("tenant").id, form, { limit: pageSize, after: cursor });
     return c.json({ items: page.items.map(toRecordView), nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(eraseOne, async (c) => {
+    const { form, id } = c.req.valid("param");
+    await eraseRecord({ db: c.get("db"), eraseDeliveries: c.get("eraseDeliveries") }, { tenantId: c.get("tenant").id, form, id });
+    return c.body(null, 204);
   })
   .openapi(eventFeed, async (c) => {
     const { after, limit: pageSize } = c.req.valid("query");

@@ -48,8 +48,14 @@ export const events = sqliteTable(
     version: integer("version").notNull(),
     source: text("source").notNull(),
     createdAt: createdAtColumn(),
+    /** When the record was erased (GDPR): the event stays, in its place, with no field values (a tombstone). */
+    erasedAt: integer("erased_at"),
   },
-  (table) => [index("events_tenant_seq").on(table.tenantId, table.seq)],
+  (table) => [
+    index("events_tenant_seq").on(table.tenantId, table.seq),
+    // Erasure finds every event of one record by a seek, not by a scan of the tenant's history.
+    index("events_record").on(table.tenantId, table.form, table.recordId),
+  ],
 );
 
 export type StoredRecord = typeof records.$inferSelect;

@@ -4,6 +4,7 @@
  * Success is 201 with the new Ticket record; bad input 400, bad credentials 401. An `Idempotency-Key`
  * header makes retries safe for 24 h (same key + body: the same ticket, `Idempotent-Replayed: true`).
  */
+import { AppError } from "../../runtime/errors";
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
@@ -59,8 +60,10 @@ export const createTicketRoutes = newRouter().openapi(createTicket, async (c) =>
 
   const replay = async () => {
     const earlier = idempotency && (await findIdempotentRecord(db, idempotency));
-    const record = earlier && (await findRecord(db, tenant.id, earlier.form, earlier.recordId));
-    if (!record) return null;
+    if (!earlier) return null;
+    const record = await findRecord(db, tenant.id, earlier.form, earlier.recordId);
+    // The ticket this key created has since been erased (DELETE /api/v1/records/...?erase=true): nothing to replay.
+    if (!record) throw new AppError("CONFLICT", `The ticket created with this Idempotency-Key has been erased; send the request with a new key`);
     c.set("recordId", record.id);
     return c.json(ticketCreatedBody(c, { record, event: null }), 201, { "Idempotent-Replayed": "true" });
   };

@@ -1,0 +1,50 @@
+/**
+ * Erasure of one record (GDPR's right to erasure). One D1 batch removes the record and its vendor key links
+ * and turns each of its events into a tombstone: the event keeps its seq, form, record id, type and time, so
+ * the feed's order and every cursor into it stay intact, but no field values (data {}, changedFields []).
+ * Then the delivery engine, through the port the caller passes, skips the record's open deliveries and drops
+ * the bodies and response excerpts it kept of them. A concurrent update of the record loses: its
+ * version-guarded write finds no row (record-writes.ts) and answers 404.
+ *
+ * Erasing again is safe and finishes what an interrupted erasure left (the engine's part): a record that is gone
+ * but has tombstones counts as erased, not unknown. Idempotency keys that named the record are kept (they hold
+ * no values); a retried create with such a key is refused (inbound/idempotency.ts).
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { events, recordKeys, records } from "../db/schema";
+import { AppError } from "../runtime/errors";
+
+export interface ErasurePorts {
+  db: Database;
+  /** Closes what the tenant's delivery engine holds of these events (delivery's eraseDeliveries middleware). */
+  eraseDeliveries: (tenantId: string, eventSeqs: number[]) => Promise<void>;
+}
+
+export interface Erasure {
+  tenantId: string;
+  form: string;
+  id: string;
+  now?: number;
+}
+
+export async function eraseRecord(ports: ErasurePorts, erasure: Erasure): Promise<void> {
+  const { db } = ports;
+  const { tenantId, form, id } = erasure;
+  const ofRecord = and(eq(events.tenantId, tenantId), eq(events.form, form), eq(events.recordId, id));
+  const [removed, , , tombstones] = await db.batch([
+    db
+      .delete(records)
+      .where(and(eq(records.tenantId, tenantId), eq(records.form, form), eq(records.id, id)))
+      .returning({ id: records.id }),
+    db
+      .update(events)
+      .set({ data: {}, changedFields: [], erasedAt: erasure.now ?? Date.now() })
+      .where(and(ofRecord, isNull(events.erasedAt))),
+    db.delete(recordKeys).where(and(eq(recordKeys.tenantId, tenantId), eq(recordKeys.form, form), eq(recordKeys.recordId, id))),
+    db.select({ seq: events.seq }).from(events).where(ofRecord),
+  ]);
+  if (removed.length === 0 && tombstones.length === 0) throw new AppError("NOT_FOUND", `No ${form} record '${id}'`);
+  const seqs = tombstones.map((event) => event.seq);
+  if (seqs.length > 0) await ports.eraseDeliveries(tenantId, seqs);
+}

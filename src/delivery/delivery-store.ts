@@ -7,6 +7,7 @@ import type { PlannedDelivery } from "./fan-out";
 import { deliveryId, HEAD_COLUMNS, SCHEMA, type DeliveryRow, type DeliveryStatus, type HeadRow } from "./delivery-tables";
 import { continuedStreamKey } from "./stream-scheduler";
 import { ErasedEvents } from "./erased-events";
+import { capHeldDeliveries, droppedOverCap } from "./held-cap";
 import { runtimeTimers, type Timers } from "./time";
 
 /**
@@ -358,6 +359,15 @@ export class DeliveryStore {
          FROM deliveries GROUP BY stream_key ORDER BY stream_key`,
       )
       .toArray();
+  }
+
+  /** Dead-letters a disabled subscription's oldest held deliveries past `cap` (held-cap.ts); how many it dropped. */
+  capHeld(subscriptionId: string, cap: number, now: number): number {
+    return capHeldDeliveries(this.sql, subscriptionId, cap, now);
+  }
+
+  droppedOverCap(): Map<string, number> {
+    return droppedOverCap(this.sql);
   }
 
   breaker<T>(url: string): T | null {

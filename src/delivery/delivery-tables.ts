@@ -78,6 +78,8 @@ export const SCHEMA = [
   // Stream summaries (streamSummaries()) read this index in stream order, never the rows and their bodies.
   "CREATE INDEX IF NOT EXISTS deliveries_stream_summary ON deliveries (stream_key, subscription_id, status, blocking, event_seq)",
   "CREATE TABLE IF NOT EXISTS breakers (url TEXT PRIMARY KEY, state TEXT NOT NULL)",
+  // Per stream, how many held deliveries the cap dropped (held-cap.ts).
+  "CREATE TABLE IF NOT EXISTS held_overflow (stream_key TEXT PRIMARY KEY, dropped INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ];
 

@@ -44,6 +44,8 @@ export interface StreamView {
   nextAttemptAt: string | null;
   blocked: boolean;
   deadLetters: number;
+  /** Held deliveries dead-lettered because their disabled subscription held more than the cap (held-cap.ts). */
+  droppedOverCap: number;
   breaker: string;
   deliveredSeq: number | null;
   /** Newest event seq of the tenant minus the last seq this stream finished. */

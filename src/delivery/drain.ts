@@ -42,6 +42,8 @@ export interface DrainHost {
   ports: EnginePorts;
   store(): DeliveryStore;
   sendsPerDrain(): number;
+  /** HELD_CAP, or what a test set. */
+  heldCap(): number;
 }
 
 /** A subscription disabled by its tenant, or by the engine after a 410 Gone, holds its deliveries until it is enabled or saved again. */
@@ -102,7 +104,8 @@ export class Drain {
       const { events: page, more } = await this.controlPlane.eventsAfter(tenantId, this.store.cursor(), EVENT_PAGE);
       const last = page[page.length - 1];
       if (!last) break;
-      const active = [...(await this.controlPlane.subscriptions(tenantId)).values()];
+      const subscriptionsById = await this.controlPlane.subscriptions(tenantId);
+      const active = [...subscriptionsById.values()];
       const lifecycle = await this.controlPlane.lifecycleConfig(tenantId);
       const planned: PlannedDelivery[] = [];
       for (const event of page) {
@@ -113,9 +116,18 @@ export class Drain {
       }
       // Filtered when stored, not when read: a record erased after this page was read leaves nothing behind.
       const unerased = () => planned.filter((delivery) => !this.store.erased.has(delivery.eventSeq));
-      const store = () => this.ports.storage.transactionSync(() => this.store.addFanOut(unerased(), last.seq, this.now()));
-      const stored = planned.length > 0 ? await this.addWork(store) : store();
-      this.heads.noteAppended(stored);
+      const heldIds = new Set(planned.map((delivery) => delivery.subscriptionId).filter((id) => holds(subscriptionsById.get(id))));
+      const store = () =>
+        this.ports.storage.transactionSync(() => {
+          const stored = this.store.addFanOut(unerased(), last.seq, this.now());
+          let dropped = 0;
+          for (const id of heldIds) dropped += this.store.capHeld(id, this.host.heldCap(), this.now());
+          return { stored, dropped };
+        });
+      const { stored, dropped } = planned.length > 0 ? await this.addWork(store) : store();
+      // Deliveries the cap dropped may be anywhere in the view (held heads included): read it again.
+      if (dropped > 0) this.heads.invalidate();
+      else this.heads.noteAppended(stored);
       read += page.length;
       // A page may be short because it is bounded by bytes too: the feed says whether more follow.
       if (!more) break;

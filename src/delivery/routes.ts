@@ -148,6 +148,7 @@ const streams = createRoute({
             nextAttemptAt: z.string().nullable(),
             blocked: z.boolean(),
             deadLetters: z.number().int(),
+            droppedOverCap: z.number().int(),
             breaker: z.string(),
             deliveredSeq: z.number().int().nullable(),
             lag: z.number().int(),

@@ -13,6 +13,7 @@ import { CLOSED_BREAKER, type CircuitBreaker } from "./circuit-breaker";
 import { resolveRetryPolicy, type RetryPolicyOverride } from "./retry-policy";
 import { Drain, FAILURE_RETRY_MS, SENDS_PER_DRAIN } from "./drain";
 import type { EnginePorts } from "./engine-ports";
+import { HELD_CAP } from "./held-cap";
 
 export interface PumpResult {
   cursor: number;
@@ -24,6 +25,8 @@ export class TenantEngine {
   store: DeliveryStore;
   /** SENDS_PER_DRAIN, as a field so a test can make it small. */
   sendsPerDrain: number = SENDS_PER_DRAIN;
+  /** HELD_CAP (held-cap.ts), as a field so a test can make it small. */
+  heldCap: number = HELD_CAP;
   private readonly drain: Drain;
 
   constructor(
@@ -31,7 +34,7 @@ export class TenantEngine {
     limits?: HeldWriteLimits,
   ) {
     this.store = new DeliveryStore(ports.storage.sql, limits, ports.timers);
-    this.drain = new Drain({ ports, store: () => this.store, sendsPerDrain: () => this.sendsPerDrain });
+    this.drain = new Drain({ ports, store: () => this.store, sendsPerDrain: () => this.sendsPerDrain, heldCap: () => this.heldCap });
   }
 
   /**
@@ -182,6 +185,7 @@ export class TenantEngine {
     // The callback URL (whose breaker a stream shows) is the subscription's; lifecycle deliveries carry their own.
     const subscriptionsById = tenantId ? await this.controlPlane.subscriptions(tenantId) : new Map<string, Subscription>();
     const heads = new Map(this.store.streamHeads().map((head) => [head.stream_key, head]));
+    const dropped = this.store.droppedOverCap();
     return this.store.streamSummaries().map((summary) => {
       const head = heads.get(summary.stream_key);
       const url = subscriptionsById.get(summary.subscription_id)?.callbackUrl ?? head?.url;
@@ -194,6 +198,7 @@ export class TenantEngine {
         nextAttemptAt: head && head.status === "pending" ? new Date(head.next_attempt_at).toISOString() : null,
         blocked: head?.blocking === 1,
         deadLetters: summary.dead,
+        droppedOverCap: dropped.get(summary.stream_key) ?? 0,
         breaker: url ? (this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER).state : "closed",
         deliveredSeq: summary.delivered_seq,
         lag: Math.max(0, newest - (summary.delivered_seq ?? 0)),

@@ -11,6 +11,7 @@ const stream = (overrides: Partial<StreamView>): StreamView => ({
   nextAttemptAt: null,
   blocked: false,
   deadLetters: 0,
+  droppedOverCap: 0,
   breaker: "closed",
   deliveredSeq: null,
   lag: 0,

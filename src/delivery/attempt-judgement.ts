@@ -82,7 +82,8 @@ export function judgeAttempt(input: {
       fields: { ...ids, status: record.statusCode, durationMs: record.durationMs, outcome: decision.kind },
     },
     logRow: {
-      id: `${delivery.id}_a${attemptNumber}_${now}`,
+      // Delivery ids repeat across tenants (seq and subscription ids count per tenant); the tenant makes the row id unique.
+      id: `${target.tenantId}_${delivery.id}_a${attemptNumber}_${now}`,
       ...ids,
       startedAt: record.startedAt,
       durationMs: record.durationMs,

@@ -12,7 +12,7 @@ import type { Database } from "../db/client";
 import { commitGuard, events, records, type EventType, type RecordData, type StoredRecord } from "../db/schema";
 import { applyPatch, changedFields } from "./diff";
 import { recordIdFormat, recordSequenceName } from "./record-ids";
-import { bumpSequence, sequenceIdExpression } from "./sequences";
+import { bumpSequence, EVENT_SEQUENCE, eventSeqExpression, sequenceIdExpression } from "./sequences";
 import { findRecord } from "./store";
 import { AppError } from "../runtime/errors";
 
@@ -76,12 +76,14 @@ export async function createRecord(
   const now = context.now ?? Date.now();
   const { tenantId, form, data } = context;
   const newId = nextIdExpression(tenantId, form);
-  const [, inserted, appended] = await db.batch([
+  const [, inserted, , appended] = await db.batch([
     bumpSequence(db, tenantId, recordSequenceName(form)),
     db.insert(records).values({ tenantId, form, id: newId, data, version: 1, createdAt: now, updatedAt: now }).returning(),
+    bumpSequence(db, tenantId, EVENT_SEQUENCE),
     db
       .insert(events)
       .values({
+        seq: eventSeqExpression(tenantId),
         tenantId,
         form,
         recordId: newId,
@@ -122,6 +124,8 @@ async function writeVersion(
     const version = current.version + 1;
     if (attempt > 1) await pause(attempt);
     const batch = db.batch([
+      // Bumped first, so changes() below still reads the UPDATE's; a lost race rolls the bump back with the rest.
+      bumpSequence(db, tenantId, EVENT_SEQUENCE),
       db
         .update(records)
         .set({ data, version, updatedAt: now, deletedAt: deleted ? now : null })
@@ -133,8 +137,8 @@ async function writeVersion(
         .select(
           db
             .select({
-              // Columns in table order, as drizzle's INSERT ... SELECT requires; NULL lets SQLite assign seq.
-              seq: sql<number>`NULL`.as("seq"),
+              // Columns in table order, as drizzle's INSERT ... SELECT requires.
+              seq: sql<number>`${eventSeqExpression(tenantId)}`.as("seq"),
               tenantId: records.tenantId,
               form: records.form,
               recordId: records.id,
@@ -159,8 +163,8 @@ async function writeVersion(
       throw error;
     });
     if (!committed) continue;
-    const record = committed[0][0];
-    const event = committed[1][0];
+    const record = committed[1][0];
+    const event = committed[2][0];
     if (record && event) return { record, event: { seq: event.seq, type: context.type, changedFields: changed } };
     throw new Error(`The commit of ${form} record '${id}' passed its guard but returned no row`);
   }

@@ -17,3 +17,10 @@ export const bumpSequence = (db: Database, tenantId: string, name: string) =>
 /** The sequence's current value as a zero-padded id, as SQL for use later in the same batch. */
 export const sequenceIdExpression = (tenantId: string, name: string, prefix: string, digits: number) =>
   sql`(SELECT ${prefix} || printf(${`%0${digits}d`}, ${sequences.value}) FROM ${sequences} WHERE ${sequences.tenantId} = ${tenantId} AND ${sequences.name} = ${name})`;
+
+/** The tenant's sequence that numbers its events (seq, and so every webhook-id), from 1. */
+export const EVENT_SEQUENCE = "event";
+
+/** The event sequence's current value, as SQL for use later in the same batch (after bumpSequence). */
+export const eventSeqExpression = (tenantId: string) =>
+  sql<number>`(SELECT ${sequences.value} FROM ${sequences} WHERE ${sequences.tenantId} = ${tenantId} AND ${sequences.name} = ${EVENT_SEQUENCE})`;

@@ -23,7 +23,7 @@ describe("judgeAttempt", () => {
     expect(judgement.update).toEqual({ status: "delivered", lastStatus: 204, lastError: null, now: 10_000 });
     expect(judgement.breaker({ state: "open", consecutiveFailures: 3, openedAt: 1, openUntil: 2 })).toEqual(CLOSED_BREAKER);
     expect(judgement.logLine).toMatchObject({ level: "info", fields: { deliveryId: "msg_7_WBH1", attempt: 1, outcome: "delivered" } });
-    expect(judgement.logRow).toMatchObject({ id: "msg_7_WBH1_a1_10000", eventSeq: 7, statusCode: 204, responseExcerpt: "x" });
+    expect(judgement.logRow).toMatchObject({ id: "ten_1_msg_7_WBH1_a1_10000", eventSeq: 7, statusCode: 204, responseExcerpt: "x" });
   });
 
   it("a failure before the last attempt retries after the policy's delay (jitter at its midpoint), at warn", () => {

@@ -38,7 +38,8 @@ export type EventType = (typeof eventTypes)[number];
 export const events = sqliteTable(
   "events",
   {
-    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    /** Counts per tenant from 1 (the tenant's `event` sequence, bumped in the change's batch): no tenant can read another's volume. */
+    seq: integer("seq").notNull(),
     tenantId: tenantIdColumn(),
     form: text("form").notNull(),
     recordId: text("record_id").notNull(),
@@ -52,7 +53,7 @@ export const events = sqliteTable(
     erasedAt: integer("erased_at"),
   },
   (table) => [
-    index("events_tenant_seq").on(table.tenantId, table.seq),
+    primaryKey({ columns: [table.tenantId, table.seq] }),
     // Erasure finds every event of one record by a seek, not by a scan of the tenant's history.
     index("events_record").on(table.tenantId, table.form, table.recordId),
   ],

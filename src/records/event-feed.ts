@@ -63,7 +63,7 @@ export interface TenantCursorTable {
 
 /**
  * Up to `limit` tenants whose newest event is past their cursor in `cursors`, or who have no cursor there at all.
- * The tenants with events are walked one index seek each (events_tenant_seq), and so is each one's newest seq:
+ * The tenants with events are walked one index seek each (the primary key, tenant_id + seq), and so is each one's newest seq:
  * the cost grows with the number of tenants, never with the number of events.
  */
 export async function tenantsPastCursor(db: Database, cursors: TenantCursorTable, limit: number): Promise<string[]> {

@@ -15,7 +15,8 @@ import { events } from "../db/schema";
 export function pruneEvents(db: Database, batch: PruneBatch & { deliveredThrough: number }): Promise<number> {
   return deletedRows(
     db,
-    sql`DELETE FROM ${events} WHERE ${events.seq} IN (
+    // seq counts per tenant: the tenant filter belongs on the DELETE too, not only on the subquery.
+    sql`DELETE FROM ${events} WHERE ${events.tenantId} = ${batch.tenantId} AND ${events.seq} IN (
           SELECT ${events.seq} FROM ${events} WHERE ${events.tenantId} = ${batch.tenantId} AND ${events.seq} <= ${batch.deliveredThrough}
           ORDER BY ${events.seq} LIMIT ${batch.limit})
         AND ${events.createdAt} < ${batch.before}`,

@@ -42,7 +42,7 @@ describe("POST createticket (seed 000 generic TICKETS)", () => {
       fields: { priority: "high", category: "network", extra: { nested: true } },
     });
 
-    const event = await env.DB.prepare("SELECT * FROM events WHERE seq = ?").bind(body.eventSeq).first<Record<string, unknown>>();
+    const event = await env.DB.prepare("SELECT * FROM events WHERE tenant_id = ? AND seq = ?").bind(tenant.id, body.eventSeq).first<Record<string, unknown>>();
     expect(event).toMatchObject({ tenant_id: tenant.id, form: "Ticket", record_id: body.id, type: "create" });
   });
 

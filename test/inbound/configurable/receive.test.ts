@@ -47,7 +47,7 @@ describe("POST /hooks/{hookId}: each preset's documented sample, signed, is acce
       display_name: "John Doe",
       okta_event_type: "user.lifecycle.create",
     });
-    const event = await env.DB.prepare("SELECT * FROM events WHERE seq = ?").bind(result.changes[0]!.eventSeq).first<Record<string, unknown>>();
+    const event = await env.DB.prepare("SELECT * FROM events WHERE tenant_id = ? AND seq = ?").bind(tenant.id, result.changes[0]!.eventSeq).first<Record<string, unknown>>();
     expect(event).toMatchObject({ tenant_id: tenant.id, form: "User", type: "create", source: `inbound_hook:${hook.id}` });
   });
 

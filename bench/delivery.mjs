@@ -40,7 +40,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { loadDevVars } from "../scripts/dev-vars.mjs";
 import { startCpuProfile } from "./cpu-profile.mjs";
-import { applyMigrations, seedDemoTenant } from "../scripts/seed.mjs";
+import { applyMigrations, databaseBindings, seedDemoTenant } from "../scripts/seed.mjs";
 import { BENCH_LOG_LEVEL, HOST, createServerPool, gatewayLogArgs, intSetting, runBench, gitState, machineInfo, wranglerVersion, logTail, round, send as sendRequest, sleep } from "./local-servers.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -1053,11 +1053,19 @@ async function main() {
     const command = streamTenantId
       ? `SELECT ${columns} WHERE tenant_id <> '${streamTenantId}'; SELECT ${columns} WHERE tenant_id = '${streamTenantId}'`
       : `SELECT ${columns}`;
-    const out = wrangler(["d1", "execute", "DB", "--local", "--persist-to", gatewayState, "--json", "--command", command]);
+    // The attempt log is data plane: each tenant's rows are on its shard, so every shard is read and the rows summed.
+    const perShard = databaseBindings()
+      .filter((binding, _index, all) => binding !== "DB" || all.length === 1)
+      .map((binding) => JSON.parse(wrangler(["d1", "execute", binding, "--local", "--persist-to", gatewayState, "--json", "--command", command])));
+    const combine = (index) => {
+      const rows = perShard.map((results) => results[index]?.results?.[0]).filter((row) => row && row.n > 0);
+      if (rows.length === 0) return null;
+      const n = rows.reduce((sum, row) => sum + row.n, 0);
+      return { n, ok: rows.reduce((sum, row) => sum + row.ok, 0), mean_ms: rows.reduce((sum, row) => sum + row.mean_ms * row.n, 0) / n, max_ms: Math.max(...rows.map((row) => row.max_ms)) };
+    };
     const toFigures = (row) => (row ? { logged: row.n, ok: row.ok, mean_fetch_ms: round(row.mean_ms, 2), max_fetch_ms: row.max_ms } : null);
-    const results = JSON.parse(out);
-    attempts = toFigures(results[0]?.results?.[0]);
-    if (streamTenantId) streamAttempts = toFigures(results[1]?.results?.[0]);
+    attempts = toFigures(combine(0));
+    if (streamTenantId) streamAttempts = toFigures(combine(1));
   } catch (error) {
     attempts = { error: String(error).slice(0, 200) };
   }

@@ -2,15 +2,23 @@
 // and a service account. Idempotent. Used by `npm run dev` and `npm run bench`.
 import { createHash, pbkdf2Sync, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const wrangler = (args, extra = []) =>
   execFileSync("wrangler", [...args, ...extra], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
 
+/** Every D1 binding in wrangler.toml: DB (the control plane) and each SHARD_<n> (the data plane) get every migration. */
+export function databaseBindings(configPath = "wrangler.toml") {
+  const bindings = [...readFileSync(configPath, "utf8").matchAll(/^binding\s*=\s*"((?:DB|SHARD_\d+))"/gm)].map((match) => match[1]);
+  return bindings.length > 0 ? bindings : ["DB"];
+}
+
 export function applyMigrations(persistArgs = []) {
-  wrangler(["d1", "migrations", "apply", "DB", "--local"], persistArgs);
+  const config = persistArgs[persistArgs.indexOf("-c") + 1];
+  const bindings = persistArgs.includes("-c") ? databaseBindings(config) : databaseBindings();
+  for (const binding of bindings) wrangler(["d1", "migrations", "apply", binding, "--local"], persistArgs);
 }
 
 const sqlString = (value) => `'${String(value).replace(/'/g, "''")}'`;

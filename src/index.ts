@@ -12,15 +12,19 @@ export { TenantDelivery } from "./delivery/tenant-delivery";
 export default {
   fetch: app.fetch,
   queue: (batch, env) => consumeDeliveryNudges(batch, env),
+  // One line per pass with its wall time (bench:scale reads them: the cost of a sweep and of pruning).
   scheduled: async (_controller, env, ctx) => {
+    const sweepStarted = Date.now();
     ctx.waitUntil(
-      sweep(env).then((nudged) => {
-        if (nudged > 0) logLine("info", "sweeper_nudged", { tenants: nudged });
-      }),
+      sweep(env).then(
+        (nudged) => logLine("info", "sweep_done", { tenants: nudged, durationMs: Date.now() - sweepStarted }),
+        (error: unknown) => logLine("error", "sweep_failed", { error: String(error) }),
+      ),
     );
+    const pruneStarted = Date.now();
     ctx.waitUntil(
       pruneExpired(env).then(
-        (report) => logLine("info", "retention_pruned", { tenants: report.tenants, ...report.deleted }),
+        (report) => logLine("info", "retention_pruned", { tenants: report.tenants, ...report.deleted, durationMs: Date.now() - pruneStarted }),
         (error: unknown) => logLine("error", "retention_failed", { error: String(error) }),
       ),
     );

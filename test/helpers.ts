@@ -81,15 +81,25 @@ export interface Envelope {
 /** Asserts nothing about the response; returns the parsed error envelope for expectations. */
 export const envelope = (response: Response): Promise<Envelope> => response.json<Envelope>();
 
+/** The tenant's data-plane database (its shard: records, events, logs, attempts); shard 0 for a tenant not in the table. */
+export async function shardOf(tenantId: string): Promise<D1Database> {
+  const row = await env.DB.prepare("SELECT shard FROM tenants WHERE id = ?").bind(tenantId).first<{ shard: number }>();
+  return [env.SHARD_0, env.SHARD_1][row?.shard ?? 0]!;
+}
+
+/** Control-plane tables (in DB); every other table is read on the tenant's shard. */
+const CONTROL_TABLES = new Set(["tenants", "api_keys", "service_accounts", "subscriptions", "inbound_hooks", "lifecycle_hooks", "provisioning_destinations", "revoked_tokens"]);
+
 export async function countRows(table: string, tenantId: string): Promise<number> {
-  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ?`).bind(tenantId).first<{ n: number }>();
+  const database = CONTROL_TABLES.has(table) ? env.DB : await shardOf(tenantId);
+  const row = await database.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ?`).bind(tenantId).first<{ n: number }>();
   return row?.n ?? 0;
 }
 
 /** The inbound log is written off the response path (waitUntil); poll until a row for the request shows up. */
 export async function waitForInboundLog(tenantId: string, requestId: string) {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const row = await env.DB.prepare("SELECT * FROM inbound_requests WHERE tenant_id = ? AND id = ?")
+    const row = await (await shardOf(tenantId)).prepare("SELECT * FROM inbound_requests WHERE tenant_id = ? AND id = ?")
       .bind(tenantId, requestId)
       .first<{ status: number; code: string | null; error: string | null; source: string }>();
     if (row) return row;

@@ -7,6 +7,7 @@
  */
 import type { Bindings } from "../runtime/env";
 import { database } from "../db/client";
+import { shardDatabase } from "../db/shards";
 import type { PruneBatch } from "../db/prune";
 import { markPruned, tenantsToPrune } from "../tenancy/tenant-store";
 import { pruneEvents } from "../records/retention";
@@ -53,14 +54,16 @@ export async function pruneExpired(env: Bindings, now = Date.now(), limits: Rete
   const due = await tenantsToPrune(db, limits.tenantsPerRun);
   const deleted = Object.fromEntries(PRUNED_KINDS.map((kind) => [kind, 0])) as Record<PrunedKind, number>;
   for (const tenant of due) {
+    // Every pruned table is data plane: it lives on the tenant's shard.
+    const data = shardDatabase(env, tenant.shard);
     const batch: PruneBatch = { tenantId: tenant.id, before: now - tenant.retentionDays * DAY_MS, limit: limits.batch };
-    const cursor = await deliveredThrough(db, tenant.id);
+    const cursor = await deliveredThrough(data, tenant.id);
     const prunes: Record<PrunedKind, () => Promise<number>> = {
-      events: () => pruneEvents(db, { ...batch, deliveredThrough: cursor }),
-      idempotencyKeys: () => pruneIdempotencyKeys(db, batch),
-      inboundLog: () => pruneInboundLog(db, batch),
-      eventIds: () => pruneEventIds(db, batch),
-      attempts: () => pruneDeliveryAttempts(db, batch),
+      events: () => pruneEvents(data, { ...batch, deliveredThrough: cursor }),
+      idempotencyKeys: () => pruneIdempotencyKeys(data, batch),
+      inboundLog: () => pruneInboundLog(data, batch),
+      eventIds: () => pruneEventIds(data, batch),
+      attempts: () => pruneDeliveryAttempts(data, batch),
       // A tenant whose delivery object never fanned anything out has no deliveries: its object is not woken.
       deliveries: () => (cursor === 0 ? Promise.resolve(0) : pruneClosedDeliveries(env, tenant.id, batch.before, batch.limit)),
     };

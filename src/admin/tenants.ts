@@ -5,6 +5,7 @@ import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../http/
 import { jsonBody } from "../http/json-body";
 import { RETENTION_DAYS_RANGE, tenantStatuses, type Tenant } from "../db/schema";
 import { TENANT_SLUG_PATTERN } from "../tenancy/tenant-slug";
+import { shardBindings } from "../db/shards";
 import { changeTenant, createTenant, findTenantBySlug, listTenants } from "../tenancy/tenant-store";
 
 const tenantView = z
@@ -14,6 +15,7 @@ const tenantView = z
     name: z.string(),
     status: z.enum(tenantStatuses),
     retentionDays: z.number().int().openapi({ description: "Days of history kept (events, logs, attempts, closed deliveries); older is pruned by the cron, open work never." }),
+    shard: z.number().int().openapi({ description: "The data-plane database (binding SHARD_<shard>) holding the tenant's records, events and logs; chosen at creation, the least-loaded." }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -25,6 +27,7 @@ const toView = (tenant: Tenant): z.infer<typeof tenantView> => ({
   name: tenant.name,
   status: tenant.status,
   retentionDays: tenant.retentionDays,
+  shard: tenant.shard,
   createdAt: isoTime(tenant.createdAt),
   updatedAt: isoTime(tenant.updatedAt),
 });
@@ -77,7 +80,7 @@ const patchTenant = createRoute({
 });
 
 export const tenantRoutes = newRouter()
-  .openapi(createTenantRoute, async (c) => c.json(toView(await createTenant(c.get("db"), c.req.valid("json"))), 201))
+  .openapi(createTenantRoute, async (c) => c.json(toView(await createTenant(c.get("db"), { ...c.req.valid("json"), shardCount: shardBindings(c.env).length })), 201))
   .openapi(listTenantsRoute, async (c) => c.json({ items: (await listTenants(c.get("db"))).map(toView) }, 200))
   .openapi(getTenant, async (c) => c.json(toView(await findTenantBySlug(c.get("db"), c.req.valid("param").slug)), 200))
   .openapi(patchTenant, async (c) => {

@@ -45,7 +45,7 @@ const toEntryView = (c: Context<AppEnv>, record: StoredRecord) => ({
 });
 
 async function liveEntry(c: Context<AppEnv>, form: string, entryId: string): Promise<StoredRecord> {
-  const record = await findRecord(c.get("db"), c.get("tenant").id, form, entryId);
+  const record = await findRecord(c.get("data"), c.get("tenant").id, form, entryId);
   if (!record || record.deletedAt !== null) throw new AppError("NOT_FOUND", `No entry '${entryId}' on form '${form}'`);
   return record;
 }
@@ -56,7 +56,7 @@ const commitEntry = (c: Context<AppEnv>, form: string, intent: ChangeIntent) =>
 
 /** mergeEntry: the entry its Request ID names is updated while it is live; otherwise a new entry is created. */
 async function mergeIntent(c: Context<AppEnv>, form: string, requestId: unknown, values: Record<string, unknown>): Promise<ChangeIntent> {
-  const target = typeof requestId === "string" ? await findRecord(c.get("db"), c.get("tenant").id, form, requestId) : null;
+  const target = typeof requestId === "string" ? await findRecord(c.get("data"), c.get("tenant").id, form, requestId) : null;
   return target && target.deletedAt === null ? { kind: "update", id: target.id, patch: values, type: "merge" } : { kind: "create", data: values, type: "merge" };
 }
 
@@ -128,7 +128,7 @@ export const entryRoutes = newRouter()
   .openapi(list, async (c) => {
     const { formName } = c.req.valid("param");
     const { offset, limit } = c.req.valid("query");
-    const page = await listRecords(c.get("db"), c.get("tenant").id, formName, { limit, offset });
+    const page = await listRecords(c.get("data"), c.get("tenant").id, formName, { limit, offset });
     return c.json({ entries: page.items.map((record) => toEntryView(c, record)), _links: linkTo(entryHref(c, formName)) }, 200);
   })
   .openapi(read, async (c) => {

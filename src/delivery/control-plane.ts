@@ -1,10 +1,12 @@
 /**
- * The D1 port of one tenant's delivery engine: the events after its cursor (read through records/), the
- * tenant's subscriptions, lifecycle hook configuration and status (cached until the engine forgets them), the
- * mirror of its cursor and next due time in `delivery_cursors` (which the sweeper reads) and the attempt log.
+ * The D1 port of one tenant's delivery engine: from the control plane (DB), the tenant's subscriptions,
+ * lifecycle hook configuration and status (cached until the engine forgets them); from the tenant's shard, the
+ * events after its cursor (read through records/), the mirror of its cursor and next due time in
+ * `delivery_cursors` (which the sweeper reads) and the attempt log.
  */
 import type { Bindings } from "../runtime/env";
 import { database, type Database } from "../db/client";
+import { shardDatabase } from "../db/shards";
 import { deliveryAttempts, deliveryCursors, type LifecycleHooks, type Subscription } from "../db/schema";
 import { EVENT_PAGE_BYTES, eventPageAfter, newestEventSeq, type EventPage } from "../records/event-feed";
 import { findTenantById } from "../tenancy/tenant-store";
@@ -29,11 +31,29 @@ export class ControlPlane {
   private attemptLog: AttemptLogRow[] = [];
   /** Attempt-log flushes under way; a drain waits for them before it ends, not before its next send. */
   private attemptLogFlushes: Promise<void> = Promise.resolve();
+  private shard: Promise<Database> | null = null;
 
   constructor(private readonly env: Bindings) {}
 
+  /** The control plane: tenants, subscriptions, lifecycle hooks. */
   private get db(): Database {
     return database(this.env.DB);
+  }
+
+  /**
+   * The tenant's data plane (its shard: events, the cursor mirror, attempts), from its tenants row, read once per
+   * instance: a tenant's shard does not change while it runs (moving one restarts its object; README, "Shards").
+   * A tenant not in the table is on shard 0.
+   */
+  private data(tenantId: string): Promise<Database> {
+    this.shard ??= findTenantById(this.db, tenantId).then(
+      (tenant) => shardDatabase(this.env, tenant?.shard ?? 0),
+      (error: unknown) => {
+        this.shard = null;
+        throw error;
+      },
+    );
+    return this.shard;
   }
 
   /** Drops the cached subscriptions and lifecycle configuration: the next read loads them again. */
@@ -50,12 +70,12 @@ export class ControlPlane {
    * The events after `seq`: at most `limit` and at most `maxBytes` of them (at least one), so a page may be
    * shorter than `limit` with more events behind it; only an empty page says the engine has read them all.
    */
-  eventsAfter(tenantId: string, seq: number, limit: number, maxBytes = EVENT_PAGE_BYTES): Promise<EventPage> {
-    return eventPageAfter(this.db, tenantId, seq, limit, maxBytes);
+  async eventsAfter(tenantId: string, seq: number, limit: number, maxBytes = EVENT_PAGE_BYTES): Promise<EventPage> {
+    return eventPageAfter(await this.data(tenantId), tenantId, seq, limit, maxBytes);
   }
 
-  newestEventSeq(tenantId: string): Promise<number> {
-    return newestEventSeq(this.db, tenantId);
+  async newestEventSeq(tenantId: string): Promise<number> {
+    return newestEventSeq(await this.data(tenantId), tenantId);
   }
 
   /** The tenant's subscriptions by id, disabled ones included. */
@@ -109,7 +129,7 @@ export class ControlPlane {
 
   /** Mirrors the engine's cursor into D1, where the sweeper compares it with the tenant's newest event. */
   async saveCursor(tenantId: string, cursor: number): Promise<void> {
-    await this.db
+    await (await this.data(tenantId))
       .insert(deliveryCursors)
       .values({ tenantId, seq: cursor, updatedAt: Date.now() })
       .onConflictDoUpdate({ target: deliveryCursors.tenantId, set: { seq: cursor, updatedAt: Date.now() } });
@@ -123,7 +143,7 @@ export class ControlPlane {
   async saveNextDue(tenantId: string, nextDueAt: number | null): Promise<void> {
     if (this.savedNextDue === nextDueAt) return;
     const now = Date.now();
-    await this.db
+    await (await this.data(tenantId))
       .insert(deliveryCursors)
       // A tenant with no cursor yet gets seq 0, which the sweeper reads as "no cursor": it lags until the object saves one.
       .values({ tenantId, seq: 0, nextDueAt, updatedAt: now })
@@ -158,7 +178,7 @@ export class ControlPlane {
     const erased = new Set(eventSeqs);
     this.attemptLog = this.attemptLog.map((row) => (erased.has(row.eventSeq) ? { ...row, responseExcerpt: null } : row));
     await this.attemptLogFlushes;
-    await eraseAttemptExcerpts(this.db, tenantId, eventSeqs);
+    await eraseAttemptExcerpts(await this.data(tenantId), tenantId, eventSeqs);
   }
 
   private async flushAttemptLog(): Promise<void> {
@@ -166,7 +186,8 @@ export class ControlPlane {
     if (rows.length === 0) return;
     this.attemptLog = [];
     try {
-      await this.db.batch([this.db.insert(deliveryAttempts).values(rows.slice(0, 1)), ...chunk(rows.slice(1), 8).map((part) => this.db.insert(deliveryAttempts).values(part))]);
+      const data = await this.data(rows[0]!.tenantId);
+      await data.batch([data.insert(deliveryAttempts).values(rows.slice(0, 1)), ...chunk(rows.slice(1), 8).map((part) => data.insert(deliveryAttempts).values(part))]);
     } catch (error) {
       logLine("error", "attempt_log_failed", { rows: rows.length, error: String(error) });
     }

@@ -196,7 +196,7 @@ export const deliveryRoutes = newRouter()
     const { id } = c.req.valid("param");
     const found = await (await delivery(c)).getDelivery(id);
     if (!found) throw new AppError("NOT_FOUND", `No delivery '${id}'`);
-    const attempts = await listDeliveryAttempts(c.get("db"), c.get("tenant").id, id);
+    const attempts = await listDeliveryAttempts(c.get("data"), c.get("tenant").id, id);
     const attemptLog = attempts.map((row) => ({
       attempt: row.attempt,
       startedAt: isoTime(row.startedAt),

@@ -6,6 +6,7 @@
 import { and, asc, isNotNull, lt } from "drizzle-orm";
 import type { Bindings } from "../runtime/env";
 import { database, type Database } from "../db/client";
+import { shardBindings } from "../db/shards";
 import { deliveryCursors } from "../db/schema";
 import { tenantsPastCursor } from "../records/event-feed";
 import { suspendedAmong } from "../tenancy/tenant-store";
@@ -27,14 +28,24 @@ export const overdueTenants = (db: Database, now: number) =>
     .orderBy(asc(deliveryCursors.nextDueAt))
     .limit(MAX_SWEPT_TENANTS);
 
-/** Up to MAX_SWEPT_TENANTS active tenants that lag behind their events or have overdue deliveries; each query is an index walk. */
-export async function laggingTenants(env: Bindings, now = Date.now()): Promise<string[]> {
-  const db = database(env.DB);
-  const [lagging, overdue] = await Promise.all([tenantsPastCursor(db, deliveryCursorTable, MAX_SWEPT_TENANTS), overdueTenants(db, now).all()]);
+/** One shard's tenants that lag behind their events or have overdue deliveries, alternating between the two kinds. */
+async function laggingOnShard(shard: Database, now: number): Promise<string[]> {
+  const [lagging, overdue] = await Promise.all([tenantsPastCursor(shard, deliveryCursorTable, MAX_SWEPT_TENANTS), overdueTenants(shard, now).all()]);
   // Alternately from each list, so neither kind of tenant crowds the other out of a full sweep.
   const both = Array.from({ length: Math.max(lagging.length, overdue.length) }, (_, i) => [lagging[i], overdue[i]?.tenantId]);
-  const tenants = [...new Set(both.flat().filter((tenant) => tenant !== undefined))].slice(0, MAX_SWEPT_TENANTS);
-  const suspended = await suspendedAmong(db, tenants);
+  return both.flat().filter((tenant) => tenant !== undefined);
+}
+
+/**
+ * Up to MAX_SWEPT_TENANTS active tenants that lag behind their events or have overdue deliveries. Events and
+ * cursors live on the tenants' shards: each shard is walked on its own (each query an index walk, one seek per
+ * tenant), all at once, and the shards take turns in the result so none crowds the others out.
+ */
+export async function laggingTenants(env: Bindings, now = Date.now()): Promise<string[]> {
+  const perShard = await Promise.all(shardBindings(env).map((shard) => laggingOnShard(database(shard), now)));
+  const interleaved = Array.from({ length: Math.max(0, ...perShard.map((list) => list.length)) }, (_, i) => perShard.map((list) => list[i]));
+  const tenants = [...new Set(interleaved.flat().filter((tenant) => tenant !== undefined))].slice(0, MAX_SWEPT_TENANTS);
+  const suspended = await suspendedAmong(database(env.DB), tenants);
   return tenants.filter((tenant) => !suspended.has(tenant));
 }
 

@@ -8,9 +8,12 @@ import type { ErrorFormat } from "../runtime/errors";
 export interface AppVariables {
   requestId: string;
   config: Config;
+  /** The control plane (binding DB): tenants, keys, service accounts, subscriptions, hooks. */
   db: Database;
   /** Set by resolveTenant on tenant routes. */
   tenant: Tenant;
+  /** Set by resolveTenant: the tenant's data plane (its shard): records, events, logs, attempts (db/shards.ts). */
+  data: Database;
   /** Set by authenticate on tenant routes. */
   principal: Principal;
   /** Set by a route that committed a record, so the inbound log can link to it. */

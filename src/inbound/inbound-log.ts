@@ -20,7 +20,7 @@ const ACCEPTED_STATUS = 201;
 export function acceptedLogRow(c: Context<AppEnv>, recordId: SQLRecordId) {
   const { source, receivedAt } = c.get("inbound");
   return c
-    .get("db")
+    .get("data")
     .insert(inboundRequests)
     .values({
       id: c.get("requestId"),
@@ -70,7 +70,7 @@ export const logInbound = (source: string) =>
     });
     if (c.get("inboundLogCommitted") && c.res.status === ACCEPTED_STATUS) return;
     c.executionCtx.waitUntil(
-      c.get("db").insert(inboundRequests).values(row).run().catch((failure: unknown) => {
+      c.get("data").insert(inboundRequests).values(row).run().catch((failure: unknown) => {
         logLine("error", "inbound_log_failed", { requestId: row.id, error: String(failure) });
       }),
     );

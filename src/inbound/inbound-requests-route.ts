@@ -64,7 +64,7 @@ const listInbound = createRoute({
 
 export const inboundRequestRoutes = newRouter().openapi(listInbound, async (c) => {
   const query = c.req.valid("query");
-  const rows = await listInboundRequests(c.get("db"), c.get("tenant").id, query);
+  const rows = await listInboundRequests(c.get("data"), c.get("tenant").id, query);
   const last = rows[rows.length - 1];
   return c.json({ items: rows.map(toView), nextBefore: rows.length === query.limit && last ? last.receivedAt : null }, 200);
 });

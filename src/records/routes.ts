@@ -83,23 +83,23 @@ const eventFeed = createRoute({
 export const recordRoutes = newRouter()
   .openapi(getRecord, async (c) => {
     const { form, id } = c.req.valid("param");
-    const record = await findRecord(c.get("db"), c.get("tenant").id, form, id);
+    const record = await findRecord(c.get("data"), c.get("tenant").id, form, id);
     if (!record) throw new AppError("NOT_FOUND", `No ${form} record '${id}'`);
     return c.json(toRecordView(record), 200);
   })
   .openapi(listFormRecords, async (c) => {
     const { form } = c.req.valid("param");
     const { limit: pageSize, cursor } = c.req.valid("query");
-    const page = await listRecords(c.get("db"), c.get("tenant").id, form, { limit: pageSize, after: cursor });
+    const page = await listRecords(c.get("data"), c.get("tenant").id, form, { limit: pageSize, after: cursor });
     return c.json({ items: page.items.map(toRecordView), nextCursor: page.nextCursor }, 200);
   })
   .openapi(eraseOne, async (c) => {
     const { form, id } = c.req.valid("param");
-    await eraseRecord({ db: c.get("db"), eraseDeliveries: c.get("eraseDeliveries") }, { tenantId: c.get("tenant").id, form, id });
+    await eraseRecord({ db: c.get("data"), eraseDeliveries: c.get("eraseDeliveries") }, { tenantId: c.get("tenant").id, form, id });
     return c.body(null, 204);
   })
   .openapi(eventFeed, async (c) => {
     const { after, limit: pageSize } = c.req.valid("query");
-    const rows = await listEvents(c.get("db"), c.get("tenant").id, { after, limit: pageSize });
+    const rows = await listEvents(c.get("data"), c.get("tenant").id, { after, limit: pageSize });
     return c.json({ items: rows.map(toEventView), nextAfter: rows[rows.length - 1]?.seq ?? after }, 200);
   });

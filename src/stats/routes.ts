@@ -52,7 +52,7 @@ export const statsRoutes = newRouter().openapi(stats, async (c) => {
   const bounds = windowBounds(window, Date.now());
   const stub = c.env.TENANT_DELIVERY.get(c.env.TENANT_DELIVERY.idFromName(tenantId));
   // The object learns its tenant on first use (as in delivery/routes.ts), then reports every stream.
-  const [activity, streams] = await Promise.all([activityStats(c.get("db"), tenantId, bounds), stub.refresh(tenantId).then(() => stub.streams())]);
+  const [activity, streams] = await Promise.all([activityStats(c.get("data"), tenantId, bounds), stub.refresh(tenantId).then(() => stub.streams())]);
   return c.json(
     {
       window,

@@ -22,7 +22,7 @@ import {
 } from "./subscription-settings";
 
 /** The tenant sequence the ids are drawn from (its stored name predates the word subscription). */
-const SUBSCRIPTION_SEQUENCE = "webhook";
+export const SUBSCRIPTION_SEQUENCE = "webhook";
 /** The KV purpose of signing secrets: the store seals a subscription's first one, signing-secrets.ts rotates it. */
 export const SIGNING_PURPOSE = "signing";
 

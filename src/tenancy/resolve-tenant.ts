@@ -1,4 +1,7 @@
-/** Middleware that loads the request's tenant: unknown -> 404 TENANT_NOT_FOUND, suspended -> 403 TENANT_SUSPENDED. */
+/**
+ * Middleware that loads the request's tenant (unknown -> 404 TENANT_NOT_FOUND, suspended -> 403 TENANT_SUSPENDED)
+ * and opens its shard as `c.var.data`.
+ */
 import { createMiddleware } from "hono/factory";
 import { eq } from "drizzle-orm";
 import type { AppEnv } from "../http/app-env";
@@ -6,6 +9,7 @@ import { AppError } from "../runtime/errors";
 import { tenants, type Tenant } from "../db/schema";
 import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
 import { resolveTenantSlug } from "./tenant-slug";
+import { shardDatabase } from "../db/shards";
 
 /** Tenants by slug; admin changes delete their entry (see tenantCache users in src/admin/tenants.ts). */
 export const tenantCache = new TtlCache<string, Tenant>(LOOKUP_CACHE_TTL_MS);
@@ -24,5 +28,6 @@ export const resolveTenant = () =>
     }
     if (tenant.status === "suspended") throw new AppError("TENANT_SUSPENDED", `Tenant '${tenant.slug}' is suspended`);
     c.set("tenant", tenant);
+    c.set("data", shardDatabase(c.env, tenant.shard));
     await next();
   });

@@ -2,11 +2,12 @@
  * The tenants table: create, find, list and change tenants. A change drops the tenant from this isolate's
  * lookup cache (resolve-tenant.ts), so the new status or name applies at once here.
  */
-import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { tenants, type Tenant, type TenantStatus } from "../db/schema";
 import { AppError } from "../runtime/errors";
 import { newId } from "../runtime/crypto";
+import { leastLoadedShard } from "../db/shards";
 import { tenantCache } from "./resolve-tenant";
 
 export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant> {
@@ -36,11 +37,17 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-/** A new active tenant; a slug already taken is a CONFLICT. */
-export async function createTenant(db: Database, input: { slug: string; name: string }, now = Date.now()): Promise<Tenant> {
+/**
+ * A new active tenant, placed on the least-loaded of `shardCount` shards (db/shards.ts); a slug already taken
+ * is a CONFLICT. Two tenants created at once may both count the same loads and land together: placement
+ * balances over time, it does not have to be exact.
+ */
+export async function createTenant(db: Database, input: { slug: string; name: string; shardCount: number }, now = Date.now()): Promise<Tenant> {
+  const loads = await db.select({ shard: tenants.shard, count: count() }).from(tenants).groupBy(tenants.shard).all();
+  const shard = leastLoadedShard(new Map(loads.map((load) => [load.shard, load.count])), input.shardCount);
   const [tenant] = await db
     .insert(tenants)
-    .values({ id: newId("ten"), slug: input.slug, name: input.name, status: "active", createdAt: now, updatedAt: now })
+    .values({ id: newId("ten"), slug: input.slug, name: input.name, status: "active", shard, createdAt: now, updatedAt: now })
     .onConflictDoNothing()
     .returning();
   if (!tenant) throw new AppError("CONFLICT", `Tenant '${input.slug}' already exists`);
@@ -61,8 +68,8 @@ export async function changeTenant(db: Database, slug: string, change: { name?: 
 }
 
 /** The `limit` tenants whose history waits longest for the cron's retention pass (never pruned first). */
-export function tenantsToPrune(db: Database, limit: number): Promise<Pick<Tenant, "id" | "retentionDays">[]> {
-  return db.select({ id: tenants.id, retentionDays: tenants.retentionDays }).from(tenants).orderBy(asc(tenants.prunedAt)).limit(limit).all();
+export function tenantsToPrune(db: Database, limit: number): Promise<Pick<Tenant, "id" | "retentionDays" | "shard">[]> {
+  return db.select({ id: tenants.id, retentionDays: tenants.retentionDays, shard: tenants.shard }).from(tenants).orderBy(asc(tenants.prunedAt)).limit(limit).all();
 }
 
 /** Notes that the cron's retention pass visited these tenants at `now`. */

@@ -5,7 +5,7 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { admin, call, countRows, createTenant, envelope, SEED_TICKET, TICKET_PATH, type TestTenant, uniqueSlug } from "../helpers";
+import { admin, call, countRows, createTenant, envelope, SEED_TICKET, TICKET_PATH, type TestTenant, uniqueSlug, shardOf } from "../helpers";
 import { createEntry, deliveryStub, settle, startReceiver, subscribe, type Receiver } from "../delivery/harness";
 import { pruneExpired, type RetentionLimits } from "../../src/admin/retention-job";
 import { commitChange } from "../../src/records/commit-change";
@@ -116,7 +116,7 @@ describe("the cron's retention pass", () => {
     const pruned = await tenantWithHistory("retention-7", receiver.url, `${receiver.url}/failing`);
     expect((await setRetention(pruned.slug, 7)).status).toBe(200);
     // Committed with its wake-up lost: the delivery cursor has not passed it, so it stays whatever its age.
-    await commitChange({ db: database(env.DB), wakeDelivery: () => undefined }, { tenantId: pruned.id, form: "Widget", source: "test", intent: { kind: "create", data: { late: true } } });
+    await commitChange({ db: database(await shardOf(pruned.id)), wakeDelivery: () => undefined }, { tenantId: pruned.id, form: "Widget", source: "test", intent: { kind: "create", data: { late: true } } });
 
     const before = { kept: await history(kept), pruned: await history(pruned) };
     expect(before.pruned).toMatchObject({ events: 6, inboundLog: 1, idempotencyKeys: 1, attempts: 4, deliveries: { delivered: 3, pending: 1 } });

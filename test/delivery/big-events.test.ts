@@ -1,9 +1,8 @@
 /** Events of ~1 MiB each: the engine reads them in pages bounded by bytes and still delivers every one, in order. */
-import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { createRecord } from "../../src/records/record-writes";
-import { createTenant } from "../helpers";
+import { createTenant, shardOf } from "../helpers";
 import { deliveryStub, seqOf, settle, startReceiver, subscribe, type Receiver } from "./harness";
 
 let receiver: Receiver | null = null;
@@ -16,7 +15,7 @@ describe("large events", () => {
     await subscribe(tenant, { url: receiver.url });
     const seqs: number[] = [];
     for (let n = 0; n < 7; n++) {
-      const change = await createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: { n, blob: "x".repeat(1024 * 1024) } });
+      const change = await createRecord(database(await shardOf(tenant.id)), { tenantId: tenant.id, form: "Widget", source: "test", data: { n, blob: "x".repeat(1024 * 1024) } });
       seqs.push(change.event!.seq);
     }
     // A page holds at most 4 MiB of events, so reading these takes several pages (one pump may stop after one).

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createTenant, type TestTenant } from "../helpers";
+import { createTenant, type TestTenant, shardOf } from "../helpers";
 import { TOKEN_ANSWER_LIMIT_BYTES } from "../../src/delivery/outbound-request";
 import { createEntry, listDeliveries, settle, startReceiver, subscribe, type Received, type Receiver } from "./harness";
 
@@ -40,7 +40,7 @@ const tokenRequests = (target: Receiver) => target.received.filter(isTokenReques
 const callbackAuthorizations = (target: Receiver) => target.received.filter((request) => !isTokenRequest(request)).map((request) => request.headers.get("authorization"));
 
 const attemptRows = async (tenant: TestTenant) =>
-  (await env.DB.prepare("SELECT * FROM delivery_attempts WHERE tenant_id = ? ORDER BY started_at, attempt").bind(tenant.id).all<Record<string, unknown>>()).results;
+  (await (await shardOf(tenant.id)).prepare("SELECT * FROM delivery_attempts WHERE tenant_id = ? ORDER BY started_at, attempt").bind(tenant.id).all<Record<string, unknown>>()).results;
 
 describe("BEARER callback authentication", () => {
   it("sends the stored token as `Authorization: Bearer`", async () => {

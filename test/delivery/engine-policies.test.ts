@@ -1,7 +1,7 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { call, createTenant, type TestTenant } from "../helpers";
+import { call, createTenant, type TestTenant, shardOf } from "../helpers";
 import { createEntry, deliveryStub, editStorage, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
 import type { DeliveryView as Delivery } from "../../src/delivery/delivery-view";
 
@@ -295,7 +295,7 @@ describe("outbound signing and authentication", () => {
       ["login", null],
       ["callback", "IMS-JWT token-2"],
     ]);
-    const attempts = await env.DB.prepare("SELECT error, response_excerpt FROM delivery_attempts WHERE tenant_id = ?").bind(tenant.id).all();
+    const attempts = await (await shardOf(tenant.id)).prepare("SELECT error, response_excerpt FROM delivery_attempts WHERE tenant_id = ?").bind(tenant.id).all();
     expect(JSON.stringify(attempts.results)).not.toContain("SECRET");
   });
 

@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { call, createTenant } from "../helpers";
+import { call, createTenant, shardOf } from "../helpers";
 import { createEntry, deliveryStub, listDeliveries, openWork, seqOf, settle, startReceiver, subscribe, updateEntry, type Receiver } from "./harness";
 import type { TenantDelivery } from "../../src/delivery/tenant-delivery";
 import { DeliveryStore } from "../../src/delivery/delivery-store";
@@ -15,7 +15,7 @@ let receiver: Receiver | null = null;
 afterEach(() => receiver?.restore());
 
 /** Commits an event behind the gateway's back: no queue nudge wakes the object, only the test and its alarms. */
-const commitUnnudged = (tenantId: string, n: number) => createRecord(database(env.DB), { tenantId, form: "Widget", source: "test", data: { n } });
+const commitUnnudged = async (tenantId: string, n: number) => createRecord(database(await shardOf(tenantId)), { tenantId, form: "Widget", source: "test", data: { n } });
 
 async function waitFor(condition: () => boolean, ms = 5_000): Promise<void> {
   for (const deadline = Date.now() + ms; !condition(); ) {

@@ -15,7 +15,7 @@ import { database } from "../../src/db/client";
 import { createRecord } from "../../src/records/record-writes";
 import type { DeliveryNudge } from "../../src/delivery/nudge";
 import type { TenantDelivery } from "../../src/delivery/tenant-delivery";
-import { SEED_TICKET, TICKET_PATH, call, createTenant } from "../helpers";
+import { SEED_TICKET, TICKET_PATH, call, createTenant, shardOf } from "../helpers";
 import { recordingEnv } from "./harness";
 
 const stubFor = (tenantId: string) => env.TENANT_DELIVERY.get(env.TENANT_DELIVERY.idFromName(tenantId));
@@ -60,7 +60,7 @@ describe("delivery pipeline wiring", () => {
   it("a lost nudge only delays: sweep() nudges a lagging tenant until the nudged object has read its events (invariant 1)", async () => {
     const tenant = await createTenant();
     // Committed behind the gateway's back: the nudge is lost (none was sent).
-    const commit = () => createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: {} });
+    const commit = async () => createRecord(database(await shardOf(tenant.id)), { tenantId: tenant.id, form: "Widget", source: "test", data: {} });
     const swept = async () => {
       const sent: DeliveryNudge[] = [];
       await sweep(recordingEnv(sent));

@@ -14,7 +14,7 @@ import { deliveryCursorTable, laggingTenants, OVERDUE_AFTER_MS, overdueTenants, 
 import { tenantsPastCursorQuery } from "../../src/records/event-feed";
 import { database } from "../../src/db/client";
 import { createRecord } from "../../src/records/record-writes";
-import { admin, createTenant, type TestTenant } from "../helpers";
+import { admin, createTenant, type TestTenant, shardOf } from "../helpers";
 import { deliveryStub, recordingEnv, startReceiver, subscribe, type Receiver } from "./harness";
 
 let receiver: Receiver | null = null;
@@ -47,7 +47,7 @@ describe("the sweeper finds overdue deliveries", () => {
     const tenant = await createTenant("overdue");
     await subscribe(tenant, { url: receiver.url, retryDelaysMs: [1_500], maxAttempts: 3 });
     // Written behind the gateway's back (no queue nudge races with what follows); one pump makes the first attempt.
-    await createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: { n: 1 } });
+    await createRecord(database(await shardOf(tenant.id)), { tenantId: tenant.id, form: "Widget", source: "test", data: { n: 1 } });
     await deliveryStub(tenant.id).pump(tenant.id);
     expect(receiver.received).toHaveLength(1);
     // The alarm for the retry is lost; the object mirrors when its earliest delivery is due, as a drain does.
@@ -77,10 +77,10 @@ describe("the sweeper finds overdue deliveries", () => {
 
 describe("the sweep stays bounded", () => {
   it("both of its queries walk indexes: no scan of events or of delivery_cursors", async () => {
-    const db = database(env.DB);
+    const db = database(env.SHARD_0);
     const overdue = overdueTenants(db, Date.now()).toSQL();
     const plans = [
-      (await env.DB.prepare(`EXPLAIN QUERY PLAN ${overdue.sql}`).bind(...overdue.params).all<{ detail: string }>()).results,
+      (await env.SHARD_0.prepare(`EXPLAIN QUERY PLAN ${overdue.sql}`).bind(...overdue.params).all<{ detail: string }>()).results,
       await db.all<{ detail: string }>(sql`EXPLAIN QUERY PLAN ${tenantsPastCursorQuery(deliveryCursorTable, 1000)}`),
     ].map((rows) => rows.map((row) => row.detail));
     expect(plans[0]).toEqual(["SEARCH delivery_cursors USING INDEX delivery_cursors_next_due (next_due_at>? AND next_due_at<?)"]);
@@ -96,7 +96,7 @@ describe("suspended tenants", () => {
     await subscribe(tenant, { url: receiver.url });
     await setStatus(tenant, "suspended");
     // An event committed behind the gateway's back: no nudge was sent for it.
-    const change = await createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: { n: 1 } });
+    const change = await createRecord(database(await shardOf(tenant.id)), { tenantId: tenant.id, form: "Widget", source: "test", data: { n: 1 } });
     expect(await laggingTenants(env)).not.toContain(tenant.id);
     const sent: DeliveryNudge[] = [];
     await sweep(recordingEnv(sent));

@@ -5,19 +5,19 @@
  * delivery ends dead-lettered. Events are committed behind the gateway's back (no queue nudge), so the only
  * wake-ups are the test's one pump and the object's alarms.
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { FAILURE_RETRY_MS } from "../../src/delivery/drain";
 import type { TenantDelivery } from "../../src/delivery/tenant-delivery";
 import { createRecord } from "../../src/records/record-writes";
-import { call, createTenant, type TestTenant } from "../helpers";
+import { call, createTenant, type TestTenant, shardOf } from "../helpers";
 import { deliveryStub, enginePorts, listDeliveries, openWork, seqOf, settle, startReceiver, subscribe, type Receiver } from "./harness";
 
 let receiver: Receiver | null = null;
 afterEach(() => receiver?.restore());
 
-const commit = (tenant: TestTenant, n: number) => createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: { n } });
+const commit = async (tenant: TestTenant, n: number) => createRecord(database(await shardOf(tenant.id)), { tenantId: tenant.id, form: "Widget", source: "test", data: { n } });
 
 async function waitFor(condition: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
   for (const deadline = Date.now() + ms; !(await condition()); ) {

@@ -1,6 +1,5 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SEED_TICKET, TICKET_PATH, call, countRows, createTenant, envelope } from "../helpers";
+import { SEED_TICKET, TICKET_PATH, call, countRows, createTenant, envelope, shardOf } from "../helpers";
 
 const post = (tenant: { slug: string; key: string }, key: string | undefined, json: unknown = SEED_TICKET) =>
   call(tenant.slug, TICKET_PATH, { key: tenant.key, json, headers: key === undefined ? {} : { "idempotency-key": key } });
@@ -46,7 +45,7 @@ describe("createticket Idempotency-Key (24 h)", () => {
   it("forgets a key after 24 hours", async () => {
     const tenant = await createTenant();
     const first = await (await post(tenant, "old")).json<{ id: string }>();
-    await env.DB.prepare("UPDATE idempotency_keys SET created_at = created_at - 86400001 WHERE tenant_id = ?").bind(tenant.id).run();
+    await (await shardOf(tenant.id)).prepare("UPDATE idempotency_keys SET created_at = created_at - 86400001 WHERE tenant_id = ?").bind(tenant.id).run();
     const later = await post(tenant, "old", { ...SEED_TICKET, title: "new body is fine now" });
     expect(later.status).toBe(201);
     expect((await later.json<{ id: string }>()).id).not.toBe(first.id);

@@ -1,4 +1,4 @@
-import { SELF, env } from "cloudflare:test";
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
   BASE_DOMAIN,
@@ -10,6 +10,7 @@ import {
   envelope,
   type TestTenant,
   waitForInboundLog,
+  shardOf,
 } from "../helpers";
 
 async function expectNothingStored(tenant: TestTenant) {
@@ -42,7 +43,7 @@ describe("POST createticket (seed 000 generic TICKETS)", () => {
       fields: { priority: "high", category: "network", extra: { nested: true } },
     });
 
-    const event = await env.DB.prepare("SELECT * FROM events WHERE tenant_id = ? AND seq = ?").bind(tenant.id, body.eventSeq).first<Record<string, unknown>>();
+    const event = await (await shardOf(tenant.id)).prepare("SELECT * FROM events WHERE tenant_id = ? AND seq = ?").bind(tenant.id, body.eventSeq).first<Record<string, unknown>>();
     expect(event).toMatchObject({ tenant_id: tenant.id, form: "Ticket", record_id: body.id, type: "create" });
   });
 

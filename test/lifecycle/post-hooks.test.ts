@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { planLifecycleDeliveries, postHookFor } from "../../src/lifecycle/post-hooks";
 import { DeliveryStore } from "../../src/delivery/delivery-store";
-import { call, createTenant, type TestTenant } from "../helpers";
+import { call, createTenant, type TestTenant, shardOf } from "../helpers";
 import { createEntry, deliveryStub, editStorage, settle, startReceiver, subscribe, updateEntry, type Answer, type Receiver } from "../delivery/harness";
 
 let receiver: Receiver | null = null;
@@ -163,7 +163,7 @@ describe("post hooks through the delivery engine", () => {
       state.storage.sql.exec<{ body: string }>("SELECT body FROM deliveries").toArray(),
     );
     expect(JSON.stringify(stored)).not.toContain("Welcome@123");
-    const attempts = await env.DB.prepare("SELECT * FROM delivery_attempts WHERE tenant_id = ?").bind(tenant.id).all();
+    const attempts = await (await shardOf(tenant.id)).prepare("SELECT * FROM delivery_attempts WHERE tenant_id = ?").bind(tenant.id).all();
     expect(JSON.stringify(attempts.results)).not.toContain("post-token");
   });
 

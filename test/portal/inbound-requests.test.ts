@@ -1,6 +1,5 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SEED_TICKET, TICKET_PATH, call, createTenant, waitForInboundLog, type TestTenant } from "../helpers";
+import { SEED_TICKET, TICKET_PATH, call, createTenant, waitForInboundLog, type TestTenant, shardOf } from "../helpers";
 import { SEED_SERVICENOW } from "../seed-bodies";
 import { PortalBrowser, pageText } from "./portal-client";
 
@@ -76,9 +75,10 @@ describe("portal inbound log", () => {
     const tenant = await createTenant("inlog");
     // 55 logged requests, one a millisecond, inserted directly: the page shows 50 at a time.
     const start = Date.now() - 60_000;
-    await env.DB.batch(
+    const shard = await shardOf(tenant.id);
+    await shard.batch(
       Array.from({ length: 55 }, (_, index) =>
-        env.DB.prepare("INSERT INTO inbound_requests (id, tenant_id, source, method, path, status, code, error, record_id, duration_ms, received_at) VALUES (?, ?, 'hr.provisioning', 'POST', ?, 400, 'VALIDATION_FAILED', 'bad', NULL, 3, ?)").bind(
+        shard.prepare("INSERT INTO inbound_requests (id, tenant_id, source, method, path, status, code, error, record_id, duration_ms, received_at) VALUES (?, ?, 'hr.provisioning', 'POST', ?, 400, 'VALIDATION_FAILED', 'bad', NULL, 3, ?)").bind(
           `req-${tenant.id}-${index}`,
           tenant.id,
           `/p/${index}`,

@@ -12,7 +12,7 @@ import { commitChange, recoverFromUniqueRace, type SQLRecordId } from "../../src
 import { linkRecordKey } from "../../src/records/record-keys";
 import { uniqueSlug } from "../helpers";
 
-const db = () => database(env.DB);
+const db = () => database(env.SHARD_0);
 
 function ports() {
   const woken: string[] = [];
@@ -20,7 +20,7 @@ function ports() {
 }
 
 const keyRows = async (tenantId: string) =>
-  (await env.DB.prepare("SELECT key, record_id FROM record_keys WHERE tenant_id = ? ORDER BY key").bind(tenantId).all<{ key: string; record_id: string }>()).results;
+  (await env.SHARD_0.prepare("SELECT key, record_id FROM record_keys WHERE tenant_id = ? ORDER BY key").bind(tenantId).all<{ key: string; record_id: string }>()).results;
 
 describe("commitChange", () => {
   it("racing updates: both commit at successive versions, and each one's alongside row exists exactly once", async () => {
@@ -38,9 +38,9 @@ describe("commitChange", () => {
 
     expect(changes.map((change) => change.record.version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     expect(await keyRows(tenantId)).toEqual(Array.from({ length: 8 }, (_, index) => ({ key: `k${index}`, record_id: id })));
-    const events = await env.DB.prepare("SELECT version FROM events WHERE tenant_id = ? ORDER BY seq").bind(tenantId).all<{ version: number }>();
+    const events = await env.SHARD_0.prepare("SELECT version FROM events WHERE tenant_id = ? ORDER BY seq").bind(tenantId).all<{ version: number }>();
     expect(events.results.map((event) => event.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM commit_guard").first<{ n: number }>()).toEqual({ n: 0 });
+    expect(await env.SHARD_0.prepare("SELECT COUNT(*) AS n FROM commit_guard").first<{ n: number }>()).toEqual({ n: 0 });
     expect(woken.length).toBe(9);
   });
 

@@ -1,8 +1,8 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { createRecord } from "../../src/records/record-writes";
-import { SEED_TICKET, TICKET_PATH, call, createTenant, envelope, type TestTenant } from "../helpers";
+import { SEED_TICKET, TICKET_PATH, call, createTenant, envelope, type TestTenant, shardOf } from "../helpers";
 import { createEntry, deliveryStub, listDeliveries, settle, startReceiver, subscribe, updateEntry, type Receiver } from "../delivery/harness";
 
 let receiver: Receiver | null = null;
@@ -31,7 +31,7 @@ async function keptBytes(tenant: TestTenant): Promise<string> {
   const bodies = await runInDurableObject(deliveryStub(tenant.id), (_instance, state) =>
     state.storage.sql.exec<{ body: string }>("SELECT body FROM deliveries").toArray().map((row) => row.body),
   );
-  const excerpts = await env.DB.prepare("SELECT response_excerpt FROM delivery_attempts WHERE tenant_id = ?").bind(tenant.id).all<{ response_excerpt: string | null }>();
+  const excerpts = await (await shardOf(tenant.id)).prepare("SELECT response_excerpt FROM delivery_attempts WHERE tenant_id = ?").bind(tenant.id).all<{ response_excerpt: string | null }>();
   return JSON.stringify([bodies, excerpts.results]);
 }
 
@@ -119,7 +119,7 @@ describe("DELETE /api/v1/records/{form}/{id}?erase=true", () => {
     expect(receiver.received).toHaveLength(1);
     expect((await listDeliveries(tenant)).map((delivery) => [delivery.status, delivery.lastError])).toEqual([["skipped", "record erased"]]);
     // The attempt is logged (it happened), without the receiver's answer.
-    const attempts = await env.DB.prepare("SELECT status_code, response_excerpt FROM delivery_attempts WHERE tenant_id = ?").bind(tenant.id).all();
+    const attempts = await (await shardOf(tenant.id)).prepare("SELECT status_code, response_excerpt FROM delivery_attempts WHERE tenant_id = ?").bind(tenant.id).all();
     expect(attempts.results).toEqual([{ status_code: 503, response_excerpt: null }]);
   });
 
@@ -128,7 +128,7 @@ describe("DELETE /api/v1/records/{form}/{id}?erase=true", () => {
     const tenant = await createTenant("erase-early");
     await subscribe(tenant, { url: receiver.url });
     // Committed without a nudge: the delivery object has not read it yet.
-    const created = await createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: { ssn: SECRET } });
+    const created = await createRecord(database(await shardOf(tenant.id)), { tenantId: tenant.id, form: "Widget", source: "test", data: { ssn: SECRET } });
     expect((await erase(tenant, "Widget", created.record.id)).status).toBe(204);
     await createEntry(tenant, { name: "Bob" });
     await settle(tenant.id);
@@ -140,7 +140,7 @@ describe("DELETE /api/v1/records/{form}/{id}?erase=true", () => {
   it("a delivery fan-out read before the erasure stores nothing of the erased events", async () => {
     const tenant = await createTenant("erase-fanout");
     await subscribe(tenant, { url: "https://receiver.example/hook" });
-    const created = await createRecord(database(env.DB), { tenantId: tenant.id, form: "Widget", source: "test", data: { ssn: SECRET } });
+    const created = await createRecord(database(await shardOf(tenant.id)), { tenantId: tenant.id, form: "Widget", source: "test", data: { ssn: SECRET } });
     const seq = created.event!.seq;
     await runInDurableObject(deliveryStub(tenant.id), async (instance) => {
       const store = instance.engine.store;

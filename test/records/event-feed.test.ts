@@ -10,7 +10,7 @@ import { EVENT_PAGE_BYTES, eventsAfter, tenantsPastCursor } from "../../src/reco
 import { createRecord } from "../../src/records/record-writes";
 
 const MiB = 1024 * 1024;
-const db = () => database(env.DB);
+const db = () => database(env.SHARD_0);
 
 async function writeEvents(tenantId: string, count: number, bytes: number): Promise<number[]> {
   const seqs: number[] = [];

@@ -6,7 +6,7 @@ import { findRecord, listEvents } from "../../src/records/store";
 import { createRecord, deleteRecord, updateRecord } from "../../src/records/record-writes";
 import { countRows, uniqueSlug } from "../helpers";
 
-const db = () => database(env.DB);
+const db = () => database(env.SHARD_0);
 const context = () => ({ tenantId: `ten_${uniqueSlug()}`, form: "Widget", source: "test" });
 
 describe("record store", () => {

@@ -20,9 +20,11 @@ export const tenants = sqliteTable(
     retentionDays: integer("retention_days").notNull().default(DEFAULT_RETENTION_DAYS),
     /** When the cron last pruned this tenant (null: never): the next run starts with the longest-waiting tenants. */
     prunedAt: integer("pruned_at"),
+    /** Which data-plane database (binding SHARD_<n>) holds the tenant's records, events and logs (db/shards.ts). */
+    shard: integer("shard").notNull().default(0),
     ...timestampColumns(),
   },
-  (table) => [index("tenants_pruned_at").on(table.prunedAt)],
+  (table) => [index("tenants_pruned_at").on(table.prunedAt), index("tenants_shard").on(table.shard)],
 );
 
 export type Tenant = typeof tenants.$inferSelect;

@@ -142,7 +142,7 @@ export const inboundHookConfigRoutes = newRouter()
     return c.json(toHookView(c, hook, resolved.generated ? resolved.secret : undefined), 200);
   })
   .openapi(remove, async (c) => {
-    await deleteHook(c.get("db"), secretStore(c.env), await ownHook(c, c.req.valid("param").id));
+    await deleteHook(c.get("db"), c.get("data"), secretStore(c.env), await ownHook(c, c.req.valid("param").id));
     return c.body(null, 204);
   })
   .openapi(dryRun, async (c) => {

@@ -71,11 +71,13 @@ export async function replaceHook(
   return row;
 }
 
-export async function deleteHook(db: Database, secrets: SecretStore, hook: InboundHook): Promise<void> {
-  await db.batch([
-    db.delete(inboundHooks).where(and(eq(inboundHooks.tenantId, hook.tenantId), eq(inboundHooks.id, hook.id))),
-    db.delete(inboundEventIds).where(and(eq(inboundEventIds.tenantId, hook.tenantId), eq(inboundEventIds.hookId, hook.id))),
-  ]);
+/**
+ * Deletes the hook (control plane, `db`), then the vendor event ids it remembered (the tenant's shard, `data`):
+ * two databases, so two steps; ids left behind by a failure in between name no hook and age out by retention.
+ */
+export async function deleteHook(db: Database, data: Database, secrets: SecretStore, hook: InboundHook): Promise<void> {
+  await db.delete(inboundHooks).where(and(eq(inboundHooks.tenantId, hook.tenantId), eq(inboundHooks.id, hook.id)));
+  await data.delete(inboundEventIds).where(and(eq(inboundEventIds.tenantId, hook.tenantId), eq(inboundEventIds.hookId, hook.id)));
   await secrets.delete(hook.tenantId, hook.secretRef);
 }
 

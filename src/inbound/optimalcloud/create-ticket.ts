@@ -55,7 +55,7 @@ const SOURCE = "helpdesk.createticket";
 export const createTicketRoutes = newRouter().openapi(createTicket, async (c) => {
   const { requester_email, title, description, ...others } = c.req.valid("json");
   const tenant = c.get("tenant");
-  const db = c.get("db");
+  const db = c.get("data");
   const idempotency = await idempotencyRequest(c.req.header("idempotency-key"), tenant.id, SOURCE, await c.req.text());
 
   const replay = async () => {

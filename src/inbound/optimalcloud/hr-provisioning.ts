@@ -122,7 +122,7 @@ async function addUser(c: Context<AppEnv>, key: RecordKey, form: string, request
 }
 
 async function liveUser(c: Context<AppEnv>, key: RecordKey, employeeId: string): Promise<StoredRecord> {
-  const known = await findRecordByKey(c.get("db"), key);
+  const known = await findRecordByKey(c.get("data"), key);
   if (!known) throw new AppError("NOT_FOUND", `No employee '${employeeId}' for this provisioning destination`);
   return known;
 }

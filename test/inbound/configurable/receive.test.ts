@@ -1,6 +1,6 @@
 import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { BASE_DOMAIN, call, countRows, createTenant, envelope, waitForInboundLog, type TestTenant } from "../../helpers";
+import { BASE_DOMAIN, call, countRows, createTenant, envelope, waitForInboundLog, type TestTenant, shardOf } from "../../helpers";
 import { createHook, deliver, expectNothingStored, hmac, recordData, sampleBody, standardWebhookHeaders, type Received } from "./hook-helpers";
 
 const OKTA_SECRET = "okta-shared-secret-1";
@@ -47,7 +47,7 @@ describe("POST /hooks/{hookId}: each preset's documented sample, signed, is acce
       display_name: "John Doe",
       okta_event_type: "user.lifecycle.create",
     });
-    const event = await env.DB.prepare("SELECT * FROM events WHERE tenant_id = ? AND seq = ?").bind(tenant.id, result.changes[0]!.eventSeq).first<Record<string, unknown>>();
+    const event = await (await shardOf(tenant.id)).prepare("SELECT * FROM events WHERE tenant_id = ? AND seq = ?").bind(tenant.id, result.changes[0]!.eventSeq).first<Record<string, unknown>>();
     expect(event).toMatchObject({ tenant_id: tenant.id, form: "User", type: "create", source: `inbound_hook:${hook.id}` });
   });
 
@@ -411,7 +411,7 @@ describe("POST /hooks/{hookId}: dedupe by vendor event id", () => {
     expect((await received(await send())).replayed).toBe(true);
     expect(await countRows("events", tenant.id)).toBe(1);
 
-    await env.DB.prepare("UPDATE inbound_event_ids SET created_at = created_at - 86400001 WHERE tenant_id = ?").bind(tenant.id).run();
+    await (await shardOf(tenant.id)).prepare("UPDATE inbound_event_ids SET created_at = created_at - 86400001 WHERE tenant_id = ?").bind(tenant.id).run();
     const afterWindow = await received(await send());
     expect(afterWindow.replayed).toBe(false);
     expect(await countRows("inbound_event_ids", tenant.id)).toBe(1);

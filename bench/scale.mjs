@@ -1,13 +1,15 @@
-// `npm run bench:scale`: what history costs. Three phases against the gateway under `wrangler dev --test-scheduled`
-// (loopback only; each phase on fresh local state; every wrangler process stopped on every exit path):
+// `npm run bench:scale`: what history costs. Three phases against the gateway under `wrangler dev` (the cron is run
+// through its /cdn-cgi/local/scheduled trigger; loopback only; each phase on fresh local state; every wrangler
+// process stopped on every exit path):
 //
 //   sweep  T tenants (spread over the shards by placement), each with H events of history written straight into its
 //          shard and its delivery cursor current (nothing to deliver). The cron is triggered S times
-//          (/__scheduled) and the gateway's own `sweep_done` log line gives each sweep's wall time. Run with
+//          (the local trigger) and the gateway's own `sweep_done` log line gives each sweep's wall time. Run with
 //          H = SMALL and H = LARGE: sweep_cost_ratio = median(LARGE) / median(SMALL), the reference measured in
 //          the same run (target <= 1.5: the sweep walks indexes, one seek per tenant, never the history).
-//   bytes  One tenant with an AR webhook to a local receiver: N entries through the AR entry API (a third creates,
-//          the rest updates of them), every callback delivered. Then, with the gateway stopped, SQLite's dbstat on
+//   bytes  One tenant with an AR webhook on Ticket to a local receiver: N changes, a third of them tickets created
+//          through the helpdesk webhook (Idempotency-Key), the rest updates of them through the AR entry API, every
+//          callback delivered. Then, with the gateway stopped, SQLite's dbstat on
 //          the shard: bytes_per_event_steady = bytes of the history tables and their indexes (events, inbound
 //          log, delivery attempts, idempotency keys, vendor event ids) per event: what a shard holds per event once
 //          retention keeps up (records are current state, reported apart); and the delivery object's bytes per
@@ -33,6 +35,7 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const STATE = join(ROOT, "bench", ".state-scale");
 const OUT = process.env.BENCH_SCALE_OUT ?? join(ROOT, "bench", "results", "scale-latest.json");
 const DAY_MS = 86_400_000;
+const TICKET_PATH = "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/createticket";
 const TARGET = { sweepCostRatioMax: 1.5 };
 /** The data-plane tables that are history (pruned by retention); records and sequences are current state. */
 const HISTORY_TABLES = ["events", "inbound_requests", "delivery_attempts", "idempotency_keys", "inbound_event_ids"];
@@ -60,6 +63,7 @@ const median = (values) => {
 /** A gateway on fresh or existing state; collects its JSON log lines by message. */
 let entry = null;
 async function startGateway(phase, persistDir) {
+  mkdirSync(join(STATE, phase), { recursive: true });
   pool = createServerPool({ root: ROOT, stateDir: join(STATE, phase) });
   // Bundled once: every phase serves the same build.
   entry ??= pool.bundle("gateway", "wrangler.toml");
@@ -70,7 +74,7 @@ async function startGateway(phase, persistDir) {
     entry,
     persistDir,
     probePath: "/healthz",
-    extraArgs: ["--test-scheduled", "--var", "LOG_LEVEL:info"],
+    extraArgs: ["--var", "LOG_LEVEL:info"],
     onStdoutLine: (line) => {
       const start = line.indexOf("{");
       if (start < 0) return;
@@ -102,8 +106,8 @@ const execute = (binding, persistDir, command) => wrangler(["d1", "execute", bin
 /** Triggers the cron once and waits for the log line `message` it ends with; returns that line. */
 async function cronPass(gateway, message) {
   const before = gateway.lines.filter((line) => line.message === message).length;
-  const response = await send({ port: gateway.port, path: "/__scheduled?cron=*+*+*+*+*" });
-  if (response.status !== 200) throw new Error(`/__scheduled answered ${response.status}`);
+  const response = await send({ port: gateway.port, path: "/cdn-cgi/local/scheduled?cron=*+*+*+*+*" });
+  if (response.status !== 200) throw new Error(`/cdn-cgi/local/scheduled answered ${response.status}`);
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(20)) {
     const seen = gateway.lines.filter((line) => line.message === message);
     if (seen.length > before) return seen[seen.length - 1];
@@ -173,8 +177,9 @@ function bytesPerTable(file) {
       const table = owners.get(row.name) ?? row.name;
       bytes[table] = (bytes[table] ?? 0) + row.size;
     }
-    const count = (table) => (owners.has(table) ? db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get().n : 0);
-    return { bytes, count };
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all();
+    const rows = Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get().n]));
+    return { bytes, count: (table) => rows[table] ?? 0 };
   } finally {
     db.close();
   }
@@ -202,20 +207,27 @@ async function bytesPhase() {
       path: "/api/arsys/v1.0/webhook",
       method: "POST",
       headers,
-      body: JSON.stringify({ form_name: "Widget", entry_events: ["create", "update"], condition: "", callback: { url: `http://${HOST}:${receiver.address().port}/hook`, authentication: { type: "NO_AUTH" } }, payload_fields: [] }),
+      body: JSON.stringify({ form_name: "Ticket", entry_events: ["create", "update"], condition: "", callback: { url: `http://${HOST}:${receiver.address().port}/hook`, authentication: { type: "NO_AUTH" } }, payload_fields: [] }),
     });
     if (webhook.status !== 201) throw new Error(`webhook: ${webhook.status} ${webhook.text}`);
+    // Creates as a vendor sends them (the helpdesk ticket webhook, with an Idempotency-Key: logged, keyed),
+    // updates through the AR entry API, as a tenant's tool would.
     const creates = Math.ceil(settings.entries / 3);
     const ids = [];
     const note = "y".repeat(300);
     const post = async (n) => {
-      const path = n < creates ? "/api/arsys/v1.0/entry/Widget" : `/api/arsys/v1.0/entry/Widget/${ids[n % creates]}`;
-      const body = JSON.stringify({ values: { Status: n < creates ? "New" : "Assigned", Note: `${note}${n}`, Owner: `owner-${n % 17}@example.com` } });
-      const response = await send({ port: gateway.port, path, method: n < creates ? "POST" : "PUT", headers, body });
-      if (response.status !== (n < creates ? 201 : 204)) throw new Error(`entry ${n}: ${response.status} ${response.text.slice(0, 200)}`);
-      if (n < creates) ids[n] = response.headers.location.split("/").pop();
+      if (n < creates) {
+        const body = JSON.stringify({ requester_email: `user-${n}@example.com`, title: `Printer ${n} jams`, description: `${note}${n}`, priority: "high" });
+        const response = await send({ port: gateway.port, path: TICKET_PATH, method: "POST", headers: { ...headers, "idempotency-key": `bench-${n}` }, body });
+        if (response.status !== 201) throw new Error(`ticket ${n}: ${response.status} ${response.text.slice(0, 200)}`);
+        ids[n] = JSON.parse(response.text).id;
+        return;
+      }
+      const body = JSON.stringify({ values: { status: "Assigned", note: `${note}${n}`, owner: `owner-${n % 17}@example.com` } });
+      const response = await send({ port: gateway.port, path: `/api/arsys/v1.0/entry/Ticket/${ids[n % creates]}`, method: "PUT", headers, body });
+      if (response.status !== 204) throw new Error(`update ${n}: ${response.status} ${response.text.slice(0, 200)}`);
     };
-    console.log(`  posting ${creates} creates and ${settings.entries - creates} updates...`);
+    console.log(`  posting ${creates} tickets and ${settings.entries - creates} updates...`);
     for (let next = 0; next < creates; ) await Promise.all(Array.from({ length: Math.min(8, creates - next) }, () => post(next++)));
     for (let next = creates; next < settings.entries; ) await Promise.all(Array.from({ length: Math.min(8, settings.entries - next) }, () => post(next++)));
     for (const deadline = Date.now() + 180_000; received < settings.entries; await sleep(100)) {
@@ -226,11 +238,15 @@ async function bytesPhase() {
     await gateway.stop();
     receiver.close();
   }
-  const shards = sqliteFiles(persistDir, "d1").map((file) => ({ file, ...bytesPerTable(file) })).filter((shard) => shard.count("events") > 0);
+  const files = sqliteFiles(persistDir, "d1").map((file) => ({ file, ...bytesPerTable(file) }));
+  const shards = files.filter((shard) => shard.count("events") > 0);
   if (shards.length !== 1) throw new Error(`expected the tenant's events on one shard, found them in ${shards.length} files`);
   const [shard] = shards;
+  // What the same tables take in a database without this tenant (the other shard): the empty pages every
+  // table and index starts with, which are not the events' cost.
+  const empty = files.find((file) => file.count("events") === 0 && file.count("tenants") === 0);
   const events = shard.count("events");
-  const history = Object.fromEntries(HISTORY_TABLES.map((table) => [table, shard.bytes[table] ?? 0]));
+  const history = Object.fromEntries(HISTORY_TABLES.map((table) => [table, Math.max(0, (shard.bytes[table] ?? 0) - (empty?.bytes[table] ?? 0))]));
   const historyBytes = Object.values(history).reduce((sum, value) => sum + value, 0);
   const objects = sqliteFiles(persistDir, "do").map(bytesPerTable).filter((object) => object.count("deliveries") > 0);
   const deliveries = objects.reduce((sum, object) => sum + object.count("deliveries"), 0);
@@ -244,7 +260,7 @@ async function bytesPhase() {
       history_bytes_by_table: history,
       records_bytes_per_record: round((shard.bytes.records ?? 0) / Math.max(1, shard.count("records")), 0),
       delivery_object_bytes_per_delivery: deliveries > 0 ? round(deliveryBytes / deliveries, 0) : null,
-      note: "dbstat page bytes (rows and indexes, free space inside pages included); 4 KiB page granularity",
+      note: "dbstat page bytes (rows and indexes, free space inside pages included), less what the same tables take in an empty shard",
     },
   };
 }
@@ -305,7 +321,7 @@ async function main() {
   };
   console.log(`  sweep median ${sweep.small_median_ms} ms at ${settings.small} events, ${sweep.large_median_ms} ms at ${settings.large}: ratio ${sweep.sweep_cost_ratio}x (target <= ${TARGET.sweepCostRatioMax}x)`);
 
-  console.log(`Bytes per event: ${settings.entries} entries through the AR entry API, every callback delivered...`);
+  console.log(`Bytes per event: ${settings.entries} changes (tickets, then AR updates of them), every callback delivered...`);
   const bytes = await bytesPhase();
   console.log(`  ${bytes.figures.bytes_per_event_steady} bytes of history per event (${JSON.stringify(bytes.figures.history_bytes_by_table)}), ${bytes.figures.records_bytes_per_record} per record, ${bytes.figures.delivery_object_bytes_per_delivery} per delivery in the delivery object`);
 
@@ -317,7 +333,7 @@ async function main() {
     date: new Date().toISOString(),
     command: "npm run bench:scale",
     ...gitState(ROOT),
-    settings: { ...settings, runtime: `wrangler ${wranglerVersion(ROOT)} dev (local workerd, --test-scheduled)` },
+    settings: { ...settings, runtime: `wrangler ${wranglerVersion(ROOT)} dev (local workerd, cron run through /cdn-cgi/local/scheduled)` },
     machine: machineInfo(loadBefore),
     sweep_cost_ratio: sweep.sweep_cost_ratio,
     bytes_per_event_steady: bytes.figures.bytes_per_event_steady,

@@ -56,10 +56,14 @@ function conditionHolds(condition: string, values: RecordData): boolean {
 /**
  * A subscription its tenant disabled (`enabled: false`) gets nothing, as in AR. One the engine disabled after
  * a 410 Gone still gets its deliveries recorded; the engine holds them until the subscription is saved again.
+ * A subscription gets the events committed after it was created, never older ones: however late the engine
+ * reads an event (a tenant with nothing to deliver to is not woken per event; see delivery-interest.ts), what
+ * it fans out is the same.
  */
 export function subscriptionMatches(subscription: Subscription, event: FanOutEvent): boolean {
   return (
     subscription.enabled &&
+    event.createdAt >= subscription.createdAt &&
     subscription.formName === event.form &&
     subscription.entryEvents.includes(AR_EVENT[event.type]) &&
     conditionHolds(subscription.condition, event.data)

@@ -6,6 +6,7 @@ import type { Bindings } from "../runtime/env";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/app-env";
 import { logLine } from "../runtime/log";
+import { forgetInterest, formsOfInterest } from "./delivery-interest";
 
 export interface DeliveryNudge {
   tenant: string;
@@ -21,17 +22,36 @@ export async function nudgeDelivery(env: Bindings, tenantId: string): Promise<vo
 }
 
 /**
- * Middleware: gives every request `c.var.wakeDelivery(tenantId)`, which sends the nudge after the response
- * (waitUntil). Code that commits work for the engine calls it through that port, so it need not know the queue.
+ * Middleware: gives every request `c.var.wakeDelivery(tenantId, form?)`, which sends the nudge after the
+ * response (waitUntil). Code that commits work for the engine calls it through that port, so it need not know
+ * the queue. With `form` (a committed change), the nudge goes only when the tenant's delivery cares about that
+ * form (delivery-interest.ts); without it (a subscription or hook changed, a tenant reactivated), it always goes,
+ * and this isolate forgets what it knew of the tenant's interest.
  */
 export const deliveryWakeUp = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     // One nudge per tenant per request, however many changes the request commits.
     const woken = new Set<string>();
-    c.set("wakeDelivery", (tenantId: string) => {
+    const nudge = (tenantId: string) => {
       if (woken.has(tenantId)) return;
       woken.add(tenantId);
       c.executionCtx.waitUntil(nudgeDelivery(c.env, tenantId));
+    };
+    c.set("wakeDelivery", (tenantId: string, form?: string) => {
+      if (form === undefined) {
+        forgetInterest(tenantId);
+        nudge(tenantId);
+        return;
+      }
+      if (woken.has(tenantId)) return;
+      // Decided after the response, like the nudge itself: the interest read never delays the 2xx.
+      c.executionCtx.waitUntil(
+        formsOfInterest(c.get("db"), tenantId).then(
+          (forms) => (forms.has(form) ? nudge(tenantId) : undefined),
+          // Unknown interest: nudge, as before there was a filter.
+          () => nudge(tenantId),
+        ),
+      );
     });
     await next();
   });

@@ -24,8 +24,11 @@ export interface AppVariables {
   inboundLogCommitted: boolean;
   /** Set by a router whose clients expect another error body (AR System); unset: the Hookgate envelope. */
   errorFormat: ErrorFormat | undefined;
-  /** Wakes the tenant's delivery engine after this request's commit (set by delivery's deliveryWakeUp middleware). */
-  wakeDelivery: (tenantId: string) => void;
+  /**
+   * Wakes the tenant's delivery engine after this request's commit (set by delivery's deliveryWakeUp middleware);
+   * with the committed change's form, only if the tenant's delivery cares about that form.
+   */
+  wakeDelivery: (tenantId: string, form?: string) => void;
   /** Closes what the tenant's delivery engine holds of an erased record's events (set by delivery's deliveryErasure middleware). */
   eraseDeliveries: (tenantId: string, eventSeqs: number[]) => Promise<void>;
 }

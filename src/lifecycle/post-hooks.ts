@@ -33,7 +33,7 @@ export const lifecycleStreamKey = (event: { form: string; recordId: string }): s
   `${LIFECYCLE_SUBSCRIPTION_ID}|${encodeURIComponent(event.form)}|${encodeURIComponent(event.recordId)}`;
 
 /** What a committed event tells the post hooks. */
-export type PostHookEvent = Pick<StoredEvent, "seq" | "type" | "form" | "recordId" | "data"> & { version?: number };
+export type PostHookEvent = Pick<StoredEvent, "seq" | "type" | "form" | "recordId" | "data" | "createdAt"> & { version?: number };
 
 /** One hook call to deliver, in the shape of the engine's planned deliveries (which it is, structurally). */
 export interface PlannedHookDelivery {
@@ -45,8 +45,9 @@ export interface PlannedHookDelivery {
   url: string;
 }
 
-export function planLifecycleDeliveries(event: PostHookEvent, config: Pick<LifecycleHooks, "baseUrl" | "enabled"> | null): PlannedHookDelivery[] {
-  if (!config || event.form !== USER_FORM) return [];
+/** The hook calls an event makes: none before the configuration existed (as for subscriptions, see fan-out.ts). */
+export function planLifecycleDeliveries(event: PostHookEvent, config: Pick<LifecycleHooks, "baseUrl" | "enabled" | "createdAt"> | null): PlannedHookDelivery[] {
+  if (!config || event.form !== USER_FORM || event.createdAt < config.createdAt) return [];
   const hook = postHookFor(event);
   if (!config.enabled.includes(hook)) return [];
   return [

@@ -33,8 +33,8 @@ export interface Change {
 
 export interface CommitPorts {
   db: Database;
-  /** Called after a change that appended an event has committed (delivery's nudge; see c.var.wakeDelivery). */
-  wakeDelivery: (tenantId: string) => void;
+  /** Called after a change that appended an event has committed, with its form (delivery's nudge; see c.var.wakeDelivery). */
+  wakeDelivery: (tenantId: string, form: string) => void;
 }
 
 export async function commitChange(ports: CommitPorts, change: Change): Promise<RecordChange> {
@@ -47,7 +47,7 @@ export async function commitChange(ports: CommitPorts, change: Change): Promise<
       : intent.kind === "update"
         ? await updateRecord(ports.db, { ...context, id: intent.id, patch: intent.patch, type: intent.type }, alongside)
         : await deleteRecord(ports.db, { ...context, id: intent.id, type: intent.type }, alongside);
-  if (committed.event) ports.wakeDelivery(change.tenantId);
+  if (committed.event) ports.wakeDelivery(change.tenantId, change.form);
   return committed;
 }
 

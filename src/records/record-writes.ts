@@ -76,10 +76,10 @@ export async function createRecord(
   const now = context.now ?? Date.now();
   const { tenantId, form, data } = context;
   const newId = nextIdExpression(tenantId, form);
-  const [, inserted, , appended] = await db.batch([
-    bumpSequence(db, tenantId, recordSequenceName(form)),
+  const [, inserted, appended] = await db.batch([
+    // The record id's sequence and the event's, in one statement.
+    bumpSequence(db, tenantId, recordSequenceName(form), EVENT_SEQUENCE),
     db.insert(records).values({ tenantId, form, id: newId, data, version: 1, createdAt: now, updatedAt: now }).returning(),
-    bumpSequence(db, tenantId, EVENT_SEQUENCE),
     db
       .insert(events)
       .values({

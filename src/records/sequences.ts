@@ -7,11 +7,11 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { sequences } from "../db/schema";
 
-/** The statement that advances a tenant's sequence (creating it at 1). */
-export const bumpSequence = (db: Database, tenantId: string, name: string) =>
+/** The statement that advances a tenant's sequences (creating each at 1): one statement however many. */
+export const bumpSequence = (db: Database, tenantId: string, ...names: [string, ...string[]]) =>
   db
     .insert(sequences)
-    .values({ tenantId, name, value: 1 })
+    .values(names.map((name) => ({ tenantId, name, value: 1 })))
     .onConflictDoUpdate({ target: [sequences.tenantId, sequences.name], set: { value: sql`${sequences.value} + 1` } });
 
 /** The sequence's current value as a zero-padded id, as SQL for use later in the same batch. */

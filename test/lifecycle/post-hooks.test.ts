@@ -216,11 +216,13 @@ describe("planLifecycleDeliveries (pure)", () => {
   });
 
   it("plans one delivery per enabled hook on the user's own stream", () => {
-    const [planned] = planLifecycleDeliveries(event, { baseUrl: "https://h.example/webhook", enabled: ["postCreateUser"] });
+    const [planned] = planLifecycleDeliveries(event, { baseUrl: "https://h.example/webhook", enabled: ["postCreateUser"], createdAt: 0 });
     expect(planned).toMatchObject({ subscriptionId: "lifecycle", streamKey: "lifecycle|User|USR000000000001", eventSeq: 7, url: "https://h.example/webhook/postCreateUser" });
     expect(JSON.parse(planned!.body)).toMatchObject({ request: { user: { firstName: "Ann" } } });
-    expect(planLifecycleDeliveries(event, { baseUrl: "https://h.example/webhook", enabled: ["postUpdateUser"] })).toEqual([]);
-    expect(planLifecycleDeliveries({ ...event, form: "Widget" }, { baseUrl: "https://h.example/webhook", enabled: ["postCreateUser"] })).toEqual([]);
+    expect(planLifecycleDeliveries(event, { baseUrl: "https://h.example/webhook", enabled: ["postUpdateUser"], createdAt: 0 })).toEqual([]);
+    expect(planLifecycleDeliveries({ ...event, form: "Widget" }, { baseUrl: "https://h.example/webhook", enabled: ["postCreateUser"], createdAt: 0 })).toEqual([]);
     expect(planLifecycleDeliveries(event, null)).toEqual([]);
+    // An event committed before the configuration existed calls nothing (the engine may read it late).
+    expect(planLifecycleDeliveries({ ...event, createdAt: 99 }, { baseUrl: "https://h.example/webhook", enabled: ["postCreateUser"], createdAt: 100 })).toEqual([]);
   });
 });

@@ -1,0 +1,35 @@
+/**
+ * Which forms a tenant's delivery cares about: the forms of its subscriptions (enabled ones, including those the
+ * engine disabled after a 410, whose deliveries are held) and `User` when a post lifecycle hook is enabled. A
+ * commit on any other form wakes nothing: the engine would read the event and plan no delivery. Such events are
+ * still read, later, by a pump the sweeper starts (their cursor lags), so the cursor moves on and retention can
+ * prune them; and since a subscription only gets events committed after it was created (fan-out.ts), reading
+ * them late changes nothing.
+ *
+ * Kept per isolate for LOOKUP_CACHE_TTL_MS. A subscription or hook change forgets the tenant here at once; another
+ * isolate may go on skipping a newly interesting form until its entry expires, and the sweeper covers that window.
+ */
+import type { Database } from "../db/client";
+import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
+import { listAllSubscriptions } from "../subscriptions/subscription-store";
+import { findLifecycleConfig } from "../lifecycle/config-store";
+import { USER_FORM } from "../lifecycle/post-hooks";
+import type { LifecycleHookName } from "../db/schema";
+
+const POST_HOOKS: readonly LifecycleHookName[] = ["postCreateUser", "postUpdateUser", "runDeprovision"];
+
+const interest = new TtlCache<string, ReadonlySet<string>>(LOOKUP_CACHE_TTL_MS);
+
+/** The forms whose events the tenant's delivery would act on (read from the control plane, then cached). */
+export async function formsOfInterest(db: Database, tenantId: string): Promise<ReadonlySet<string>> {
+  const cached = interest.get(tenantId);
+  if (cached) return cached;
+  const [subscriptions, lifecycle] = await Promise.all([listAllSubscriptions(db, tenantId), findLifecycleConfig(db, tenantId)]);
+  const forms = new Set(subscriptions.filter((subscription) => subscription.enabled).map((subscription) => subscription.formName));
+  if (lifecycle && lifecycle.enabled.some((hook) => POST_HOOKS.includes(hook))) forms.add(USER_FORM);
+  interest.set(tenantId, forms);
+  return forms;
+}
+
+/** Drops what this isolate knows of the tenant's interest (its subscriptions or hooks changed). */
+export const forgetInterest = (tenantId: string): void => interest.delete(tenantId);

@@ -100,7 +100,7 @@ export const webhookRoutes = newRouter()
     const settings = subscriptionSettingsFrom(c.req.valid("json"));
     const subscription = await createSubscription(c.get("db"), secretStore(c.env), c.get("tenant").id, settings);
     // Its form is now of interest: commits on it wake delivery from here on (see delivery-interest.ts).
-    c.get("wakeDelivery")(c.get("tenant").id);
+    c.get("deliveryInterestChanged")(c.get("tenant").id);
     return c.body(null, 201, { Location: webhookHref(c, subscription.id) });
   })
   .openapi(list, async (c) => {

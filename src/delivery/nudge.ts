@@ -25,8 +25,9 @@ export async function nudgeDelivery(env: Bindings, tenantId: string): Promise<vo
  * Middleware: gives every request `c.var.wakeDelivery(tenantId, form?)`, which sends the nudge after the
  * response (waitUntil). Code that commits work for the engine calls it through that port, so it need not know
  * the queue. With `form` (a committed change), the nudge goes only when the tenant's delivery cares about that
- * form (delivery-interest.ts); without it (a subscription or hook changed, a tenant reactivated), it always goes,
- * and this isolate forgets what it knew of the tenant's interest.
+ * form (delivery-interest.ts); without it (a subscription saved or deleted, a tenant reactivated), it always
+ * goes, and this isolate forgets what it knew of the tenant's interest. `c.var.deliveryInterestChanged` only
+ * forgets (a new subscription or hook configuration: nothing committed before it is owed to it).
  */
 export const deliveryWakeUp = () =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -37,6 +38,7 @@ export const deliveryWakeUp = () =>
       woken.add(tenantId);
       c.executionCtx.waitUntil(nudgeDelivery(c.env, tenantId));
     };
+    c.set("deliveryInterestChanged", forgetInterest);
     c.set("wakeDelivery", (tenantId: string, form?: string) => {
       if (form === undefined) {
         forgetInterest(tenantId);

@@ -29,6 +29,8 @@ export interface AppVariables {
    * with the committed change's form, only if the tenant's delivery cares about that form.
    */
   wakeDelivery: (tenantId: string, form?: string) => void;
+  /** Says the tenant's subscriptions or hooks changed: this isolate re-reads which forms wake delivery (no nudge). */
+  deliveryInterestChanged: (tenantId: string) => void;
   /** Closes what the tenant's delivery engine holds of an erased record's events (set by delivery's deliveryErasure middleware). */
   eraseDeliveries: (tenantId: string, eventSeqs: number[]) => Promise<void>;
 }

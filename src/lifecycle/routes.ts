@@ -115,7 +115,7 @@ export const lifecycleRoutes = newRouter()
       throw new AppError("VALIDATION_FAILED", "Request is invalid: token", [{ path: "token", message: "is masked, but no token is stored yet: send the token" }]);
     }
     // The post hooks enabled now decide whether commits on User wake delivery (see delivery-interest.ts).
-    c.get("wakeDelivery")(tenantId);
+    c.get("deliveryInterestChanged")(tenantId);
     return c.json(toView(saved), 200);
   })
   .openapi(getConfig, async (c) => {

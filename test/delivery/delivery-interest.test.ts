@@ -41,10 +41,10 @@ describe("a commit wakes delivery only when the tenant's delivery cares about it
     expect(await swept()).not.toContain(tenant.id);
   });
 
-  it("a subscription's form wakes delivery, other forms do not; registering it wakes delivery itself", async () => {
+  it("a subscription's form wakes delivery, other forms do not; registering it nudges nothing (nothing is owed to it yet)", async () => {
     const tenant = await createTenant("interest-form");
     expect(await entry(tenant, "Widget")).toEqual({ status: 201, nudged: false });
-    expect(await register(tenant, "Widget")).toEqual({ status: 201, nudged: true });
+    expect(await register(tenant, "Widget")).toEqual({ status: 201, nudged: false });
     expect(await entry(tenant, "Widget")).toEqual({ status: 201, nudged: true });
     expect(await entry(tenant, "Gadget")).toEqual({ status: 201, nudged: false });
   });
@@ -53,9 +53,9 @@ describe("a commit wakes delivery only when the tenant's delivery cares about it
     const tenant = await createTenant("interest-hooks");
     const configure = (enabled: string[]) =>
       callRecording(tenant, "/api/v1/lifecycle-hooks", { method: "PUT", json: { baseUrl: "https://hooks.example/cymmetri", token: "t0k3n", enabled } });
-    expect(await configure(["validateUser"])).toEqual({ status: 200, nudged: true });
+    expect(await configure(["validateUser"])).toEqual({ status: 200, nudged: false });
     expect(await entry(tenant, "User")).toEqual({ status: 201, nudged: false });
-    expect(await configure(["validateUser", "postCreateUser"])).toEqual({ status: 200, nudged: true });
+    expect(await configure(["validateUser", "postCreateUser"])).toEqual({ status: 200, nudged: false });
     expect(await entry(tenant, "User")).toEqual({ status: 201, nudged: true });
     expect(await entry(tenant, "Widget")).toEqual({ status: 201, nudged: false });
   });

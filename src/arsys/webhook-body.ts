@@ -79,12 +79,16 @@ const customJsonSchema = z
   ])
   .nullish();
 
+/** The longest qualification a webhook may carry: parsing and matching cost grows with it, on every event. */
+export const MAX_CONDITION_LENGTH = 4096;
+
 export const webhookRegistrationSchema = z
   .looseObject({
     description: z.string().max(255).nullish(),
     form_name: z.string({ error: "is required" }).trim().regex(FORM_NAME_PATTERN, "is not a valid form name"),
     condition: z
       .string()
+      .max(MAX_CONDITION_LENGTH, "must be at most 4,096 characters")
       .nullish()
       .superRefine((condition, ctx) => {
         if (!condition) return;

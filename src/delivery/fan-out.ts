@@ -39,7 +39,10 @@ export interface PlannedDelivery {
 /** AR knows four entry events; archiving a user is its soft delete. */
 const AR_EVENT: Record<EventType, ArEntryEvent> = { create: "create", update: "update", merge: "merge", delete: "delete", archive: "delete" };
 
+/** Parsed conditions by their text, least recently used first (a Map iterates in insertion order). */
 const parsedConditions = new Map<string, Qualification | null>();
+/** How many parsed conditions an isolate keeps: bounded, whatever the number of subscriptions it serves. */
+export const PARSED_CONDITIONS_KEPT = 1000;
 
 /** The parsed condition (null = always), cached by its text; an unparseable stored condition never matches. */
 function conditionHolds(condition: string, values: RecordData): boolean {
@@ -48,10 +51,17 @@ function conditionHolds(condition: string, values: RecordData): boolean {
   if (parsed === undefined) {
     const result = parseQualification(condition);
     parsed = result.ok ? result.ast : null;
-    parsedConditions.set(condition, parsed);
+    if (parsedConditions.size >= PARSED_CONDITIONS_KEPT) parsedConditions.delete(parsedConditions.keys().next().value!);
+  } else {
+    // Used again: it moves to the most recent end.
+    parsedConditions.delete(condition);
   }
+  parsedConditions.set(condition, parsed);
   return parsed !== null && evaluate(parsed, values);
 }
+
+/** How many parsed conditions this isolate holds (for a test of the bound). */
+export const parsedConditionCount = (): number => parsedConditions.size;
 
 /**
  * A subscription its tenant disabled (`enabled: false`) gets nothing, as in AR. One the engine disabled after

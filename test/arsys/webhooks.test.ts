@@ -314,6 +314,7 @@ describe("AR webhook registration API", () => {
       ["an unknown auth type", { ...SEED_BASIC, callback: { url: "https://x.example", authentication: { type: "OAUTH9" } } }, "callback.authentication.type"],
       ["a non-http(s) URL", { ...SEED_BASIC, callback: { url: "ftp://x.example/hook" } }, "callback.url"],
       ["a condition that does not parse", { ...SEED_BASIC, condition: "'Status' = " }, "condition"],
+      ["a condition over 4,096 characters", { ...SEED_BASIC, condition: `'A' = "${"x".repeat(4090)}"` }, "condition"],
     ];
     it.each(cases)("%s", async (_label, json, field) => {
       const tenant = await createTenant("ar");
@@ -324,6 +325,13 @@ describe("AR webhook registration API", () => {
       expect(message?.messageAppendedText).toContain(field);
       const list = await (await call(tenant.slug, BASE, { key: tenant.key })).json<{ entries: unknown[] }>();
       expect(list.entries).toEqual([]);
+    });
+
+    it("a condition of exactly 4,096 characters is accepted", async () => {
+      const tenant = await createTenant("ar");
+      const condition = `'A' = "${"x".repeat(4088)}"`;
+      expect(condition).toHaveLength(4096);
+      expect((await register(tenant, { ...SEED_BASIC, condition })).response.status).toBe(201);
     });
 
     it("an unknown auth type lists every supported one", async () => {

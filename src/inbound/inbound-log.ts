@@ -53,7 +53,7 @@ export const logInbound = (source: string) =>
       path: new URL(c.req.url).pathname,
       status: c.res.status,
       code: error === undefined ? "INTERNAL" : (error?.code ?? null),
-      error: error === undefined ? "Internal error" : (error?.message ?? null),
+      error: error === undefined ? "Internal error" : (error?.logMessage ?? error?.message ?? null),
       recordId: c.get("recordId") ?? null,
       durationMs: Date.now() - receivedAt,
       receivedAt,

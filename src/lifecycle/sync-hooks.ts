@@ -73,7 +73,14 @@ export async function runSyncLifecycleHooks(env: Bindings, tenantId: string, act
       : { ok: false, message: `${hook} was not called: the lifecycle hook token is unavailable` };
     if (!outcome.ok) {
       if (config.onTimeout === "reject") {
-        throw new AppError("HOOK_UNAVAILABLE", `The tenant's lifecycle hook failed: ${outcome.message}; nothing was changed`, [{ path: hook, message: outcome.message }]);
+        // The vendor learns only that the tenant's hook is unavailable; why goes to the tenant's inbound log.
+        throw new AppError(
+          "HOOK_UNAVAILABLE",
+          "The tenant's lifecycle hook is unavailable; nothing was changed",
+          [{ path: hook, message: "did not answer usably" }],
+          undefined,
+          `The tenant's lifecycle hook failed: ${outcome.message}; nothing was changed`,
+        );
       }
       logLine("warn", "lifecycle_hook_failed_allowed", { tenantId, hook, reason: outcome.message });
       result.warnings.push({ hook, message: outcome.message });

@@ -40,11 +40,16 @@ export interface ErrorDetail {
 export class AppError extends Error {
   readonly status: ErrorStatus;
 
+  /**
+   * `logMessage`: what the tenant's own logs (the inbound request log) keep instead of `message` when the caller
+   * must not see it: the tenant's hook failure, a host its SSRF guard refused.
+   */
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
     readonly headers?: Record<string, string>,
+    readonly logMessage?: string,
   ) {
     super(message);
     this.name = "AppError";

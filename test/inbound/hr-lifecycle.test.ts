@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { call, countRows, createTenant, envelope, type TestTenant } from "../helpers";
+import { call, countRows, createTenant, envelope, type TestTenant, waitForInboundLog } from "../helpers";
 import { startReceiver, type Receiver } from "../delivery/harness";
 
 const USER = { employee_id: "7", first_name: "Grace", last_name: "Hopper", email: "grace@example.com" };
@@ -72,7 +72,12 @@ describe("HR webhooks call the tenant's synchronous lifecycle hooks before commi
     const strict = await setup(["validateUser"], "reject");
     const refused = await call(strict.tenant.slug, strict.adduser, { key: strict.tenant.key, json: USER });
     expect(refused.status).toBe(503);
-    expect((await envelope(refused)).error.code).toBe("HOOK_UNAVAILABLE");
+    const requestId = refused.headers.get("x-request-id")!;
+    const body = await envelope(refused);
+    expect(body.error.code).toBe("HOOK_UNAVAILABLE");
+    // The vendor is not told why the tenant's hook failed; the tenant's inbound log is.
+    expect(JSON.stringify(body)).not.toMatch(/timed out/);
+    expect((await waitForInboundLog(strict.tenant.id, requestId)).error).toMatch(/validateUser timed out after/);
     expect(await countRows("records", strict.tenant.id)).toBe(0);
 
     const lenient = await setup(["validateUser"], "allow");

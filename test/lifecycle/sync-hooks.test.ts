@@ -110,7 +110,9 @@ describe("runSyncLifecycleHooks", () => {
     const error = await failure(runSyncLifecycleHooks(env, tenant.id, "create", USER));
     expect(Date.now() - started).toBeLessThan(2_000);
     expect([error.code, error.status]).toEqual(["HOOK_UNAVAILABLE", 503]);
-    expect(error.message).toMatch(/validateUser timed out after 200 ms/);
+    // The caller's message is generic; the reason is kept for the tenant's inbound log.
+    expect(error.message).toBe("The tenant's lifecycle hook is unavailable; nothing was changed");
+    expect(error.logMessage).toMatch(/validateUser timed out after 200 ms/);
     expect(receiver.received).toHaveLength(1);
   });
 
@@ -154,7 +156,7 @@ describe("runSyncLifecycleHooks", () => {
     const { token_ref } = (await env.DB.prepare("SELECT token_ref FROM lifecycle_hooks WHERE tenant_id = ?").bind(tenant.id).first<{ token_ref: string }>())!;
     await env.SECRETS.delete(token_ref);
     const error = await failure(runSyncLifecycleHooks(env, tenant.id, "create", USER));
-    expect([error.code, error.message]).toEqual(["HOOK_UNAVAILABLE", expect.stringMatching(/token is unavailable/)]);
+    expect([error.code, error.logMessage]).toEqual(["HOOK_UNAVAILABLE", expect.stringMatching(/token is unavailable/)]);
     expect(receiver.received).toHaveLength(0);
   });
 

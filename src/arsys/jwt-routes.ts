@@ -8,12 +8,15 @@ import { newRouter, errors } from "../http/openapi-app";
 import { AppError } from "../runtime/errors";
 import { authenticate, serviceAccountPrincipal } from "../auth/authenticate";
 import { issueArJwt, revokeArJwt } from "../auth/ar-jwt";
+import { boundedBody } from "../http/bounded-body";
 
 const FORM_MEDIA_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
 
 const login = createRoute({
   method: "post",
   path: "/api/jwt/login",
+  // The form is read under MAX_BODY_BYTES before it is parsed or any password is checked.
+  middleware: [boundedBody()] as const,
   summary: "AR System login: returns an AR-JWT (text/plain) valid for one hour",
   request: {
     body: {
@@ -27,6 +30,7 @@ const login = createRoute({
     200: { description: "The token", content: { "text/plain": { schema: z.string() } } },
     400: errors[400],
     401: errors[401],
+    413: errors[413],
     415: errors[415],
   },
 });

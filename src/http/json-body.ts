@@ -20,7 +20,7 @@ async function readLimited(request: Request, limit: number): Promise<string> {
   }
 }
 
-const tooLarge = (limit: number) =>
+export const tooLarge = (limit: number) =>
   new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds the limit of ${limit} bytes`);
 
 export const jsonBody = () =>

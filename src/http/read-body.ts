@@ -12,7 +12,12 @@ export async function readBodyText(
   overflow: "throw" | "truncate",
   decoder: TextDecoder = new TextDecoder(),
 ): Promise<string> {
-  if (!body) return "";
+  return decoder.decode(await readBodyBytes(body, limit, overflow));
+}
+
+/** readBodyText() without the decoding: the bytes, at most `limit` of them. */
+export async function readBodyBytes(body: ReadableStream<Uint8Array> | null, limit: number, overflow: "throw" | "truncate"): Promise<Uint8Array> {
+  if (!body) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -36,5 +41,5 @@ export async function readBodyText(
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return decoder.decode(bytes);
+  return bytes;
 }

@@ -3,6 +3,7 @@
  * NAV entry (pages/). Mounted by app.ts next to the tenant API; `dispatch` is the app itself, which pages call
  * through `c.get("api")`.
  */
+import { boundedBody } from "../http/bounded-body";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { PortalEnv } from "./portal-env";
@@ -45,7 +46,8 @@ const asset = (body: string, type: string) => () =>
 
 export function portalRoutes(dispatch: Dispatch) {
   const portal = new Hono<PortalEnv>()
-    .use("*", resolveTenant(), portalContext)
+    // Every form (sign-in included) is read under MAX_BODY_BYTES before it is parsed or a password checked.
+    .use("*", resolveTenant(), portalContext, boundedBody())
     .get("/assets/portal.css", asset(PORTAL_CSS, "text/css"))
     .get("/assets/portal.js", asset(PORTAL_JS, "text/javascript"))
     .route("/", signInRoutes)

@@ -2,6 +2,7 @@
  * A tenant's lifecycle hook configuration: the row in `lifecycle_hooks` (base URL, enabled hooks, timeout,
  * failure policy) and its Bearer token, sealed in KV (D1 keeps only the reference). One configuration per tenant.
  */
+import { AppError } from "../runtime/errors";
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { lifecycleHooks, type LifecycleHookName, type LifecycleHooks } from "../db/schema";
@@ -52,6 +53,10 @@ export async function lifecycleTarget(env: SecretEnv, config: LifecycleHooks): P
 export async function saveLifecycleConfig(env: SecretEnv, db: Database, tenantId: string, input: LifecycleConfigInput, now = Date.now()): Promise<LifecycleHooks | null> {
   const existing = await findLifecycleConfig(db, tenantId);
   if (input.token === null && !existing) return null;
+  // A masked token is kept only while it goes where it went: a new baseUrl would otherwise receive it.
+  if (input.token === null && existing && existing.baseUrl !== input.baseUrl) {
+    throw new AppError("VALIDATION_FAILED", "Request is invalid: token", [{ path: "token", message: "is masked, but baseUrl changed: send the token itself" }]);
+  }
   const store = secretStore(env);
   const tokenRef = input.token === null ? existing!.tokenRef : await store.put({ tenantId, purpose: TOKEN_PURPOSE }, input.token);
   const values = { baseUrl: input.baseUrl, tokenRef, enabled: input.enabled, timeoutMs: input.timeoutMs, onTimeout: input.onTimeout, updatedAt: now };

@@ -3,7 +3,7 @@
  * secret), sealed in KV: the subscriptions row keeps only its reference. A secret sent masked (`********`)
  * keeps the stored value.
  */
-import type { CallbackAuthType, Subscription } from "../db/schema";
+import type { CallbackAuthSettings, CallbackAuthType, Subscription } from "../db/schema";
 import { AppError } from "../runtime/errors";
 import type { SecretStore } from "../secrets/secret-store";
 import { MASKED_SECRET } from "../secrets/seal";
@@ -26,13 +26,30 @@ const callbackSecretField: Record<CallbackAuthType, keyof CallbackSecrets | null
   OAUTH2: "clientSecret",
 };
 
+/** Where a callback's secret is sent: the callback URL and, for IMS and OAuth2, the token endpoint. */
+export const secretDestination = (settings: { callbackUrl: string; authSettings: CallbackAuthSettings }): string =>
+  JSON.stringify([
+    settings.callbackUrl,
+    settings.authSettings.authBaseUrl ?? null,
+    settings.authSettings.authAccessTokenPath ?? null,
+    settings.authSettings.authRefreshTokenPath ?? null,
+    settings.authSettings.tokenUrl ?? null,
+  ]);
+
 /**
  * The secrets a save seals: the sent value of the type's secret field or, when it was sent masked, the
- * stored one. A type that needs a secret and gets none from either is VALIDATION_FAILED.
+ * stored one. A type that needs a secret and gets none from either is VALIDATION_FAILED. A masked secret is
+ * kept only while it goes where it went (`destinationChanged` false): anyone who can edit the subscription
+ * could otherwise point it at their own server and receive a secret the API never shows.
  */
-export function secretsToSeal(authType: CallbackAuthType, sent: CallbackSecrets, stored: CallbackSecrets): CallbackSecrets {
+export function secretsToSeal(authType: CallbackAuthType, sent: CallbackSecrets, stored: CallbackSecrets, destinationChanged = false): CallbackSecrets {
   const field = callbackSecretField[authType];
   if (!field) return {};
+  if (sent[field] === MASKED_SECRET && destinationChanged) {
+    throw new AppError("VALIDATION_FAILED", `callback.authentication.${field} must be sent again: the destination changed`, [
+      { path: `callback.authentication.${field}`, message: "is masked, but the callback URL or token endpoint changed: send the secret itself" },
+    ]);
+  }
   const value = sent[field] === MASKED_SECRET ? stored[field] : sent[field];
   if (!value) {
     throw new AppError("VALIDATION_FAILED", `callback.authentication.${field} is required`, [

@@ -11,7 +11,7 @@ import { isUniqueViolation } from "../records/record-keys";
 import { bumpSequence, sequenceIdExpression } from "../records/sequences";
 import type { SecretStore } from "../secrets/secret-store";
 import { generateSigningSecret } from "../outbound/signing";
-import { openCallbackSecrets, sealCallbackSecrets, secretsToSeal } from "./callback-secrets";
+import { openCallbackSecrets, sealCallbackSecrets, secretDestination, secretsToSeal } from "./callback-secrets";
 import {
   DEFAULT_DELIVERY_OPTIONS,
   withDeliveryOptions,
@@ -131,7 +131,8 @@ export async function updateSubscription(
   const settings = withDeliveryOptions(save, storedDeliveryOptions(existing));
   await refuseOrderingChangeWhileOpen(existing, settings.ordering, ports);
   const stored = await openCallbackSecrets(store, existing);
-  const secretRef = await sealCallbackSecrets(store, tenantId, secretsToSeal(settings.authType, settings.callbackSecrets, stored));
+  const destinationChanged = secretDestination(existing) !== secretDestination(settings);
+  const secretRef = await sealCallbackSecrets(store, tenantId, secretsToSeal(settings.authType, settings.callbackSecrets, stored, destinationChanged));
   try {
     await db
       .update(subscriptions)

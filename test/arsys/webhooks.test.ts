@@ -124,6 +124,32 @@ describe("AR webhook registration API", () => {
     expect(JSON.parse((await secretStore(env).get(tenant.id, after!.secret_ref))!)).toEqual({ password: "Demo123" });
   });
 
+  describe("a masked secret is kept only while it goes where it went", () => {
+    type Callback = { url: string; authentication: Record<string, unknown> };
+    const cases: [string, unknown, (callback: Callback) => Callback, string][] = [
+      ["BASIC, another callback URL", SEED_BASIC, (callback) => ({ ...callback, url: "https://attacker.example/b" }), "password"],
+      ["BEARER, another callback URL", BEARER, (callback) => ({ ...callback, url: "https://attacker.example/b" }), "token"],
+      ["OAUTH2, another token URL", OAUTH2, (callback) => ({ ...callback, authentication: { ...callback.authentication, tokenUrl: "https://attacker.example/token" } }), "clientSecret"],
+      ["IMS, another authBaseUrl", SEED_IMS, (callback) => ({ ...callback, authentication: { ...callback.authentication, authBaseUrl: "https://attacker.example" } }), "accessSecretKey"],
+      ["IMS, another token path", SEED_IMS, (callback) => ({ ...callback, authentication: { ...callback.authentication, authAccessTokenPath: "/steal" } }), "accessSecretKey"],
+    ];
+    it.each(cases)("%s with the masked value is 400 naming the secret, and nothing changes", async (_label, json, redirect, field) => {
+      const tenant = await createTenant("ar-mask");
+      const { id } = await register(tenant, json);
+      const current = await read(tenant, id);
+      const before = await env.DB.prepare("SELECT callback_url, auth_settings, secret_ref FROM subscriptions WHERE id = ? AND tenant_id = ?").bind(id, tenant.id).first();
+      const moved = { ...current, callback: redirect(current.callback as unknown as Callback) };
+      const response = await call(tenant.slug, `${BASE}/${id}`, { key: tenant.key, method: "PUT", json: moved });
+      expect(response.status).toBe(400);
+      const [message] = await response.json<ArMessage[]>();
+      expect(message?.messageAppendedText).toContain(`callback.authentication.${field}`);
+      expect(await env.DB.prepare("SELECT callback_url, auth_settings, secret_ref FROM subscriptions WHERE id = ? AND tenant_id = ?").bind(id, tenant.id).first()).toEqual(before);
+      // The same change with the secret itself is a normal save.
+      const resent = { ...moved, callback: { ...moved.callback, authentication: { ...moved.callback.authentication, [field]: "a-new-secret" } } };
+      expect((await call(tenant.slug, `${BASE}/${id}`, { key: tenant.key, method: "PUT", json: resent })).status).toBe(204);
+    });
+  });
+
   it("BEARER and OAUTH2: secrets sealed in KV, masked on GET, kept by a masked PUT and replaced by a new one", async () => {
     const { secretStore } = await import("../../src/secrets/secret-store");
     const tenant = await createTenant("ar");

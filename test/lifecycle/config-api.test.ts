@@ -56,6 +56,19 @@ describe("PUT/GET /api/v1/lifecycle-hooks", () => {
     expect((await call(tenant.slug, PATH, { key: tenant.key })).status).toBe(404);
   });
 
+  it("a masked token with another baseUrl is a validation error naming token, and nothing changes; the token itself saves", async () => {
+    const tenant = await createTenant("lc-moved");
+    await put(tenant, { baseUrl: "https://hooks.tenant.example/webhook", token: "kept-token", enabled: [] });
+    const before = await env.DB.prepare("SELECT base_url, token_ref FROM lifecycle_hooks WHERE tenant_id = ?").bind(tenant.id).first();
+    const moved = await put(tenant, { baseUrl: "https://attacker.example/webhook", token: "********", enabled: [] });
+    expect(moved.status).toBe(400);
+    const body = await envelope(moved);
+    expect(body.error.code).toBe("VALIDATION_FAILED");
+    expect(body.error.details!.map((detail) => detail.path)).toEqual(["token"]);
+    expect(await env.DB.prepare("SELECT base_url, token_ref FROM lifecycle_hooks WHERE tenant_id = ?").bind(tenant.id).first()).toEqual(before);
+    expect((await put(tenant, { baseUrl: "https://attacker.example/webhook", token: "a-new-token", enabled: [] })).status).toBe(200);
+  });
+
   it("rejects bad input with 400 naming each field", async () => {
     const tenant = await createTenant("lc-bad");
     const response = await put(tenant, { baseUrl: 42, token: "", enabled: ["validateUser", "nope"], timeoutMs: 60_000, onTimeout: "maybe" });

@@ -89,7 +89,7 @@ describe("portal: subscriptions", () => {
     expect(await webhooks(tenant)).toHaveLength(0);
   });
 
-  it("edits, keeping the stored password when the field is left blank; an invalid edit changes nothing", async () => {
+  it("edits, keeping the stored password when the field is left blank (same URL only); an invalid edit changes nothing", async () => {
     const tenant = await createTenant("psub");
     const browser = await new PortalBrowser(tenant.slug).signedIn(tenant.key);
     await browser.get("/portal/subscriptions/new");
@@ -98,16 +98,20 @@ describe("portal: subscriptions", () => {
     expect(page.status).toBe(200);
     expect(page.html).toContain('value="Helpdesk changes"');
     expect(pageText(page.html)).toContain("Save subscription");
-    const saved = await browser.post(`/portal/subscriptions/${id}`, { ...validForm("https://receiver.example/v2"), description: "Renamed", auth_password: "" });
+    const saved = await browser.post(`/portal/subscriptions/${id}`, { ...validForm("https://receiver.example/hook"), description: "Renamed", auth_password: "" });
     expect(saved.status).toBe(303);
     expect((await webhook(tenant, id)).body).toMatchObject({
       description: "Renamed",
-      callback: { url: "https://receiver.example/v2", authentication: { type: "BASIC", password: "********" } },
+      callback: { url: "https://receiver.example/hook", authentication: { type: "BASIC", password: "********" } },
     });
+    // A new URL with the password left blank would send the stored password somewhere new: refused.
+    const moved = await browser.post(`/portal/subscriptions/${id}`, { ...validForm("https://receiver.example/v2"), description: "Moved", auth_password: "" });
+    expect(moved.status).toBe(400);
+    expect(moved.html).toContain("callback.authentication.password");
     const invalid = await browser.post(`/portal/subscriptions/${id}`, { ...validForm("https://receiver.example/v3"), condition: "'Status' = " });
     expect(invalid.status).toBe(400);
     expect(invalid.html).toContain("https://receiver.example/v3");
-    expect((await webhook(tenant, id)).body).toMatchObject({ description: "Renamed", callback: { url: "https://receiver.example/v2" } });
+    expect((await webhook(tenant, id)).body).toMatchObject({ description: "Renamed", callback: { url: "https://receiver.example/hook" } });
   });
 
   it("an edit that changes ordering while deliveries are open is refused with the API's message naming ordering; nothing changes", async () => {

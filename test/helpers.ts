@@ -1,4 +1,5 @@
 /** Test helpers: drive the Worker through SELF.fetch exactly as a vendor or operator would. */
+import { shardBindings } from "../src/db/shards";
 import { SELF, env } from "cloudflare:test";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -84,7 +85,7 @@ export const envelope = (response: Response): Promise<Envelope> => response.json
 /** The tenant's data-plane database (its shard: records, events, logs, attempts); shard 0 for a tenant not in the table. */
 export async function shardOf(tenantId: string): Promise<D1Database> {
   const row = await env.DB.prepare("SELECT shard FROM tenants WHERE id = ?").bind(tenantId).first<{ shard: number }>();
-  return [env.SHARD_0, env.SHARD_1][row?.shard ?? 0]!;
+  return shardBindings(env)[row?.shard ?? 0]!;
 }
 
 /** Control-plane tables (in DB); every other table is read on the tenant's shard. */

@@ -11,8 +11,20 @@ import { database, type Database } from "./client";
 
 const SHARD_BINDING = /^SHARD_(\d+)$/;
 
+/** Found once per env object: every tenant request and delivery object asks for its shard. */
+const bindingsOf = new WeakMap<object, D1Database[]>();
+
 /** The shard databases in index order. Bindings must be numbered 0 … n-1 without a gap. */
 export function shardBindings(env: object): D1Database[] {
+  let shards = bindingsOf.get(env);
+  if (!shards) {
+    shards = findShardBindings(env);
+    bindingsOf.set(env, shards);
+  }
+  return shards;
+}
+
+function findShardBindings(env: object): D1Database[] {
   const bound = env as Record<string, unknown>;
   const indexes = Object.keys(bound)
     .map((name) => SHARD_BINDING.exec(name)?.[1])

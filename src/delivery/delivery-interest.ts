@@ -13,10 +13,7 @@ import type { Database } from "../db/client";
 import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
 import { listAllSubscriptions } from "../subscriptions/subscription-store";
 import { findLifecycleConfig } from "../lifecycle/config-store";
-import { USER_FORM } from "../lifecycle/post-hooks";
-import type { LifecycleHookName } from "../db/schema";
-
-const POST_HOOKS: readonly LifecycleHookName[] = ["postCreateUser", "postUpdateUser", "runDeprovision"];
+import { POST_HOOKS, USER_FORM } from "../lifecycle/post-hooks";
 
 const interest = new TtlCache<string, ReadonlySet<string>>(LOOKUP_CACHE_TTL_MS);
 
@@ -26,7 +23,7 @@ export async function formsOfInterest(db: Database, tenantId: string): Promise<R
   if (cached) return cached;
   const [subscriptions, lifecycle] = await Promise.all([listAllSubscriptions(db, tenantId), findLifecycleConfig(db, tenantId)]);
   const forms = new Set(subscriptions.filter((subscription) => subscription.enabled).map((subscription) => subscription.formName));
-  if (lifecycle && lifecycle.enabled.some((hook) => POST_HOOKS.includes(hook))) forms.add(USER_FORM);
+  if (lifecycle && POST_HOOKS.some((hook) => lifecycle.enabled.includes(hook))) forms.add(USER_FORM);
   interest.set(tenantId, forms);
   return forms;
 }

@@ -80,6 +80,8 @@ export const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS breakers (url TEXT PRIMARY KEY, state TEXT NOT NULL)",
   // Per stream, how many held deliveries the cap dropped (held-cap.ts).
   "CREATE TABLE IF NOT EXISTS held_overflow (stream_key TEXT PRIMARY KEY, dropped INTEGER NOT NULL)",
+  // The seqs of erased records' events (erased-events.ts).
+  "CREATE TABLE IF NOT EXISTS erased_events (event_seq INTEGER PRIMARY KEY)",
   "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ];
 

@@ -9,8 +9,6 @@
  * One row per erased event, kept for good (erasures are rare; a row is a few bytes).
  */
 
-export const ERASED_EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS erased_events (event_seq INTEGER PRIMARY KEY)";
-
 /** What a delivery of an erased event says in lastError once erasure has closed it. */
 export const ERASED_REASON = "record erased";
 
@@ -18,12 +16,14 @@ export class ErasedEvents {
   /** Read when the object starts, then kept in step with the table by erase(): has() never reads storage (see Drain.start). */
   private readonly seqs: Set<number>;
 
-  /** `sql`: the store's storage after its held writes have run (DeliveryStore.sql); `storage`: for the first read. */
+  /**
+   * `sql`: the store's storage after its held writes have run (DeliveryStore.sql); `storage`: for the first read
+   * (the table is created with the object's others, delivery-tables.ts).
+   */
   constructor(
     private readonly sql: () => SqlStorage,
     storage: SqlStorage,
   ) {
-    storage.exec(ERASED_EVENTS_SCHEMA);
     this.seqs = new Set(storage.exec<{ event_seq: number }>("SELECT event_seq FROM erased_events").toArray().map((row) => row.event_seq));
   }
 
@@ -31,11 +31,8 @@ export class ErasedEvents {
     return this.seqs.has(eventSeq);
   }
 
-  /**
-   * Records the seqs as erased and closes what the object holds of them; the caller wraps it in one
-   * transaction. Returns the ids of the deliveries of those events (for their attempt log).
-   */
-  erase(eventSeqs: readonly number[], now: number): string[] {
+  /** Records the seqs as erased and closes what the object holds of them; the caller wraps it in one transaction. */
+  erase(eventSeqs: readonly number[], now: number): void {
     const sql = this.sql();
     const seqs = JSON.stringify(eventSeqs);
     sql.exec("INSERT OR IGNORE INTO erased_events (event_seq) SELECT value FROM json_each(?)", seqs);
@@ -50,6 +47,5 @@ export class ErasedEvents {
       seqs,
     );
     for (const seq of eventSeqs) this.seqs.add(seq);
-    return sql.exec<{ id: string }>("SELECT id FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?))", seqs).toArray().map((row) => row.id);
   }
 }

@@ -28,12 +28,16 @@ export const overdueTenants = (db: Database, now: number) =>
     .orderBy(asc(deliveryCursors.nextDueAt))
     .limit(MAX_SWEPT_TENANTS);
 
-/** One shard's tenants that lag behind their events or have overdue deliveries, alternating between the two kinds. */
+/** The lists' items taking turns (first of each, then second of each, ...), so no list crowds the others out. */
+const takingTurns = (lists: readonly (readonly string[])[]): string[] =>
+  Array.from({ length: Math.max(0, ...lists.map((list) => list.length)) }, (_, i) => lists.map((list) => list[i]))
+    .flat()
+    .filter((item) => item !== undefined);
+
+/** One shard's tenants that lag behind their events or have overdue deliveries, the two kinds taking turns. */
 async function laggingOnShard(shard: Database, now: number): Promise<string[]> {
   const [lagging, overdue] = await Promise.all([tenantsPastCursor(shard, deliveryCursorTable, MAX_SWEPT_TENANTS), overdueTenants(shard, now).all()]);
-  // Alternately from each list, so neither kind of tenant crowds the other out of a full sweep.
-  const both = Array.from({ length: Math.max(lagging.length, overdue.length) }, (_, i) => [lagging[i], overdue[i]?.tenantId]);
-  return both.flat().filter((tenant) => tenant !== undefined);
+  return takingTurns([lagging, overdue.map((row) => row.tenantId)]);
 }
 
 /**
@@ -43,8 +47,7 @@ async function laggingOnShard(shard: Database, now: number): Promise<string[]> {
  */
 export async function laggingTenants(env: Bindings, now = Date.now()): Promise<string[]> {
   const perShard = await Promise.all(shardBindings(env).map((shard) => laggingOnShard(database(shard), now)));
-  const interleaved = Array.from({ length: Math.max(0, ...perShard.map((list) => list.length)) }, (_, i) => perShard.map((list) => list[i]));
-  const tenants = [...new Set(interleaved.flat().filter((tenant) => tenant !== undefined))].slice(0, MAX_SWEPT_TENANTS);
+  const tenants = [...new Set(takingTurns(perShard))].slice(0, MAX_SWEPT_TENANTS);
   const suspended = await suspendedAmong(database(env.DB), tenants);
   return tenants.filter((tenant) => !suspended.has(tenant));
 }

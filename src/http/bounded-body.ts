@@ -6,21 +6,12 @@
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
-import { tooLarge } from "./json-body";
-import { BodyTooLargeError, readBodyBytes } from "./read-body";
+import { readRequestBody } from "./read-body";
 
 export const boundedBody = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-    const limit = c.get("config").MAX_BODY_BYTES;
-    const declared = Number(c.req.header("content-length") ?? "NaN");
-    if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readBodyBytes(c.req.raw.body, limit, "throw");
-    } catch (error) {
-      throw error instanceof BodyTooLargeError ? tooLarge(limit) : error;
-    }
+    const bytes = await readRequestBody(c.req.raw, c.get("config").MAX_BODY_BYTES);
     // Hono caches body reads as promises at runtime although its BodyCache type says otherwise.
     (c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer> }).arrayBuffer = Promise.resolve(bytes.slice().buffer);
     await next();

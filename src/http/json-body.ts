@@ -6,22 +6,14 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
 import { AppError } from "../runtime/errors";
-import { BodyTooLargeError, readBodyText } from "./read-body";
+import { readRequestBody } from "./read-body";
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 async function readLimited(request: Request, limit: number): Promise<string> {
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  try {
-    return await readBodyText(request.body, limit, "throw", new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }));
-  } catch (error) {
-    throw error instanceof BodyTooLargeError ? tooLarge(limit) : error;
-  }
+  const bytes = await readRequestBody(request, limit);
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
 }
-
-export const tooLarge = (limit: number) =>
-  new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds the limit of ${limit} bytes`);
 
 export const jsonBody = () =>
   createMiddleware<AppEnv>(async (c, next) => {

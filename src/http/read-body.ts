@@ -2,8 +2,26 @@
  * Reads an HTTP body stream as text without ever holding more than `limit` bytes: inbound request bodies
  * (too large is an error), receivers' answers (too large is an error) and response excerpts (cut at the limit).
  */
+import { AppError } from "../runtime/errors";
+
 export class BodyTooLargeError extends Error {
   override name = "BodyTooLargeError";
+}
+
+export const tooLarge = (limit: number) => new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds the limit of ${limit} bytes`);
+
+/**
+ * An inbound request's body, at most `limit` bytes: a declared length over it, or a stream that runs past it,
+ * is 413 PAYLOAD_TOO_LARGE before anything parses the body.
+ */
+export async function readRequestBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  try {
+    return await readBodyBytes(request.body, limit, "throw");
+  } catch (error) {
+    throw error instanceof BodyTooLargeError ? tooLarge(limit) : error;
+  }
 }
 
 export async function readBodyText(

@@ -13,6 +13,9 @@ export const USER_FORM = "User";
 
 export type PostHookName = Extract<LifecycleHookName, "postCreateUser" | "postUpdateUser" | "runDeprovision">;
 
+/** Every post hook: the hooks a committed User event can call (postHookFor). */
+export const POST_HOOKS: readonly PostHookName[] = ["postCreateUser", "postUpdateUser", "runDeprovision"];
+
 /** The post hook an event on a user calls; a merge that created the user (version 1) counts as a create. */
 export function postHookFor(event: { type: EventType; version?: number }): PostHookName {
   switch (event.type) {

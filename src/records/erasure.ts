@@ -8,7 +8,7 @@
  *
  * Erasing again is safe and finishes what an interrupted erasure left (the engine's part): a record that is gone
  * but has tombstones counts as erased, not unknown. Idempotency keys that named the record are kept (they hold
- * no values); a retried create with such a key is refused (inbound/idempotency.ts).
+ * no values); a retried ticket create with such a key is refused (inbound/optimalcloud/create-ticket.ts).
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";

@@ -17,6 +17,8 @@ const credentialOwnerColumns = () => ({
 const credentialUseColumns = () => ({
   scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
   createdAt: createdAtColumn(),
+  /** Who made it: `api_key:{id}`, `service_account:{id}`, `portal:{email}` or `admin` (null before the audit log). */
+  createdBy: text("created_by"),
   lastUsedAt: integer("last_used_at"),
   revokedAt: integer("revoked_at"),
 });

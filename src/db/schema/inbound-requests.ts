@@ -15,6 +15,8 @@ export const inboundRequests = sqliteTable(
     error: text("error"),
     recordId: text("record_id"),
     durationMs: integer("duration_ms").notNull(),
+    /** How many requests this row stands for: rejected anonymous requests are aggregated per minute. */
+    count: integer("count").notNull().default(1),
     receivedAt: integer("received_at").notNull(),
   },
   (table) => [index("inbound_requests_tenant_time").on(table.tenantId, table.receivedAt)],

@@ -10,3 +10,5 @@ export * from "./delivery-attempts";
 export * from "./inbound-hooks";
 export * from "./lifecycle-hooks";
 export * from "./commit-guard";
+export * from "./audit-log";
+export * from "./sign-in-failures";

@@ -41,4 +41,4 @@ export class TtlCache<K, V> {
 }
 
 /** How long another isolate may act on a tenant or key change (suspension, revocation) after it happened. */
-export const LOOKUP_CACHE_TTL_MS = 10_000;
+export const LOOKUP_CACHE_TTL_MS = 5_000;

@@ -13,9 +13,10 @@ import type { AppEnv } from "../http/app-env";
 import type { StoredRecord } from "../db/schema";
 import { FORM_NAME_PATTERN } from "../records/record-ids";
 import { findRecord, listRecords } from "../records/store";
-import { commitChange, type ChangeIntent } from "../records/commit-change";
+import { commitChange, type Alongside, type ChangeIntent } from "../records/commit-change";
 import { requestPorts } from "../http/request-ports";
 import { tenantPathPrefix } from "../tenancy/tenant-url";
+import { entryWriteHeaders, idempotentEntryWrite } from "./idempotent-entry";
 
 const SOURCE = "arsys.entry";
 /** AR's field 1: on mergeEntry it names the entry to merge into. */
@@ -51,8 +52,15 @@ async function liveEntry(c: Context<AppEnv>, form: string, entryId: string): Pro
 }
 
 /** Commits one entry change on the request's tenant through records/ (which wakes delivery when it appends an event). */
-const commitEntry = (c: Context<AppEnv>, form: string, intent: ChangeIntent) =>
-  commitChange(requestPorts(c), { tenantId: c.get("tenant").id, form, source: SOURCE, intent });
+const commitEntry = (c: Context<AppEnv>, form: string, intent: ChangeIntent, alongside?: Alongside) =>
+  commitChange(requestPorts(c), { tenantId: c.get("tenant").id, form, source: SOURCE, intent, alongside });
+
+/** A retry-safe write: an Idempotency-Key header makes a publisher's retry answer the first write's entry. */
+const idempotencyHeader = z.object({ "idempotency-key": z.string().optional() });
+const writtenResponse = (description: string) => ({
+  description,
+  headers: z.object({ Location: z.string(), "Idempotent-Replayed": z.literal("true").optional() }),
+});
 
 /** mergeEntry: the entry its Request ID names is updated while it is live; otherwise a new entry is created. */
 async function mergeIntent(c: Context<AppEnv>, form: string, requestId: unknown, values: Record<string, unknown>): Promise<ChangeIntent> {
@@ -64,8 +72,8 @@ const create = createRoute({
   method: "post",
   path: "/api/arsys/v1.0/entry/{formName}",
   middleware: [...auth(), jsonBody()],
-  request: { params: formParam, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
-  responses: { 201: { description: "Created; Location names the entry", headers: z.object({ Location: z.string() }) }, ...errors },
+  request: { params: formParam, headers: idempotencyHeader, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
+  responses: { 201: writtenResponse("Created (or replayed: Idempotent-Replayed: true); Location names the entry"), ...errors },
 });
 
 const list = createRoute({
@@ -115,15 +123,16 @@ const merge = createRoute({
   method: "post",
   path: "/api/arsys/v1.0/mergeEntry/{formName}",
   middleware: [...auth(), jsonBody()],
-  request: { params: formParam, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
-  responses: { 201: { description: "Merged; Location names the entry", headers: z.object({ Location: z.string() }) }, ...errors },
+  request: { params: formParam, headers: idempotencyHeader, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
+  responses: { 201: writtenResponse("Merged (or replayed: Idempotent-Replayed: true); Location names the entry"), ...errors },
 });
 
 export const entryRoutes = newRouter()
   .openapi(create, async (c) => {
     const { formName } = c.req.valid("param");
-    const change = await commitEntry(c, formName, { kind: "create", data: c.req.valid("json").values });
-    return c.body(null, 201, { Location: entryHref(c, formName, change.record.id) });
+    const { values } = c.req.valid("json");
+    const write = await idempotentEntryWrite(c, formName, (alongside) => commitEntry(c, formName, { kind: "create", data: values }, alongside));
+    return c.body(null, 201, entryWriteHeaders(entryHref(c, formName, write.entryId), write));
   })
   .openapi(list, async (c) => {
     const { formName } = c.req.valid("param");
@@ -148,6 +157,8 @@ export const entryRoutes = newRouter()
   .openapi(merge, async (c) => {
     const { formName } = c.req.valid("param");
     const { [REQUEST_ID_FIELD]: requestId, ...values } = c.req.valid("json").values;
-    const change = await commitEntry(c, formName, await mergeIntent(c, formName, requestId, values));
-    return c.body(null, 201, { Location: entryHref(c, formName, change.record.id) });
+    const write = await idempotentEntryWrite(c, formName, async (alongside) =>
+      commitEntry(c, formName, await mergeIntent(c, formName, requestId, values), alongside),
+    );
+    return c.body(null, 201, entryWriteHeaders(entryHref(c, formName, write.entryId), write));
   });

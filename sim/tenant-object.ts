@@ -35,6 +35,11 @@ class WatchedControlPlane extends ControlPlane {
     return result;
   }
 
+  /** The sim has no configuration to read a base domain from: thin events link under a fixed one. */
+  override async tenantBaseUrl(tenantId: string): Promise<string> {
+    return `https://${tenantId}.sim.test`;
+  }
+
   /** As the real one: null without a configuration (read from D1 as the engine's cache has it), else the token. */
   override async lifecycleToken(tenantId: string): Promise<string | null> {
     return (await this.lifecycleConfig(tenantId)) ? SIM_LIFECYCLE_TOKEN : null;

@@ -13,9 +13,10 @@ import type { AppEnv } from "../http/app-env";
 import type { StoredRecord } from "../db/schema";
 import { FORM_NAME_PATTERN } from "../records/record-ids";
 import { findRecord, listRecords } from "../records/store";
+import { resolveFormName } from "../records/form-names";
 import { commitChange, type Alongside, type ChangeIntent } from "../records/commit-change";
 import { requestPorts } from "../http/request-ports";
-import { tenantPathPrefix } from "../tenancy/tenant-url";
+import { tenantBaseUrl } from "../tenancy/tenant-url";
 import { entryWriteHeaders, idempotentEntryWrite } from "./idempotent-entry";
 
 const SOURCE = "arsys.entry";
@@ -35,7 +36,7 @@ const entryView = z.object({
 });
 
 function entryHref(c: Context<AppEnv>, form: string, entryId?: string): string {
-  const base = `${new URL(c.req.url).origin}${tenantPathPrefix(c)}/api/arsys/v1.0/entry/${encodeURIComponent(form)}`;
+  const base = `${tenantBaseUrl(c)}/api/arsys/v1.0/entry/${encodeURIComponent(form)}`;
   return entryId === undefined ? base : `${base}/${encodeURIComponent(entryId)}`;
 }
 
@@ -50,6 +51,9 @@ async function liveEntry(c: Context<AppEnv>, form: string, entryId: string): Pro
   if (!record || record.deletedAt !== null) throw new AppError("NOT_FOUND", `No entry '${entryId}' on form '${form}'`);
   return record;
 }
+
+/** The form the path names, in the spelling its records use (form names are unique ignoring case). */
+const formNamed = (c: Context<AppEnv>, name: string) => resolveFormName(c.get("data"), c.get("tenant").id, name);
 
 /** Commits one entry change on the request's tenant through records/ (which wakes delivery when it appends an event). */
 const commitEntry = (c: Context<AppEnv>, form: string, intent: ChangeIntent, alongside?: Alongside) =>
@@ -129,19 +133,20 @@ const merge = createRoute({
 
 export const entryRoutes = newRouter()
   .openapi(create, async (c) => {
-    const { formName } = c.req.valid("param");
+    const formName = await formNamed(c, c.req.valid("param").formName);
     const { values } = c.req.valid("json");
     const write = await idempotentEntryWrite(c, formName, (alongside) => commitEntry(c, formName, { kind: "create", data: values }, alongside));
     return c.body(null, 201, entryWriteHeaders(entryHref(c, formName, write.entryId), write));
   })
   .openapi(list, async (c) => {
-    const { formName } = c.req.valid("param");
+    const formName = await formNamed(c, c.req.valid("param").formName);
     const { offset, limit } = c.req.valid("query");
     const page = await listRecords(c.get("data"), c.get("tenant").id, formName, { limit, offset });
     return c.json({ entries: page.items.map((record) => toEntryView(c, record)), _links: linkTo(entryHref(c, formName)) }, 200);
   })
   .openapi(read, async (c) => {
-    const { formName, entryId } = c.req.valid("param");
+    const { entryId } = c.req.valid("param");
+    const formName = await formNamed(c, c.req.valid("param").formName);
     return c.json(toEntryView(c, await liveEntry(c, formName, entryId)), 200);
   })
   .openapi(replace, async (c) => {
@@ -155,7 +160,7 @@ export const entryRoutes = newRouter()
     return c.body(null, 204);
   })
   .openapi(merge, async (c) => {
-    const { formName } = c.req.valid("param");
+    const formName = await formNamed(c, c.req.valid("param").formName);
     const { [REQUEST_ID_FIELD]: requestId, ...values } = c.req.valid("json").values;
     const write = await idempotentEntryWrite(c, formName, async (alongside) =>
       commitEntry(c, formName, await mergeIntent(c, formName, requestId, values), alongside),

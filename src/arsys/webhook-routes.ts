@@ -9,7 +9,7 @@ import { jsonBody } from "../http/json-body";
 import { authenticate } from "../auth/authenticate";
 import type { AppEnv } from "../http/app-env";
 import { secretStore } from "../secrets/secret-store";
-import { tenantPathPrefix } from "../tenancy/tenant-url";
+import { tenantBaseUrl } from "../tenancy/tenant-url";
 import { subscriptionSettingsFrom, webhookRegistrationSchema } from "./webhook-body";
 import { createSubscription, deleteSubscription, findSubscription, listSubscriptions, updateSubscription } from "../subscriptions/subscription-store";
 import { toWebhookPage, toWebhookView, webhookView } from "./webhook-view";
@@ -20,7 +20,7 @@ const auth = () => [authenticate({ scope: "api" })];
 const idParam = z.object({ id: z.string().regex(/^WBH\d{12}$/, "is not a webhook id") });
 
 const webhookHref = (c: Context<AppEnv>, id: string): string =>
-  `${new URL(c.req.url).origin}${tenantPathPrefix(c)}${BASE}/${id}`;
+  `${tenantBaseUrl(c)}${BASE}/${id}`;
 
 const create = createRoute({
   method: "post",
@@ -106,7 +106,7 @@ export const webhookRoutes = newRouter()
   .openapi(list, async (c) => {
     const { offset, limit } = c.req.valid("query");
     const rows = await listSubscriptions(c.get("db"), c.get("tenant").id, offset, limit + 1);
-    const listHref = `${new URL(c.req.url).origin}${tenantPathPrefix(c)}${BASE}`;
+    const listHref = `${tenantBaseUrl(c)}${BASE}`;
     return c.json(toWebhookPage(rows, offset, limit, listHref, (id) => webhookHref(c, id)), 200);
   })
   .openapi(read, async (c) => {

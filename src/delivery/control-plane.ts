@@ -4,12 +4,14 @@
  * events after its cursor (read through records/), the mirror of its cursor and next due time in
  * `delivery_cursors` (which the sweeper reads) and the attempt log.
  */
-import type { Bindings } from "../runtime/env";
+import { readConfig, type Bindings } from "../runtime/env";
 import { database, type Database } from "../db/client";
 import { shardDatabase } from "../db/shards";
 import { deliveryAttempts, deliveryCursors, type LifecycleHooks, type Subscription } from "../db/schema";
 import { EVENT_PAGE_BYTES, eventPageAfter, newestEventSeq, type EventPage } from "../records/event-feed";
 import { findTenantById } from "../tenancy/tenant-store";
+import { publicTenantBaseUrl } from "../tenancy/tenant-url";
+import type { Tenant } from "../db/schema";
 import { disableSubscription, listAllSubscriptions } from "../subscriptions/subscription-store";
 import { findLifecycleConfig, lifecycleTarget } from "../lifecycle/config-store";
 import { logLine } from "../runtime/log";
@@ -31,6 +33,7 @@ export class ControlPlane {
   private attemptLog: AttemptLogRow[] = [];
   /** Attempt-log flushes under way; a drain waits for them before it ends, not before its next send. */
   private attemptLogFlushes: Promise<void> = Promise.resolve();
+  private tenantRow: Promise<Tenant | null> | null = null;
   private shard: Promise<Database> | null = null;
 
   constructor(private readonly env: Bindings) {}
@@ -41,12 +44,20 @@ export class ControlPlane {
   }
 
   /**
-   * The tenant's data plane (its shard: events, the cursor mirror, attempts), from its tenants row, read once per
-   * instance: a tenant's shard does not change while it runs (moving one restarts its object; README, "Shards").
-   * A tenant not in the table is on shard 0.
+   * The tenants row, read once per instance for what does not change while the object runs: its shard (moving a
+   * tenant restarts its object; README, "Shards") and its slug. A failed read is asked again next time.
    */
+  private tenant(tenantId: string): Promise<Tenant | null> {
+    this.tenantRow ??= findTenantById(this.db, tenantId).catch((error: unknown) => {
+      this.tenantRow = null;
+      throw error;
+    });
+    return this.tenantRow;
+  }
+
+  /** The tenant's data plane (its shard: events, the cursor mirror, attempts). A tenant not in the table is on shard 0. */
   private data(tenantId: string): Promise<Database> {
-    this.shard ??= findTenantById(this.db, tenantId).then(
+    this.shard ??= this.tenant(tenantId).then(
       (tenant) => shardDatabase(this.env, tenant?.shard ?? 0),
       (error: unknown) => {
         this.shard = null;
@@ -54,6 +65,12 @@ export class ControlPlane {
       },
     );
     return this.shard;
+  }
+
+  /** Where the tenant's records are fetched from, for thin events' `url` (PUBLIC_BASE_URL or the tenant's host). */
+  async tenantBaseUrl(tenantId: string): Promise<string> {
+    const tenant = await this.tenant(tenantId);
+    return publicTenantBaseUrl(readConfig(this.env), tenant?.slug ?? tenantId);
   }
 
   /** Drops the cached subscriptions and lifecycle configuration: the next read loads them again. */

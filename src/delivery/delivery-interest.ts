@@ -14,16 +14,22 @@ import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
 import { listAllSubscriptions } from "../subscriptions/subscription-store";
 import { findLifecycleConfig } from "../lifecycle/config-store";
 import { POST_HOOKS, USER_FORM } from "../lifecycle/post-hooks";
+import { formNameKey } from "../records/record-ids";
 
 const interest = new TtlCache<string, ReadonlySet<string>>(LOOKUP_CACHE_TTL_MS);
 
-/** The forms whose events the tenant's delivery would act on (read from the control plane, then cached). */
-export async function formsOfInterest(db: Database, tenantId: string): Promise<ReadonlySet<string>> {
+/** Whether a commit on `form` would give the tenant's delivery anything to do (form names compare ignoring case). */
+export async function interestedIn(db: Database, tenantId: string, form: string): Promise<boolean> {
+  return (await formsOfInterest(db, tenantId)).has(formNameKey(form));
+}
+
+/** The name keys (form-names.ts) of the forms whose events the tenant's delivery would act on, cached per isolate. */
+async function formsOfInterest(db: Database, tenantId: string): Promise<ReadonlySet<string>> {
   const cached = interest.get(tenantId);
   if (cached) return cached;
   const [subscriptions, lifecycle] = await Promise.all([listAllSubscriptions(db, tenantId), findLifecycleConfig(db, tenantId)]);
-  const forms = new Set(subscriptions.filter((subscription) => subscription.enabled).map((subscription) => subscription.formName));
-  if (lifecycle && POST_HOOKS.some((hook) => lifecycle.enabled.includes(hook))) forms.add(USER_FORM);
+  const forms = new Set(subscriptions.filter((subscription) => subscription.enabled).map((subscription) => formNameKey(subscription.formName)));
+  if (lifecycle && POST_HOOKS.some((hook) => lifecycle.enabled.includes(hook))) forms.add(formNameKey(USER_FORM));
   interest.set(tenantId, forms);
   return forms;
 }

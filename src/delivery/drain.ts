@@ -107,12 +107,13 @@ export class Drain {
       const subscriptionsById = await this.controlPlane.subscriptions(tenantId);
       const active = [...subscriptionsById.values()];
       const lifecycle = await this.controlPlane.lifecycleConfig(tenantId);
+      const tenantBaseUrl = await this.controlPlane.tenantBaseUrl(tenantId);
       const planned: PlannedDelivery[] = [];
       for (const event of page) {
         // An erased record's event is a tombstone: nothing of it is sent.
         if (event.erasedAt !== null) continue;
         const instanceId = await recordInstanceId(tenantId, event.form, event.recordId);
-        planned.push(...planFanOut(event, active, instanceId), ...planLifecycleDeliveries(event, lifecycle));
+        planned.push(...planFanOut(event, active, { instanceId, tenantBaseUrl }), ...planLifecycleDeliveries(event, lifecycle));
       }
       // Filtered when stored, not when read: a record erased after this page was read leaves nothing behind.
       const unerased = () => planned.filter((delivery) => !this.store.erased.has(delivery.eventSeq));

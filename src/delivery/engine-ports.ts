@@ -32,6 +32,8 @@ export interface ControlPlanePort {
   /** A page of events after `seq`, bounded by rows and bytes; `more` when events may follow it. */
   eventsAfter(tenantId: string, seq: number, limit: number): Promise<EventPage>;
   newestEventSeq(tenantId: string): Promise<number>;
+  /** The tenant's public base URL (thin events link to the record under it). */
+  tenantBaseUrl(tenantId: string): Promise<string>;
   subscriptions(tenantId: string): Promise<Map<string, Subscription>>;
   disable(subscription: Subscription, reason: string): Promise<void>;
   lifecycleConfig(tenantId: string): Promise<LifecycleHooks | null>;

@@ -9,6 +9,8 @@ import { evaluate, parseQualification, type Qualification } from "../subscriptio
 import { renderArCallback, type ArEntryEvent } from "../subscriptions/ar-payload";
 import { renderThinEvent } from "../subscriptions/thin-payload";
 import { serializeMultipart } from "../subscriptions/multipart";
+import { recordUrl } from "../records/record-view";
+import { formNameKey } from "../records/record-ids";
 import { streamKey } from "./stream-scheduler";
 
 export interface FanOutEvent {
@@ -19,6 +21,12 @@ export interface FanOutEvent {
   data: RecordData;
   changedFields: string[];
   createdAt: number;
+}
+
+/** What an event's bodies need beyond the event: AR's record instance id, and the tenant's base URL (thin events). */
+export interface RecordAddress {
+  instanceId: string;
+  tenantBaseUrl: string;
 }
 
 export interface PlannedDelivery {
@@ -63,6 +71,9 @@ function conditionHolds(condition: string, values: RecordData): boolean {
 /** How many parsed conditions this isolate holds (for a test of the bound). */
 export const parsedConditionCount = (): number => parsedConditions.size;
 
+/** Form names are unique per tenant ignoring case: a subscription to `hpd:help desk` watches `HPD:Help Desk`. */
+const sameForm = (a: string, b: string): boolean => a === b || formNameKey(a) === formNameKey(b);
+
 /**
  * A subscription its tenant disabled (`enabled: false`) gets nothing, as in AR. One the engine disabled after
  * a 410 Gone still gets its deliveries recorded; the engine holds them until the subscription is saved again.
@@ -74,14 +85,17 @@ export function subscriptionMatches(subscription: Subscription, event: FanOutEve
   return (
     subscription.enabled &&
     event.createdAt >= subscription.createdAt &&
-    subscription.formName === event.form &&
+    sameForm(subscription.formName, event.form) &&
     subscription.entryEvents.includes(AR_EVENT[event.type]) &&
     conditionHolds(subscription.condition, event.data)
   );
 }
 
-function renderBody(subscription: Subscription, event: FanOutEvent, instanceId: string): { body: string; contentType: string } | null {
-  if (subscription.format === "thin") return { body: JSON.stringify(renderThinEvent(event)), contentType: "application/json" };
+function renderBody(subscription: Subscription, event: FanOutEvent, address: RecordAddress): { body: string; contentType: string } | null {
+  if (subscription.format === "thin") {
+    const thin = renderThinEvent(event, recordUrl(address.tenantBaseUrl, event.form, event.recordId));
+    return { body: JSON.stringify(thin), contentType: "application/json" };
+  }
   const callback = renderArCallback(
     {
       webhookId: subscription.id,
@@ -91,7 +105,7 @@ function renderBody(subscription: Subscription, event: FanOutEvent, instanceId: 
       sendAttachmentAsReference: subscription.sendAttachmentAsReference,
       customJson: subscription.customJson,
     },
-    { type: AR_EVENT[event.type], form: event.form, entryId: event.recordId, recordId: instanceId, data: event.data, changedFields: event.changedFields },
+    { type: AR_EVENT[event.type], form: event.form, entryId: event.recordId, recordId: address.instanceId, data: event.data, changedFields: event.changedFields },
   );
   if (callback === null) return null;
   if (callback.format === "json") return { body: JSON.stringify(callback.body), contentType: "application/json" };
@@ -99,11 +113,11 @@ function renderBody(subscription: Subscription, event: FanOutEvent, instanceId: 
 }
 
 /** The deliveries one event makes: one per matching subscription, its body rendered now. */
-export function planFanOut(event: FanOutEvent, subscriptions: readonly Subscription[], instanceId: string): PlannedDelivery[] {
+export function planFanOut(event: FanOutEvent, subscriptions: readonly Subscription[], address: RecordAddress): PlannedDelivery[] {
   const planned: PlannedDelivery[] = [];
   for (const subscription of subscriptions) {
     if (!subscriptionMatches(subscription, event)) continue;
-    const rendered = renderBody(subscription, event, instanceId);
+    const rendered = renderBody(subscription, event, address);
     if (rendered === null) continue;
     const other = { id: subscription.id, ordering: subscription.ordering === "record" ? ("subscription" as const) : ("record" as const) };
     planned.push({ subscriptionId: subscription.id, streamKey: streamKey(subscription, event), otherOrderingKey: streamKey(other, event), eventSeq: event.seq, ...rendered });

@@ -6,7 +6,7 @@ import type { Bindings } from "../runtime/env";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/app-env";
 import { logLine } from "../runtime/log";
-import { forgetInterest, formsOfInterest } from "./delivery-interest";
+import { forgetInterest, interestedIn } from "./delivery-interest";
 
 export interface DeliveryNudge {
   tenant: string;
@@ -48,8 +48,8 @@ export const deliveryWakeUp = () =>
       if (woken.has(tenantId)) return;
       // Decided after the response, like the nudge itself: the interest read never delays the 2xx.
       c.executionCtx.waitUntil(
-        formsOfInterest(c.get("db"), tenantId).then(
-          (forms) => (forms.has(form) ? nudge(tenantId) : undefined),
+        interestedIn(c.get("db"), tenantId, form).then(
+          (interested) => (interested ? nudge(tenantId) : undefined),
           // Unknown interest: nudge, as before there was a filter.
           () => nudge(tenantId),
         ),

@@ -10,6 +10,7 @@ import type { Database } from "../db/client";
 import type { RecordData } from "../db/schema";
 import { createRecord, deleteRecord, updateRecord, type CommittedEvent, type RecordChange, type SQLRecordId } from "./record-writes";
 import { isUniqueViolation } from "./record-keys";
+import { registerFormName, resolveFormName } from "./form-names";
 
 export type { CommittedEvent, RecordChange, SQLRecordId };
 
@@ -38,16 +39,21 @@ export interface CommitPorts {
 }
 
 export async function commitChange(ports: CommitPorts, change: Change): Promise<RecordChange> {
-  const context = { tenantId: change.tenantId, form: change.form, source: change.source, now: change.now };
-  const alongside = change.alongside ?? (() => []);
   const { intent } = change;
+  // A form is one form whatever the case it is named in: a create registers the first spelling, the rest find it.
+  const form =
+    intent.kind === "create"
+      ? await registerFormName(ports.db, change.tenantId, change.form, change.now)
+      : await resolveFormName(ports.db, change.tenantId, change.form);
+  const context = { tenantId: change.tenantId, form, source: change.source, now: change.now };
+  const alongside = change.alongside ?? (() => []);
   const committed =
     intent.kind === "create"
       ? await createRecord(ports.db, { ...context, data: intent.data, type: intent.type }, alongside)
       : intent.kind === "update"
         ? await updateRecord(ports.db, { ...context, id: intent.id, patch: intent.patch, type: intent.type }, alongside)
         : await deleteRecord(ports.db, { ...context, id: intent.id, type: intent.type }, alongside);
-  if (committed.event) ports.wakeDelivery(change.tenantId, change.form);
+  if (committed.event) ports.wakeDelivery(change.tenantId, form);
   return committed;
 }
 

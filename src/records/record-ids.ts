@@ -15,3 +15,9 @@ export const recordSequenceName = (form: string): string => `record:${form}`;
 
 /** Form names: AR-style, letters, digits, spaces, `_`, `-`, `:`, 1–80 characters. */
 export const FORM_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9 _:-]{0,79}$/;
+
+/**
+ * A form name's key: ASCII letters lower-cased, exactly as SQLite's lower() does it. Form names are unique per
+ * tenant ignoring case (form-names.ts), so two names are the same form when their keys are equal.
+ */
+export const formNameKey = (name: string): string => name.replace(/[A-Z]/g, (letter) => letter.toLowerCase());

@@ -54,8 +54,7 @@ export const toEventView = (event: StoredEvent): z.infer<typeof eventView> => ({
   erased: event.erasedAt !== null,
 });
 
-/** The records-API URL of a record, absolute, on the request's own origin (tenant host or /t/ prefix). */
-export function recordUrl(requestUrl: string, tenantPathPrefix: string, form: string, id: string): string {
-  const origin = new URL(requestUrl).origin;
-  return `${origin}${tenantPathPrefix}/api/v1/records/${encodeURIComponent(form)}/${encodeURIComponent(id)}`;
+/** The records-API URL of a record, absolute, under the tenant's base URL (tenancy/tenant-url.ts). */
+export function recordUrl(tenantBaseUrl: string, form: string, id: string): string {
+  return `${tenantBaseUrl}/api/v1/records/${encodeURIComponent(form)}/${encodeURIComponent(id)}`;
 }

@@ -7,6 +7,12 @@ import { findRecord, listEvents, listRecords } from "./store";
 import { eventView, recordView, toEventView, toRecordView } from "./record-view";
 import { FORM_NAME_PATTERN } from "./record-ids";
 import { eraseRecord } from "./erasure";
+import { resolveFormName } from "./form-names";
+import type { Context } from "hono";
+import type { AppEnv } from "../http/app-env";
+
+/** The form the path names, in the spelling its records use: thin events name it upper-cased (`USER`). */
+const formNamed = (c: Context<AppEnv>, name: string) => resolveFormName(c.get("data"), c.get("tenant").id, name);
 
 const formParam = z.string().regex(FORM_NAME_PATTERN, "is not a form name");
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
@@ -82,19 +88,21 @@ const eventFeed = createRoute({
 
 export const recordRoutes = newRouter()
   .openapi(getRecord, async (c) => {
-    const { form, id } = c.req.valid("param");
+    const { id } = c.req.valid("param");
+    const form = await formNamed(c, c.req.valid("param").form);
     const record = await findRecord(c.get("data"), c.get("tenant").id, form, id);
     if (!record) throw new AppError("NOT_FOUND", `No ${form} record '${id}'`);
     return c.json(toRecordView(record), 200);
   })
   .openapi(listFormRecords, async (c) => {
-    const { form } = c.req.valid("param");
+    const form = await formNamed(c, c.req.valid("param").form);
     const { limit: pageSize, cursor } = c.req.valid("query");
     const page = await listRecords(c.get("data"), c.get("tenant").id, form, { limit: pageSize, after: cursor });
     return c.json({ items: page.items.map(toRecordView), nextCursor: page.nextCursor }, 200);
   })
   .openapi(eraseOne, async (c) => {
-    const { form, id } = c.req.valid("param");
+    const { id } = c.req.valid("param");
+    const form = await formNamed(c, c.req.valid("param").form);
     await eraseRecord({ db: c.get("data"), eraseDeliveries: c.get("eraseDeliveries") }, { tenantId: c.get("tenant").id, form, id });
     return c.body(null, 204);
   })

@@ -29,6 +29,15 @@ const base64Key32 = z
 
 export const configSchema = z.object({
   BASE_DOMAIN: z.string().min(1),
+  /**
+   * Where callers reach tenants when that is not `{tenant}.{BASE_DOMAIN}` (behind another name, a proxy, or
+   * `npm run dev` on 127.0.0.1): `https://{tenant}.hooks.example.com`, or `https://hooks.example.com`, to which
+   * `/t/{tenant}` is appended. Every URL Hookgate hands out (hook URLs, Location, thin events) starts with it.
+   */
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+    .refine((value) => !value.endsWith("/"), "must not end with /")
+    .optional(),
   ENVIRONMENT: z.enum(["development", "test", "production"]),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
   MASTER_KEY: base64Key32,

@@ -1,6 +1,6 @@
 /**
- * Thin events (seed 002, onePortal): `{id, entityType, eventType, timestamp}` and nothing else; the receiver
- * fetches the entity through `GET /api/v1/records/{form}/{id}`. Pure.
+ * Thin events (seed 002, onePortal): `{id, entityType, eventType, timestamp}`, plus `url`, the absolute address of
+ * the record in the records API (`GET /api/v1/records/{form}/{id}`), which the receiver fetches. Pure.
  */
 import type { EventType } from "../db/schema";
 
@@ -9,6 +9,7 @@ export interface ThinEvent {
   entityType: string;
   eventType: "CREATE" | "UPDATE" | "DELETE";
   timestamp: string;
+  url: string;
 }
 
 const THIN_EVENT_TYPE: Record<EventType, ThinEvent["eventType"]> = {
@@ -19,11 +20,12 @@ const THIN_EVENT_TYPE: Record<EventType, ThinEvent["eventType"]> = {
   archive: "DELETE",
 };
 
-export function renderThinEvent(event: { recordId: string; form: string; type: EventType; createdAt: number }): ThinEvent {
+export function renderThinEvent(event: { recordId: string; form: string; type: EventType; createdAt: number }, recordUrl: string): ThinEvent {
   return {
     id: event.recordId,
     entityType: event.form.toUpperCase(),
     eventType: THIN_EVENT_TYPE[event.type],
     timestamp: new Date(event.createdAt).toISOString(),
+    url: recordUrl,
   };
 }

@@ -46,6 +46,8 @@ describe("configuration", () => {
     ["ADMIN_TOKEN", { ADMIN_TOKEN: "short" }],
     ["ENVIRONMENT", { ENVIRONMENT: "staging" }],
     ["MAX_BODY_BYTES", { MAX_BODY_BYTES: "-1" }],
+    ["PUBLIC_BASE_URL", { PUBLIC_BASE_URL: "ftp://hooks.example.com" }],
+    ["PUBLIC_BASE_URL", { PUBLIC_BASE_URL: "https://hooks.example.com/" }],
   ])("rejects a bad %s", (field, override) => {
     const result = configSchema.safeParse({ ...valid, ...override });
     expect(result.success).toBe(false);

@@ -13,7 +13,7 @@ describe("thin events (seed 002, onePortal)", () => {
     await subscribe(tenant, { url: receiver.url, format: "thin", form: "User", maxAttempts: 1 });
     await createEntry(tenant, { email: "ann@example.com" }, "User");
     await settle(tenant.id);
-    expect(Object.keys(receiver.received[0]!.json).sort()).toEqual(["entityType", "eventType", "id", "timestamp"]);
+    expect(Object.keys(receiver.received[0]!.json).sort()).toEqual(["entityType", "eventType", "id", "timestamp", "url"]);
     const { items } = await (await call(tenant.slug, "/api/v1/deliveries", { key: tenant.key })).json<{ items: { id: string; status: string; lastStatus: number }[] }>();
     expect(items[0]).toMatchObject({ status: "dead", lastStatus: 422 });
     const detail = await (await call(tenant.slug, `/api/v1/deliveries/${items[0]!.id}`, { key: tenant.key })).json<{ attemptLog: { statusCode: number; responseExcerpt: string }[] }>();

@@ -12,3 +12,4 @@ export * from "./lifecycle-hooks";
 export * from "./commit-guard";
 export * from "./audit-log";
 export * from "./sign-in-failures";
+export * from "./forms";

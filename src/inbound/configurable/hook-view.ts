@@ -9,7 +9,7 @@ import { isoTime } from "../../http/openapi-app";
 import { inboundHookEvents, type InboundHook, type InboundHookAuthSettings } from "../../db/schema/inbound-hooks";
 import { FORM_NAME_PATTERN } from "../../records/record-ids";
 import { MASKED_SECRET } from "../../secrets/seal";
-import { tenantOrigin } from "../../tenancy/tenant-url";
+import { tenantBaseUrl } from "../../tenancy/tenant-url";
 import { generateSigningSecret } from "../../outbound/signing";
 import { toBase64Url, randomBytes } from "../../runtime/crypto";
 import { AppError } from "../../runtime/errors";
@@ -82,7 +82,7 @@ export const hookView = z
   .openapi("InboundHook");
 export type HookView = z.infer<typeof hookView>;
 
-export const hookUrl = (c: Context<AppEnv>, hookId: string): string => `${tenantOrigin(c, c.get("tenant").slug)}/hooks/${hookId}`;
+export const hookUrl = (c: Context<AppEnv>, hookId: string): string => `${tenantBaseUrl(c)}/hooks/${hookId}`;
 
 export function toHookView(c: Context<AppEnv>, hook: InboundHook, shownSecret = MASKED_SECRET): HookView {
   return {

@@ -24,7 +24,7 @@ import { upsertByKey } from "../../records/upsert-by-key";
 import { requestPorts } from "../../http/request-ports";
 import { applyPatch, changedFields } from "../../records/diff";
 import { recordUrl } from "../../records/record-view";
-import { tenantPathPrefix } from "../../tenancy/tenant-url";
+import { tenantBaseUrl } from "../../tenancy/tenant-url";
 import { HR_ACTIONS, type HrAction } from "./provisioning-destinations";
 import { findDestination } from "./destination-store";
 import { readHrRequest, type HrRequest } from "./hr-request";
@@ -79,7 +79,7 @@ function render(c: Context<AppEnv>, request: HrRequest, { change, status, replay
     id: record.id,
     form: record.form,
     employee_id: request.employeeId,
-    url: recordUrl(c.req.url, tenantPathPrefix(c), record.form, record.id),
+    url: recordUrl(tenantBaseUrl(c), record.form, record.id),
     version: record.version,
     eventSeq: event?.seq ?? null,
     changedFields: event?.changedFields ?? [],

@@ -10,7 +10,7 @@ import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import type { AppEnv } from "../../http/app-env";
 import { provisioningTypes, type ProvisioningDestination } from "../../db/schema";
-import { tenantOrigin } from "../../tenancy/tenant-url";
+import { tenantBaseUrl } from "../../tenancy/tenant-url";
 import { createDestination, deleteDestination, findDestination, listDestinations } from "./destination-store";
 
 export const HR_ACTIONS = ["adduser", "modifyuser", "deleteuser"] as const;
@@ -33,7 +33,7 @@ const destinationView = z
 export type DestinationView = z.infer<typeof destinationView>;
 
 function toView(c: Context<AppEnv>, destination: ProvisioningDestination): DestinationView {
-  const origin = tenantOrigin(c, c.get("tenant").slug);
+  const origin = tenantBaseUrl(c);
   const url = (action: HrAction) => origin + hrWebhookPath(destination.id, action);
   return {
     plugin_id: destination.id,

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../http/app-env";
 import type { RecordChange } from "../../records/commit-change";
 import { recordUrl } from "../../records/record-view";
 import { isoTime } from "../../http/openapi-app";
-import { tenantPathPrefix } from "../../tenancy/tenant-url";
+import { tenantBaseUrl } from "../../tenancy/tenant-url";
 
 export const ticketCreatedSchema = z
   .object({
@@ -24,7 +24,7 @@ export function ticketCreatedBody(c: Context<AppEnv>, change: RecordChange): z.i
     id: record.id,
     form: record.form,
     version: record.version,
-    url: recordUrl(c.req.url, tenantPathPrefix(c), record.form, record.id),
+    url: recordUrl(tenantBaseUrl(c), record.form, record.id),
     eventSeq: change.event?.seq ?? null,
     createdAt: isoTime(record.createdAt),
   };

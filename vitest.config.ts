@@ -17,8 +17,13 @@ export default defineConfig({
           MASTER_KEY: "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmchISE=",
           TEST_MIGRATIONS: migrations,
         },
-        // Low enough for a test to reach in a moment, high enough that no other test's tenant gets near it.
-        ratelimits: { INBOUND_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 40, period: 60 } } },
+        // Low enough for a test to reach in a moment, high enough that no other test's tenant gets near it. Tests
+        // send no CF-Connecting-IP unless they mean to, so a tenant's requests share one anonymous key: that limit
+        // stays above the tenant's, for tests that reach the tenant limit from one address.
+        ratelimits: {
+          INBOUND_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 40, period: 60 } },
+          ANONYMOUS_RATE_LIMITER: { namespace_id: "1002", simple: { limit: 50, period: 60 } },
+        },
       },
     }),
   ],

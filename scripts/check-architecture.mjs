@@ -9,7 +9,7 @@ import ts from "typescript";
 const MAX_LINES = 400;
 
 const PLATFORM = ["runtime", "http", "db", "secrets", "outbound"];
-const IDENTITY = ["tenancy", "auth", "api-keys"];
+const IDENTITY = ["tenancy", "auth", "api-keys", "audit"];
 const DOMAIN = ["records", "subscriptions", "lifecycle", "delivery"];
 const PROTOCOLS = ["inbound", "arsys"];
 const SURFACES = ["portal", "openapi", "admin", "stats"];

@@ -24,7 +24,8 @@ export default {
     const pruneStarted = Date.now();
     ctx.waitUntil(
       pruneExpired(env).then(
-        (report) => logLine("info", "retention_pruned", { tenants: report.tenants, ...report.deleted, durationMs: Date.now() - pruneStarted }),
+        (report) =>
+          logLine("info", "retention_pruned", { tenants: report.tenants, ...report.deleted, signInFailures: report.signInFailures, revokedTokens: report.revokedTokens, durationMs: Date.now() - pruneStarted }),
         (error: unknown) => logLine("error", "retention_failed", { error: String(error) }),
       ),
     );

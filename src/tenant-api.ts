@@ -19,6 +19,7 @@ import { inboundHookRoutes } from "./inbound/configurable/routes";
 import { lifecycleRoutes } from "./lifecycle/routes";
 import { statsRoutes } from "./stats/routes";
 import { tenantApiKeyRoutes } from "./api-keys/tenant-api-keys";
+import { auditLogRoutes } from "./audit/routes";
 
 export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*", "/hooks/*"] as const;
 
@@ -38,5 +39,6 @@ export function buildTenantApi() {
     .route("/", lifecycleRoutes)
     .route("/", inboundHookRoutes)
     .route("/", statsRoutes)
-    .route("/", tenantApiKeyRoutes);
+    .route("/", tenantApiKeyRoutes)
+    .route("/", auditLogRoutes);
 }

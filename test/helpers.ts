@@ -1,5 +1,6 @@
 /** Test helpers: drive the Worker through SELF.fetch exactly as a vendor or operator would. */
 import { shardBindings } from "../src/db/shards";
+import { ANONYMOUS_ROW_PREFIX } from "../src/inbound/inbound-log";
 import { SELF, env } from "cloudflare:test";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -107,6 +108,36 @@ export async function waitForInboundLog(tenantId: string, requestId: string) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`no inbound log row for ${requestId}`);
+}
+
+export interface AnonymousLogRow {
+  id: string;
+  source: string;
+  method: string;
+  path: string;
+  status: number;
+  code: string | null;
+  error: string | null;
+  count: number;
+  received_at: number;
+}
+
+/**
+ * Unauthenticated requests are counted, not logged one by one: polls until the tenant's rows for this outcome
+ * count at least `count` requests in all (a minute boundary may split them in two rows), and returns those rows.
+ */
+export async function waitForAnonymousLog(tenantId: string, outcome: { status: number; code: string | null }, count = 1): Promise<AnonymousLogRow[]> {
+  let rows: AnonymousLogRow[] = [];
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const result = await (await shardOf(tenantId))
+      .prepare(`SELECT * FROM inbound_requests WHERE tenant_id = ? AND substr(id, 1, ${ANONYMOUS_ROW_PREFIX.length}) = ? AND status = ? AND code IS ? ORDER BY received_at`)
+      .bind(tenantId, ANONYMOUS_ROW_PREFIX, outcome.status, outcome.code)
+      .all<AnonymousLogRow>();
+    rows = result.results;
+    if (rows.reduce((sum, row) => sum + row.count, 0) >= count) return rows;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`anonymous log rows for ${outcome.status} ${outcome.code} count fewer than ${count}: ${JSON.stringify(rows)}`);
 }
 
 export const TICKET_PATH = "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/createticket";

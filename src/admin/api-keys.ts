@@ -1,11 +1,13 @@
 /**
  * Operator API for a tenant's API keys. The plaintext key is returned once, by create; only its SHA-256
- * hash is kept (D1 row + KV lookup entry). Revoking marks the row and removes the KV entry. The key logic is
- * shared with the tenant's own key routes (src/api-keys/).
+ * hash is kept (D1 row + KV lookup entry). Revoking marks the row and removes the KV entry; `?cascade=true`
+ * also revokes every key the key minted. The key logic is shared with the tenant's own key routes
+ * (src/api-keys/); the audit log names the operator as `admin`.
  */
 import { newRouter } from "../http/openapi-app";
 import { AppError } from "../runtime/errors";
-import { apiKeyView, createApiKey, createApiKeyBody, createdApiKey, listApiKeys, revokeApiKey } from "../api-keys/api-key-store";
+import { ADMIN_ACTOR } from "../audit/actor";
+import { apiKeyView, createApiKey, createApiKeyBody, createdApiKey, listApiKeys, revokeApiKey, revokeQuery } from "../api-keys/api-key-store";
 import { findTenantBySlug } from "../tenancy/tenant-store";
 import { tenantCollectionRoutes } from "./tenant-collection-routes";
 
@@ -13,14 +15,14 @@ export { scopesSchema } from "../api-keys/api-key-store";
 
 const routes = tenantCollectionRoutes(
   "api-keys",
-  { body: createApiKeyBody, created: createdApiKey, view: apiKeyView },
-  { created: "Created; `key` is shown only here", list: "Keys, without secrets", deleted: "Revoked" },
+  { body: createApiKeyBody, created: createdApiKey, view: apiKeyView, removeQuery: revokeQuery },
+  { created: "Created; `key` is shown only here", list: "Keys, without secrets", deleted: "Revoked (with `cascade`, with every live key it minted)" },
 );
 
 export const apiKeyRoutes = newRouter()
   .openapi(routes.create, async (c) => {
     const tenant = await findTenantBySlug(c.get("db"), c.req.valid("param").slug);
-    return c.json(await createApiKey(c.get("db"), c.env.SECRETS, tenant.id, c.req.valid("json")), 201);
+    return c.json(await createApiKey(c.get("db"), c.env.SECRETS, tenant.id, c.req.valid("json"), ADMIN_ACTOR), 201);
   })
   .openapi(routes.list, async (c) => {
     const tenant = await findTenantBySlug(c.get("db"), c.req.valid("param").slug);
@@ -29,6 +31,7 @@ export const apiKeyRoutes = newRouter()
   .openapi(routes.remove, async (c) => {
     const { slug, id } = c.req.valid("param");
     const tenant = await findTenantBySlug(c.get("db"), slug);
-    if (!(await revokeApiKey(c.get("db"), c.env.SECRETS, tenant.id, id))) throw new AppError("NOT_FOUND", `No active API key '${id}' for tenant '${slug}'`);
+    const revoked = await revokeApiKey(c.get("db"), c.env.SECRETS, tenant.id, id, ADMIN_ACTOR, c.req.valid("query").cascade);
+    if (revoked.length === 0) throw new AppError("NOT_FOUND", `No active API key '${id}' for tenant '${slug}' (nor any live key it created)`);
     return c.body(null, 204);
   });

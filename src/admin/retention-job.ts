@@ -3,7 +3,9 @@
  * `retentionDays` — events the delivery cursor has passed, inbound log rows, vendor event ids, idempotency
  * keys, delivery attempts, and the delivery object's closed deliveries. Every delete is a bounded batch and a
  * run does a bounded number of them, so a run's cost is known however large the history; what is left waits
- * for the next run. Open work is never pruned. Each table's own module does its deletes.
+ * for the next run. Open work is never pruned. Each table's own module does its deletes. The same pass drops
+ * sign-in throttle counters whose window has ended (control plane, not per tenant), in the same bounded batches.
+ * The tenant's audit log (control plane) is kept longer: a year at least (auditRetentionDays).
  */
 import type { Bindings } from "../runtime/env";
 import { database } from "../db/client";
@@ -16,6 +18,9 @@ import { deliveredThrough, pruneDeliveryAttempts } from "../delivery/attempt-log
 import { pruneClosedDeliveries } from "../delivery/delivery-retention";
 import { pruneInboundLog } from "../inbound/inbound-log";
 import { pruneEventIds } from "../inbound/configurable/hook-store";
+import { pruneSignInFailures } from "../auth/sign-in-failure-store";
+import { pruneRevokedTokens } from "../auth/revoked-tokens";
+import { auditRetentionDays, pruneAuditLog } from "../audit/audit-log";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -30,12 +35,16 @@ export interface RetentionLimits {
 
 export const DEFAULT_RETENTION_LIMITS: RetentionLimits = { tenantsPerRun: 25, batch: 500, batchesPerTable: 4 };
 
-export const PRUNED_KINDS = ["events", "idempotencyKeys", "inboundLog", "eventIds", "attempts", "deliveries"] as const;
+export const PRUNED_KINDS = ["events", "idempotencyKeys", "inboundLog", "eventIds", "attempts", "deliveries", "auditLog"] as const;
 export type PrunedKind = (typeof PRUNED_KINDS)[number];
 
 export interface RetentionReport {
   tenants: number;
   deleted: Record<PrunedKind, number>;
+  /** Sign-in throttle counters whose window had ended. */
+  signInFailures: number;
+  /** Logged-out token ids whose tokens had all expired. */
+  revokedTokens: number;
 }
 
 /** Repeats one bounded delete until it removes less than a full batch or the run's share is spent. */
@@ -54,7 +63,7 @@ export async function pruneExpired(env: Bindings, now = Date.now(), limits: Rete
   const due = await tenantsToPrune(db, limits.tenantsPerRun);
   const deleted = Object.fromEntries(PRUNED_KINDS.map((kind) => [kind, 0])) as Record<PrunedKind, number>;
   for (const tenant of due) {
-    // Every pruned table is data plane: it lives on the tenant's shard.
+    // Every pruned table but the audit log is data plane: it lives on the tenant's shard.
     const data = shardDatabase(env, tenant.shard);
     const batch: PruneBatch = { tenantId: tenant.id, before: now - tenant.retentionDays * DAY_MS, limit: limits.batch };
     const cursor = await deliveredThrough(data, tenant.id);
@@ -66,9 +75,12 @@ export async function pruneExpired(env: Bindings, now = Date.now(), limits: Rete
       attempts: () => pruneDeliveryAttempts(data, batch),
       // A tenant whose delivery object never fanned anything out has no deliveries: its object is not woken.
       deliveries: () => (cursor === 0 ? Promise.resolve(0) : pruneClosedDeliveries(env, tenant.id, batch.before, batch.limit)),
+      auditLog: () => pruneAuditLog(db, { ...batch, before: now - auditRetentionDays(tenant.retentionDays) * DAY_MS }),
     };
     for (const kind of PRUNED_KINDS) deleted[kind] += await repeatBatches(limits, prunes[kind]);
   }
   await markPruned(db, due.map((tenant) => tenant.id), now);
-  return { tenants: due.length, deleted };
+  const signInFailures = await repeatBatches(limits, () => pruneSignInFailures(db, now, limits.batch));
+  const revokedTokens = await repeatBatches(limits, () => pruneRevokedTokens(db, now, limits.batch));
+  return { tenants: due.length, deleted, signInFailures, revokedTokens };
 }

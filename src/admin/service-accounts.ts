@@ -1,9 +1,16 @@
-/** Operator API for a tenant's service accounts (email + password, PBKDF2-hashed; the password is never returned). */
+/**
+ * Operator API for a tenant's service accounts (email + password, PBKDF2-hashed; the password is never
+ * returned). Creating or deleting one is logged in the tenant's audit log with the operator (`admin`) as actor.
+ */
 import { z } from "@hono/zod-openapi";
 import { newRouter, isoTime, isoTimeOrNull } from "../http/openapi-app";
 import { AppError } from "../runtime/errors";
+import type { Database } from "../db/client";
 import type { ServiceAccount } from "../db/schema";
 import { createServiceAccount, listServiceAccounts, revokeServiceAccount } from "../auth/service-account-store";
+import { ADMIN_ACTOR, actorFromCreatedBy, actorView, createdByOf } from "../audit/actor";
+import { recordAudit } from "../audit/audit-log";
+import { CHANGED } from "../audit/changes";
 import { findTenantBySlug } from "../tenancy/tenant-store";
 import { tenantCollectionRoutes } from "./tenant-collection-routes";
 import { scopesSchema } from "./api-keys";
@@ -14,6 +21,7 @@ const serviceAccountView = z
     email: z.string(),
     scopes: z.array(z.string()),
     createdAt: z.string(),
+    createdBy: actorView.nullable(),
     lastUsedAt: z.string().nullable(),
   })
   .openapi("ServiceAccount");
@@ -23,6 +31,7 @@ const toView = (account: ServiceAccount): z.infer<typeof serviceAccountView> => 
   email: account.email,
   scopes: account.scopes,
   createdAt: isoTime(account.createdAt),
+  createdBy: actorFromCreatedBy(account.createdBy),
   lastUsedAt: isoTimeOrNull(account.lastUsedAt),
 });
 
@@ -31,6 +40,23 @@ const createServiceAccountBody = z.object({
   password: z.string().min(12, "must be at least 12 characters").max(1024),
   scopes: scopesSchema,
 });
+
+type NewAccount = z.infer<typeof createServiceAccountBody>;
+
+/** Creates the account (made by the operator), then logs it; the password only as "changed". */
+async function createAccount(db: Database, tenantId: string, input: NewAccount): Promise<ServiceAccount> {
+  const account = await createServiceAccount(db, tenantId, { ...input, createdBy: createdByOf(ADMIN_ACTOR) });
+  const changes = { email: account.email, scopes: account.scopes, password: CHANGED };
+  await recordAudit(db, tenantId, { actor: ADMIN_ACTOR, action: "service_account.created", targetId: account.id, changes });
+  return account;
+}
+
+/** Deletes the live account, then logs it; false when there was none. */
+async function deleteAccount(db: Database, tenantId: string, id: string): Promise<boolean> {
+  if (!(await revokeServiceAccount(db, tenantId, id))) return false;
+  await recordAudit(db, tenantId, { actor: ADMIN_ACTOR, action: "service_account.deleted", targetId: id });
+  return true;
+}
 
 const routes = tenantCollectionRoutes(
   "service-accounts",
@@ -41,7 +67,7 @@ const routes = tenantCollectionRoutes(
 export const serviceAccountRoutes = newRouter()
   .openapi(routes.create, async (c) => {
     const tenant = await findTenantBySlug(c.get("db"), c.req.valid("param").slug);
-    return c.json(toView(await createServiceAccount(c.get("db"), tenant.id, c.req.valid("json"))), 201);
+    return c.json(toView(await createAccount(c.get("db"), tenant.id, c.req.valid("json"))), 201);
   })
   .openapi(routes.list, async (c) => {
     const tenant = await findTenantBySlug(c.get("db"), c.req.valid("param").slug);
@@ -50,6 +76,6 @@ export const serviceAccountRoutes = newRouter()
   .openapi(routes.remove, async (c) => {
     const { slug, id } = c.req.valid("param");
     const tenant = await findTenantBySlug(c.get("db"), slug);
-    if (!(await revokeServiceAccount(c.get("db"), tenant.id, id))) throw new AppError("NOT_FOUND", `No service account '${id}' for tenant '${slug}'`);
+    if (!(await deleteAccount(c.get("db"), tenant.id, id))) throw new AppError("NOT_FOUND", `No service account '${id}' for tenant '${slug}'`);
     return c.body(null, 204);
   });

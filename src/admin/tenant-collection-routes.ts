@@ -1,17 +1,17 @@
 /**
  * The operator routes of something a tenant holds several of (API keys, service accounts), at
- * /tenants/{slug}/<collection>: create one, list them, delete one. Declared once so every collection answers
- * with the same statuses, parameters and shapes.
+ * /tenants/{slug}/<collection>: create one, list them, delete one (with the collection's own query options, if
+ * any). Declared once so every collection answers with the same statuses, parameters and shapes.
  */
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { errors } from "../http/openapi-app";
 import { jsonBody } from "../http/json-body";
 import { errorResponses, itemsOf, jsonRequestBody, jsonResponse } from "../http/route-schemas";
 import { tenantItemParams, tenantParams } from "./tenants";
 
-export function tenantCollectionRoutes<Body extends z.ZodType, Created extends z.ZodType, View extends z.ZodType>(
+export function tenantCollectionRoutes<Body extends z.ZodType, Created extends z.ZodType, View extends z.ZodType, RemoveQuery extends z.ZodObject = z.ZodObject<{}>>(
   collection: string,
-  schemas: { body: Body; created: Created; view: View },
+  schemas: { body: Body; created: Created; view: View; removeQuery?: RemoveQuery },
   descriptions: { created: string; list: string; deleted: string },
 ) {
   return {
@@ -31,8 +31,8 @@ export function tenantCollectionRoutes<Body extends z.ZodType, Created extends z
     remove: createRoute({
       method: "delete",
       path: `/tenants/{slug}/${collection}/{id}`,
-      request: { params: tenantItemParams },
-      responses: { 204: { description: descriptions.deleted }, ...errorResponses(401, 404) },
+      request: { params: tenantItemParams, query: (schemas.removeQuery ?? z.object({})) as RemoveQuery },
+      responses: { 204: { description: descriptions.deleted }, ...errorResponses(400, 401, 404) },
     }),
   };
 }

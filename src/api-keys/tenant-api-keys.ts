@@ -1,6 +1,7 @@
 /**
- * Tenant API for the tenant's own API keys (scope "api"): list, create (the plaintext key is answered once)
- * and revoke. A caller can only hand out scopes it holds itself; another tenant's key id is simply not found.
+ * Tenant API for the tenant's own API keys (scope "api"): list (with who created each), create (the plaintext
+ * key is answered once) and revoke, optionally with every key the key minted (`?cascade=true`). A caller can
+ * only hand out scopes it holds itself; another tenant's key id is simply not found.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "../http/openapi-app";
@@ -9,7 +10,8 @@ import { jsonBody } from "../http/json-body";
 import { authenticate } from "../auth/authenticate";
 import { AppError } from "../runtime/errors";
 import { scopes } from "../auth/principal";
-import { apiKeyView, createApiKey, createdApiKey, listApiKeys, revokeApiKey } from "./api-key-store";
+import { actorOf } from "../audit/actor";
+import { apiKeyView, createApiKey, createdApiKey, listApiKeys, revokeApiKey, revokeQuery } from "./api-key-store";
 
 const createBody = z.object({
   name: z.string().trim().min(1).max(100),
@@ -40,8 +42,8 @@ const revoke = createRoute({
   method: "delete",
   path: "/api/v1/api-keys/{id}",
   middleware: [authenticate({ scope: "api" })] as const,
-  request: { params: z.object({ id: z.string().min(1).max(200) }) },
-  responses: { 204: { description: "Revoked" }, ...errorResponses(401, 403, 404) },
+  request: { params: z.object({ id: z.string().min(1).max(200) }), query: revokeQuery },
+  responses: { 204: { description: "Revoked (with `cascade`, with every live key it minted)" }, ...errorResponses(400, 401, 403, 404) },
 });
 
 export const tenantApiKeyRoutes = newRouter()
@@ -52,10 +54,11 @@ export const tenantApiKeyRoutes = newRouter()
     const granted = body.scopes ?? scopes.filter((scope) => held.includes(scope));
     const beyond = granted.filter((scope) => !held.includes(scope));
     if (beyond.length > 0) throw new AppError("FORBIDDEN", `A key cannot grant scopes its creator does not hold: ${beyond.join(", ")}`);
-    return c.json(await createApiKey(c.get("db"), c.env.SECRETS, c.get("tenant").id, { name: body.name, scopes: granted }), 201);
+    return c.json(await createApiKey(c.get("db"), c.env.SECRETS, c.get("tenant").id, { name: body.name, scopes: granted }, actorOf(c.get("principal"))), 201);
   })
   .openapi(revoke, async (c) => {
     const { id } = c.req.valid("param");
-    if (!(await revokeApiKey(c.get("db"), c.env.SECRETS, c.get("tenant").id, id))) throw new AppError("NOT_FOUND", `No active API key '${id}'`);
+    const revoked = await revokeApiKey(c.get("db"), c.env.SECRETS, c.get("tenant").id, id, actorOf(c.get("principal")), c.req.valid("query").cascade);
+    if (revoked.length === 0) throw new AppError("NOT_FOUND", `No active API key '${id}' (nor any live key it created)`);
     return c.body(null, 204);
   });

@@ -1,7 +1,8 @@
 /**
  * AR System style errors for `/api/arsys/*` and `/api/jwt/*`: AR REST clients parse a JSON array of
  * messages, not Hookgate's envelope. The HTTP status is the same as everywhere; the AR message number says
- * the same thing in AR's terms (302 entry not found, 382 unique index violated, 623 authentication failed).
+ * the same thing in AR's terms (302 entry not found, 382 unique index violated, 623 authentication failed, 624 too
+ * many failed sign-ins).
  */
 import type { AppError, ErrorCode } from "../runtime/errors";
 import { useErrorFormat } from "../http/error-format";
@@ -24,6 +25,8 @@ const AR_MESSAGE: Partial<Record<ErrorCode, { number: number; text: string }>> =
   CONFLICT: { number: 382, text: "The value(s) for this entry violate a unique index that has been defined for this form" },
   PAYLOAD_TOO_LARGE: { number: 8791, text: "The request body is too large" },
   UNSUPPORTED_MEDIA_TYPE: { number: 8792, text: "Unsupported content type" },
+  // AR's own number for a sign-in refused after too many bad passwords (the throttle: auth/sign-in-throttle.ts).
+  RATE_LIMITED: { number: 624, text: "Too many failed sign-in attempts" },
 };
 
 const INTERNAL_MESSAGE = { number: 8760, text: "Internal server error" };

@@ -1,12 +1,14 @@
 /**
  * AR System REST authentication: `POST /api/jwt/login` (form-encoded username = service-account email,
  * password) answers 200 text/plain with an AR-JWT; `POST /api/jwt/logout` with `Authorization: AR-JWT <token>`
- * invalidates it. Errors are AR's JSON message array (see ar-errors.ts).
+ * invalidates it. Errors are AR's JSON message array (see ar-errors.ts). Logins are throttled like every password
+ * sign-in: after 10 failures in 15 minutes for the account or from the address, 429 with Retry-After.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../http/openapi-app";
 import { AppError } from "../runtime/errors";
-import { authenticate, serviceAccountPrincipal } from "../auth/authenticate";
+import { authenticate } from "../auth/authenticate";
+import { passwordSignIn } from "../auth/password-sign-in";
 import { issueArJwt, revokeArJwt } from "../auth/ar-jwt";
 import { boundedBody } from "../http/bounded-body";
 
@@ -32,6 +34,7 @@ const login = createRoute({
     401: errors[401],
     413: errors[413],
     415: errors[415],
+    429: { ...errors[401], description: "Too many failed sign-ins for this account or from this address (RATE_LIMITED); Retry-After says when to try again" },
   },
 });
 
@@ -56,7 +59,7 @@ export const jwtRoutes = newRouter()
       throw new AppError("VALIDATION_FAILED", `Missing ${missing.join(" and ")}`, missing.map((path) => ({ path, message: "is required" })));
     }
     const tenant = c.get("tenant");
-    const principal = await serviceAccountPrincipal(c.get("db"), tenant.id, { email: username, password });
+    const principal = await passwordSignIn(c.get("db"), { tenantId: tenant.id, email: username, password, connectingIp: c.req.header("cf-connecting-ip") });
     const { token } = await issueArJwt(c.get("config").MASTER_KEY, {
       tenantId: tenant.id,
       accountId: principal.id,

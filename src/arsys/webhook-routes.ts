@@ -14,6 +14,7 @@ import { subscriptionSettingsFrom, webhookRegistrationSchema } from "./webhook-b
 import { createSubscription, deleteSubscription, findSubscription, listSubscriptions, updateSubscription } from "../subscriptions/subscription-store";
 import { toWebhookPage, toWebhookView, webhookView } from "./webhook-view";
 import { openDeliveryCount } from "../delivery/open-deliveries";
+import { actorOf } from "../audit/actor";
 
 const BASE = "/api/arsys/v1.0/webhook";
 const auth = () => [authenticate({ scope: "api" })];
@@ -98,7 +99,7 @@ const remove = createRoute({
 export const webhookRoutes = newRouter()
   .openapi(create, async (c) => {
     const settings = subscriptionSettingsFrom(c.req.valid("json"));
-    const subscription = await createSubscription(c.get("db"), secretStore(c.env), c.get("tenant").id, settings);
+    const subscription = await createSubscription(c.get("db"), secretStore(c.env), c.get("tenant").id, settings, actorOf(c.get("principal")));
     // Its form is now of interest: commits on it wake delivery from here on (see delivery-interest.ts).
     c.get("deliveryInterestChanged")(c.get("tenant").id);
     return c.body(null, 201, { Location: webhookHref(c, subscription.id) });
@@ -116,16 +117,15 @@ export const webhookRoutes = newRouter()
   .openapi(replace, async (c) => {
     const tenantId = c.get("tenant").id;
     const settings = subscriptionSettingsFrom(c.req.valid("json"));
-    await updateSubscription(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id, settings, {
-      openDeliveries: (subscriptionId) => openDeliveryCount(c.env, tenantId, subscriptionId),
-    });
+    const ports = { openDeliveries: (subscriptionId: string) => openDeliveryCount(c.env, tenantId, subscriptionId) };
+    await updateSubscription(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id, settings, ports, actorOf(c.get("principal")));
     // Saving may enable it again (or clear a 410 disable): its held deliveries go now, not at the next event.
     c.get("wakeDelivery")(tenantId);
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {
     const tenantId = c.get("tenant").id;
-    await deleteSubscription(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id);
+    await deleteSubscription(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id, actorOf(c.get("principal")));
     // Deliveries it still held (disabled, or after a 410) are skipped now, not at the tenant's next event.
     c.get("wakeDelivery")(tenantId);
     return c.body(null, 204);

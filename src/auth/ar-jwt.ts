@@ -5,7 +5,7 @@
  * invalidates every token. Logout records the token id until the token would have expired anyway.
  */
 import type { Database } from "../db/client";
-import { revokedTokens } from "../db/schema";
+import { revokeTokenId } from "./revoked-tokens";
 import { randomBytes, toHex } from "../runtime/crypto";
 import { signToken, verifyToken } from "./signed-token";
 
@@ -53,5 +53,5 @@ export const verifyArJwt = (
 
 /** Logout: the token id is refused from now until the token would have expired anyway. */
 export async function revokeArJwt(db: Database, token: { jti: string; tenantId: string; expiresAt: number }): Promise<void> {
-  await db.insert(revokedTokens).values(token).onConflictDoNothing();
+  await revokeTokenId(db, { id: token.jti, tenantId: token.tenantId, expiresAt: token.expiresAt });
 }

@@ -2,30 +2,29 @@
  * Tenant authentication middleware factory. Routes declare the scope they need; the middleware accepts an
  * API key (bare or Bearer) or a service account (Basic), checks it belongs to the resolved tenant and is not
  * revoked, and sets `principal`. Any failure is 401 UNAUTHORIZED with a WWW-Authenticate challenge: the
- * response never says whether a key exists for another tenant.
+ * response never says whether a key exists for another tenant. Basic is a password sign-in, throttled like
+ * every other (password-sign-in.ts): 429 RATE_LIMITED with Retry-After after too many failures.
  */
 import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import type { AppEnv } from "../http/app-env";
 import { AppError } from "../runtime/errors";
-import { apiKeys, revokedTokens, serviceAccounts } from "../db/schema";
+import { apiKeys, serviceAccounts } from "../db/schema";
+import { revocationOf } from "./revoked-tokens";
 import type { Database } from "../db/client";
 import { parseAuthorization } from "./authorization-header";
 import { findApiKeyLookup } from "./api-keys";
 import { sha256Hex } from "../runtime/crypto";
 import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
-import { verifyPassword } from "./passwords";
+import { passwordSignIn } from "./password-sign-in";
+import { unauthorized } from "./unauthorized";
 import { verifyArJwt } from "./ar-jwt";
 import { hasScope, type Principal, type Scope } from "./principal";
 import { internalPrincipal } from "./internal-principal";
 
-const CHALLENGE = 'Bearer realm="hookgate", Basic realm="hookgate"';
 /** last_used_at is advisory: refresh it at most this often, off the response path. */
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
-
-const unauthorized = (message: string) =>
-  new AppError("UNAUTHORIZED", message, undefined, { "WWW-Authenticate": CHALLENGE });
 
 /** Verified API keys by SHA-256 hash; revocation deletes the entry (src/admin/api-keys.ts). */
 export const apiKeyCache = new TtlCache<string, Principal>(LOOKUP_CACHE_TTL_MS);
@@ -61,34 +60,12 @@ export async function apiKeyPrincipal(
   return principal;
 }
 
-export async function serviceAccountPrincipal(
-  db: Database,
-  tenantId: string,
-  credential: { email: string; password: string },
-): Promise<Principal> {
-  const account = await db
-    .select()
-    .from(serviceAccounts)
-    .where(
-      and(
-        eq(serviceAccounts.tenantId, tenantId),
-        eq(serviceAccounts.email, credential.email),
-        isNull(serviceAccounts.revokedAt),
-      ),
-    )
-    .get();
-  if (!account || !(await verifyPassword(credential.password, { hash: account.passwordHash, salt: account.salt, iterations: account.iterations }))) {
-    throw unauthorized("Service account email or password is wrong");
-  }
-  return { kind: "service_account", id: account.id, tenantId, scopes: account.scopes };
-}
-
 /** An AR-JWT from /api/jwt/login: signed for this tenant, unexpired, not logged out, its account still live. */
 async function arJwtPrincipal(db: Database, masterKey: string, tenantId: string, token: string): Promise<Principal> {
   const claims = await verifyArJwt(masterKey, tenantId, token);
   if (!claims) throw unauthorized("AR-JWT token is invalid or expired");
   const [revoked, account] = await db.batch([
-    db.select({ jti: revokedTokens.jti }).from(revokedTokens).where(eq(revokedTokens.jti, claims.jti)),
+    revocationOf(db, claims.jti),
     db
       .select({ id: serviceAccounts.id })
       .from(serviceAccounts)
@@ -125,5 +102,6 @@ async function credentialPrincipal(c: Context<AppEnv>): Promise<Principal> {
   const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(() => undefined));
   if (credential.kind === "api_key") return apiKeyPrincipal(c.env, db, tenant.id, credential.key, Date.now(), defer);
   if (credential.kind === "ar_jwt") return arJwtPrincipal(db, c.get("config").MASTER_KEY, tenant.id, credential.token);
-  return serviceAccountPrincipal(db, tenant.id, credential);
+  const { email, password } = credential;
+  return passwordSignIn(db, { tenantId: tenant.id, email, password, connectingIp: c.req.header("cf-connecting-ip") });
 }

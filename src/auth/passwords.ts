@@ -1,17 +1,25 @@
 /**
  * Service-account passwords: PBKDF2-SHA256 with a random 16-byte salt and 100,000 iterations
- * (the most the Workers runtime allows). Verification compares in constant time.
+ * (the most the Workers runtime allows). Verification compares in constant time; a sign-in for an email with
+ * no account verifies against DUMMY_PASSWORD_HASH, so it costs the same PBKDF2 and its timing says nothing.
  */
 import { fromBase64, randomBytes, toBase64 } from "../runtime/crypto";
 
 const PBKDF2_ITERATIONS = 100_000;
 const HASH_BITS = 256;
 
-interface PasswordHash {
+export interface PasswordHash {
   hash: string;
   salt: string;
   iterations: number;
 }
+
+/** Matches no password (and is only ever checked for an unknown email); same iterations as every new hash. */
+export const DUMMY_PASSWORD_HASH: PasswordHash = Object.freeze({
+  hash: toBase64(new Uint8Array(HASH_BITS / 8)),
+  salt: toBase64(new Uint8Array(16)),
+  iterations: PBKDF2_ITERATIONS,
+});
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<ArrayBuffer> {
   const material = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, [
@@ -25,8 +33,10 @@ export async function hashPassword(password: string, iterations = PBKDF2_ITERATI
   return { hash: toBase64(await derive(password, salt, iterations)), salt: toBase64(salt), iterations };
 }
 
-export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
+export type PasswordVerifier = (password: string, stored: PasswordHash) => Promise<boolean>;
+
+export const verifyPassword: PasswordVerifier = async (password, stored) => {
   const derived = await derive(password, fromBase64(stored.salt), stored.iterations);
   const expected = fromBase64(stored.hash);
   return derived.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(derived, expected);
-}
+};

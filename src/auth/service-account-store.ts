@@ -12,7 +12,7 @@ import { hashPassword } from "./passwords";
 export async function createServiceAccount(
   db: Database,
   tenantId: string,
-  input: { email: string; password: string; scopes: string[] },
+  input: { email: string; password: string; scopes: string[]; createdBy: string },
 ): Promise<ServiceAccount> {
   const existing = await db
     .select({ id: serviceAccounts.id })
@@ -32,10 +32,19 @@ export async function createServiceAccount(
       iterations: password.iterations,
       scopes: input.scopes,
       createdAt: Date.now(),
+      createdBy: input.createdBy,
     })
     .returning();
   return account!;
 }
+
+/** The tenant's live account with that email, if any (what a password sign-in checks against). */
+export const findLiveServiceAccount = (db: Database, tenantId: string, email: string): Promise<ServiceAccount | undefined> =>
+  db
+    .select()
+    .from(serviceAccounts)
+    .where(and(eq(serviceAccounts.tenantId, tenantId), eq(serviceAccounts.email, email), isNull(serviceAccounts.revokedAt)))
+    .get();
 
 export const listServiceAccounts = (db: Database, tenantId: string): Promise<ServiceAccount[]> =>
   db

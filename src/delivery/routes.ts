@@ -15,6 +15,7 @@ import { deliveryStatuses } from "./delivery-tables";
 import { listDeliveryAttempts } from "./attempt-log";
 import { findSubscription } from "../subscriptions/subscription-store";
 import { rotateSigningSecret, readSigningSecret } from "../subscriptions/signing-secrets";
+import { actorOf } from "../audit/actor";
 
 const auth = () => [authenticate({ scope: "api" })];
 const stubFor = (c: Context<AppEnv>) => c.env.TENANT_DELIVERY.get(c.env.TENANT_DELIVERY.idFromName(c.get("tenant").id));
@@ -241,7 +242,7 @@ export const deliveryRoutes = newRouter()
   })
   .openapi(rotate, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await rotateSigningSecret(c.get("db"), secretStore(c.env), c.get("tenant").id, id), 200);
+    return c.json(await rotateSigningSecret(c.get("db"), secretStore(c.env), c.get("tenant").id, id, actorOf(c.get("principal"))), 200);
   })
   .openapi(secret, async (c) => {
     const { id } = c.req.valid("param");

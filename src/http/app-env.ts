@@ -22,6 +22,8 @@ export interface AppVariables {
   inbound: { source: string; receivedAt: number };
   /** Set by a route whose commit batch already wrote this request's log row. */
   inboundLogCommitted: boolean;
+  /** Set once a vendor request is authenticated (inbound/rate-limit.ts): its log row is its own, not aggregated. */
+  inboundAuthenticated: boolean;
   /** Set by a router whose clients expect another error body (AR System); unset: the Hookgate envelope. */
   errorFormat: ErrorFormat | undefined;
   /**

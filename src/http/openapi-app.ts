@@ -36,7 +36,7 @@ export const errors = {
 /** Extra error responses of the vendor-facing inbound routes (rate limit, tenant lifecycle hooks). */
 export const inboundErrors = {
   422: errorResponse("The tenant's lifecycle hook rejected the change (HOOK_REJECTED)"),
-  429: errorResponse("Too many requests for this tenant (RATE_LIMITED, with Retry-After)"),
+  429: errorResponse("Too many requests from this address for this tenant, or once authenticated for this tenant (RATE_LIMITED, with Retry-After)"),
   503: errorResponse("The tenant's lifecycle hook failed under onTimeout: reject (HOOK_UNAVAILABLE)"),
 } as const;
 

@@ -10,4 +10,6 @@ export interface Principal {
   /** Set when the request authenticated with an AR-JWT (logout revokes this id). */
   tokenId?: string;
   tokenExpiresAt?: number;
+  /** Set on the portal's in-process calls: who signed in (the service account's email, or the key's id). */
+  portalSignIn?: string;
 }

@@ -1,7 +1,8 @@
 /**
  * `Idempotency-Key` for inbound webhooks (24 h window): the first request's record is remembered with a hash
  * of its body; the same key and body again replays that record (`Idempotent-Replayed: true`, nothing new
- * stored); the same key with another body is a 409 CONFLICT.
+ * stored); the same key with another body is a 409 CONFLICT. An HMAC-signed hook delivery is remembered the
+ * same way under its signature, so an exact resend is a replay too.
  */
 import { and, eq, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
@@ -35,6 +36,14 @@ export async function idempotencyRequest(
     ]);
   }
   return { tenantId, scope, key: header, requestHash: await sha256Hex(rawBody) };
+}
+
+/**
+ * The idempotency identity of an HMAC-verified hook delivery: its signature as verified (visible ASCII, at
+ * most 128 characters: SHA-512 in hex) in scope `signature:<hookId>`.
+ */
+export async function signatureIdempotency(tenantId: string, hookId: string, signature: string, rawBody: string): Promise<IdempotencyRequest> {
+  return { tenantId, scope: `signature:${hookId}`, key: signature, requestHash: await sha256Hex(rawBody) };
 }
 
 /** The record a live key already created, or null; a live key with another body is a conflict. */

@@ -1,20 +1,27 @@
 /**
- * One inbound_requests row per vendor request, accepted or rejected, storing outcome and error code, never
- * credentials or bodies. A route that commits a record puts the accepted row in its own commit batch
- * (acceptedLogRow: one D1 write instead of two); otherwise the middleware writes it after the response.
+ * The inbound log: outcome and error code of every vendor request, never credentials or bodies. An
+ * authenticated request gets its own inbound_requests row; a route that commits a record puts its accepted row
+ * in its own commit batch (acceptedLogRow: one D1 write instead of two), otherwise the middleware writes it
+ * after the response. A request that never authenticated (rejected junk, mostly) is counted instead: one row
+ * per tenant, source, status, code and minute, upserted with `count + 1`, so junk does not grow D1.
  */
 import { createMiddleware } from "hono/factory";
 import { and, between, desc, eq, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { AppEnv } from "../http/app-env";
 import { AppError } from "../runtime/errors";
-import { inboundRequests } from "../db/schema";
+import { inboundRequests, type InboundRequest } from "../db/schema";
 import { logLine } from "../runtime/log";
+import { sha256Hex } from "../runtime/crypto";
 import { deleteOldest, type PruneBatch } from "../db/prune";
 import type { Context } from "hono";
 import type { SQLRecordId } from "../records/commit-change";
 
 const ACCEPTED_STATUS = 201;
+/** Unauthenticated requests of one tenant, source, status and code share a row per this much time. */
+const ANONYMOUS_ROW_WINDOW_MS = 60_000;
+/** How the id of a row of unauthenticated requests begins (a request's own row has its request id, a UUID). */
+export const ANONYMOUS_ROW_PREFIX = "anon_";
 
 /** The accepted (201) log row of this request, for the batch that commits its record; call markLogCommitted after. */
 export function acceptedLogRow(c: Context<AppEnv>, recordId: SQLRecordId) {
@@ -69,12 +76,35 @@ export const logInbound = (source: string) =>
       durationMs: row.durationMs,
     });
     if (c.get("inboundLogCommitted") && c.res.status === ACCEPTED_STATUS) return;
+    const write = c.get("inboundAuthenticated") ? c.get("data").insert(inboundRequests).values(row).run() : countAnonymous(c.get("data"), row);
     c.executionCtx.waitUntil(
-      c.get("data").insert(inboundRequests).values(row).run().catch((failure: unknown) => {
+      write.catch((failure: unknown) => {
         logLine("error", "inbound_log_failed", { requestId: row.id, error: String(failure) });
       }),
     );
   });
+
+/** The row an unauthenticated request is counted in: the same id for its tenant, source, status, code and minute. */
+async function anonymousRowId(row: Omit<InboundRequest, "count">): Promise<string> {
+  const minute = Math.floor(row.receivedAt / ANONYMOUS_ROW_WINDOW_MS);
+  const hash = await sha256Hex(JSON.stringify([row.tenantId, row.source, row.status, row.code, minute]));
+  return `${ANONYMOUS_ROW_PREFIX}${hash.slice(0, 32)}`;
+}
+
+/**
+ * Counts an unauthenticated request in its row, in one atomic upsert (parallel requests each add one): the
+ * row keeps the first request's method, path and cause, and the latest request's time.
+ */
+async function countAnonymous(db: Database, row: Omit<InboundRequest, "count">): Promise<unknown> {
+  return db
+    .insert(inboundRequests)
+    .values({ ...row, id: await anonymousRowId(row), recordId: null, count: 1 })
+    .onConflictDoUpdate({
+      target: inboundRequests.id,
+      set: { count: sql`${inboundRequests.count} + 1`, receivedAt: sql`max(${inboundRequests.receivedAt}, excluded.received_at)` },
+    })
+    .run();
+}
 
 /** `4xx` → 400..499, `404` → 404..404. */
 function statusRange(status: string): [number, number] {

@@ -1,4 +1,8 @@
-/** Tenant API: the inbound request log, newest first (never the Authorization header or the body). */
+/**
+ * Tenant API: the inbound request log, newest first (never the Authorization header or the body). An
+ * authenticated request is one entry (`count` 1); unauthenticated ones are counted in one entry per source,
+ * status, code and minute (`count` of them, the first one's path and cause, the latest one's time).
+ */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors, isoTime } from "../http/openapi-app";
 import { authenticate } from "../auth/authenticate";
@@ -16,6 +20,7 @@ const inboundRequestView = z
     error: z.string().nullable(),
     recordId: z.string().nullable(),
     durationMs: z.number().int(),
+    count: z.number().int().openapi({ description: "How many requests the entry stands for: unauthenticated requests are counted per minute" }),
     receivedAt: z.string(),
   })
   .openapi("InboundRequest");
@@ -30,6 +35,7 @@ const toView = (row: InboundRequest): z.infer<typeof inboundRequestView> => ({
   error: row.error,
   recordId: row.recordId,
   durationMs: row.durationMs,
+  count: row.count,
   receivedAt: isoTime(row.receivedAt),
 });
 

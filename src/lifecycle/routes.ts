@@ -14,6 +14,7 @@ import { checkCallbackUrl } from "../outbound/ssrf-guard";
 import { findLifecycleConfig, lifecycleTarget, saveLifecycleConfig } from "./config-store";
 import { buildHookRequest } from "./hook-requests";
 import { sendHook } from "./hook-client";
+import { actorOf } from "../audit/actor";
 
 export const DEFAULT_TIMEOUT_MS = 3_000;
 export const MIN_TIMEOUT_MS = 100;
@@ -104,13 +105,14 @@ export const lifecycleRoutes = newRouter()
   .openapi(putConfig, async (c) => {
     const body = c.req.valid("json");
     const tenantId = c.get("tenant").id;
-    const saved = await saveLifecycleConfig(c.env, c.get("db"), tenantId, {
+    const input = {
       baseUrl: baseUrlOf(body.baseUrl, c.get("config").allowPrivateNetworks),
       token: body.token === MASKED_SECRET ? null : body.token,
       enabled: [...new Set(body.enabled)],
       timeoutMs: body.timeoutMs,
       onTimeout: body.onTimeout,
-    });
+    };
+    const saved = await saveLifecycleConfig(c.env, c.get("db"), tenantId, input, actorOf(c.get("principal")));
     if (!saved) {
       throw new AppError("VALIDATION_FAILED", "Request is invalid: token", [{ path: "token", message: "is masked, but no token is stored yet: send the token" }]);
     }

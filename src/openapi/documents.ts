@@ -22,7 +22,7 @@ const arErrorsSchema = z
       messageType: z.literal("ERROR"),
       messageText: z.string(),
       messageAppendedText: z.string(),
-      messageNumber: z.number().int().openapi({ description: "AR message number: 302 not found, 382 unique index violated, 623 authentication failed, 326 invalid value" }),
+      messageNumber: z.number().int().openapi({ description: "AR message number: 302 not found, 382 unique index violated, 623 authentication failed, 624 too many failed sign-ins, 326 invalid value" }),
     }),
   )
   .openapi("ArErrors", { description: "AR System error messages, answered on /api/arsys/* and /api/jwt/* in place of the error envelope" });
@@ -106,7 +106,7 @@ export function tenantDocument(tenantApi: Router, { baseDomain, protocol }: Docu
         "",
         "Errors are one JSON envelope, `{ error: { code, message, details? }, requestId }` (schema `Error`), with an `X-Request-Id` header. `/api/arsys/*` and `/api/jwt/*` answer AR System's error array instead (schema `ArErrors`), with the same HTTP status.",
         "",
-        "Credentials go in the `Authorization` header: a tenant API key (bare or `Bearer`), a service account (`Basic`), or an `AR-JWT` token. Inbound hooks (`/hooks/{hookId}`) verify the sender's signature instead. Vendor-facing inbound routes are rate-limited per tenant (429 `RATE_LIMITED` with `Retry-After`).",
+        "Credentials go in the `Authorization` header: a tenant API key (bare or `Bearer`), a service account (`Basic`), or an `AR-JWT` token. Inbound hooks (`/hooks/{hookId}`) verify the sender's signature instead. Vendor-facing inbound routes are rate-limited per client address and tenant before authentication, and per tenant once authenticated (429 `RATE_LIMITED` with `Retry-After`); an exact resend of an HMAC-signed hook delivery within 24 h answers 200 with `replayed: true`.",
       ].join("\n"),
     },
     servers: [

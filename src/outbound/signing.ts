@@ -98,7 +98,21 @@ export function generateSigningSecret(byteLength = 32): string {
   return SECRET_PREFIX + toBase64(randomBytes(byteLength));
 }
 
-export type VerificationFailure = "missing_headers" | "invalid_timestamp" | "timestamp_too_old" | "timestamp_too_new" | "no_matching_signature";
+export type TimestampFailure = "invalid_timestamp" | "timestamp_too_old" | "timestamp_too_new";
+export type VerificationFailure = "missing_headers" | TimestampFailure | "no_matching_signature";
+
+/**
+ * Why a signed timestamp header (seconds since the epoch) is outside `toleranceSeconds` of `now` (epoch ms),
+ * either way, or null when it is inside: the replay window of every timestamp-signed sender.
+ */
+export function timestampWindowFailure(header: string, now: number, toleranceSeconds = DEFAULT_TOLERANCE_SECONDS): TimestampFailure | null {
+  if (!/^\d{1,15}$/.test(header.trim())) return "invalid_timestamp";
+  const timestamp = Number(header.trim());
+  const nowSeconds = Math.floor(now / 1000);
+  if (nowSeconds - timestamp > toleranceSeconds) return "timestamp_too_old";
+  if (timestamp - nowSeconds > toleranceSeconds) return "timestamp_too_new";
+  return null;
+}
 
 export type VerificationResult = { ok: true; id: string; timestamp: number } | { ok: false; reason: VerificationFailure };
 
@@ -134,11 +148,9 @@ export async function verifyStandardWebhook(
   const timestampHeader = headerValue(headers, "webhook-timestamp");
   const signatureHeader = headerValue(headers, "webhook-signature");
   if (!id || !timestampHeader || !signatureHeader) return { ok: false, reason: "missing_headers" };
-  if (!/^\d{1,15}$/.test(timestampHeader.trim())) return { ok: false, reason: "invalid_timestamp" };
+  const outsideWindow = timestampWindowFailure(timestampHeader, now, toleranceSeconds);
+  if (outsideWindow) return { ok: false, reason: outsideWindow };
   const timestamp = Number(timestampHeader.trim());
-  const nowSeconds = Math.floor(now / 1000);
-  if (nowSeconds - timestamp > toleranceSeconds) return { ok: false, reason: "timestamp_too_old" };
-  if (timestamp - nowSeconds > toleranceSeconds) return { ok: false, reason: "timestamp_too_new" };
 
   const offered = signatureHeader
     .split(" ")

@@ -38,6 +38,7 @@ table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--panel); white-space: nowrap; }
 td code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; }
+.changes { margin: 0; padding-left: 1rem; word-break: break-all; }
 pre { background: var(--panel); padding: .75rem; border-radius: .4rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .8rem; border: 1px solid var(--line); background: var(--panel); }
 .badge-delivered, .badge-succeeded, .badge-success, .badge-enabled, .badge-active, .badge-closed, .badge-ok, .badge-accepted, .badge-committed { color: var(--ok); border-color: var(--ok); }

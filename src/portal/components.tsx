@@ -57,6 +57,16 @@ export function ErrorDetails(props: { details?: { path: string; message: string 
   );
 }
 
+const ACTOR_LABELS: Record<string, string> = { api_key: "API key", service_account: "Service account", portal: "Portal" };
+
+/** Who did something, as the API names them (an audit entry's actor, a key's createdBy); "—" when unknown. */
+export function ActorName(props: { actor: { kind: string; id: string } | null }) {
+  const { actor } = props;
+  if (!actor) return <>—</>;
+  if (actor.kind === "admin") return <>Operator</>;
+  return <>{`${ACTOR_LABELS[actor.kind] ?? actor.kind} `}<code>{actor.id}</code></>;
+}
+
 export const formatTime = (iso: string | null | undefined): string => (iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "—");
 
 /** An API error at the top of a form: its message and code, then the fields it names. */

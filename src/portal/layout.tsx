@@ -18,6 +18,7 @@ export const NAV = [
   { path: "/lifecycle-hooks", label: "Lifecycle hooks" },
   { path: "/destinations", label: "Destinations" },
   { path: "/api-keys", label: "API keys" },
+  { path: "/audit-log", label: "Audit log" },
 ] as const;
 
 /** `/portal…` under this request's base (tenant host or /t/{slug}). */

@@ -23,6 +23,7 @@ import { inboundHooksPage } from "./pages/inbound-hooks";
 import { lifecycleHooksPage } from "./pages/lifecycle-hooks";
 import { destinationsPage } from "./pages/destinations";
 import { apiKeysPage } from "./pages/api-keys";
+import { auditLogPage } from "./pages/audit-log";
 
 /** Scripts and styles only from the Worker itself; no framing; nothing cached; no Referer to other sites. */
 const CONTENT_SECURITY_POLICY =
@@ -61,7 +62,8 @@ export function portalRoutes(dispatch: Dispatch) {
     .route("/", inboundHooksPage)
     .route("/", lifecycleHooksPage)
     .route("/", destinationsPage)
-    .route("/", apiKeysPage);
+    .route("/", apiKeysPage)
+    .route("/", auditLogPage);
 
   portal.onError((error, c) => {
     const appError = toAppError(error);

@@ -36,11 +36,14 @@ export const portalSession = (dispatch: Dispatch) =>
       }
     }
     if (needsRenewal(claims)) {
-      const renewed = await issueSession(config.MASTER_KEY, { principal, displayName: claims.nam }, undefined, claims.auth, claims.csrf);
+      const renewed = await issueSession(config.MASTER_KEY, { principal, displayName: claims.nam }, undefined, claims);
       setCookie(c, SESSION_COOKIE, renewed.token, cookieOptions(c, SESSION_TTL_SECONDS));
     }
     c.set("session", claims);
     c.set("principal", principal);
-    c.set("api", portalApiClient({ dispatch, env: c.env, executionCtx: c.executionCtx, apiRoot: new URL(c.req.url).origin + c.get("base"), principal }));
+    // The API sees who signed in to the portal (its audit log names them): the account's email, or the key's id.
+    const portalSignIn = claims.knd === "service_account" ? claims.nam : claims.sub;
+    const apiRoot = new URL(c.req.url).origin + c.get("base");
+    c.set("api", portalApiClient({ dispatch, env: c.env, executionCtx: c.executionCtx, apiRoot, principal: { ...principal, portalSignIn } }));
     await next();
   });

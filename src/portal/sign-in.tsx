@@ -1,7 +1,8 @@
 /**
  * Sign-in and sign-out. A tenant API key or a service account (email + password) with the `api` scope signs
- * in; the session cookie then carries only a signed token (session.ts). Failed sign-ins are counted by the
- * rate limiter per tenant, so the form is no faster a way to guess passwords than the API.
+ * in; the session cookie then carries only a signed token (session.ts). Sign-ins are throttled like the API's
+ * (auth/throttled-sign-in.ts, per account and per client address), so the form is no faster a way to guess
+ * passwords than the API; a throttled sign-in shows the page with 429 and Retry-After.
  */
 import { Hono, type Context } from "hono";
 import type { Child } from "hono/jsx";
@@ -10,7 +11,10 @@ import type { CookieOptions } from "hono/utils/cookie";
 import { eq } from "drizzle-orm";
 import { apiKeys } from "../db/schema";
 import { AppError } from "../runtime/errors";
-import { apiKeyPrincipal, serviceAccountPrincipal } from "../auth/authenticate";
+import { apiKeyPrincipal } from "../auth/authenticate";
+import { passwordSignIn } from "../auth/password-sign-in";
+import { throttledSignIn } from "../auth/throttled-sign-in";
+import { addressKey } from "../auth/sign-in-throttle";
 import { randomBytes, toHex } from "../runtime/crypto";
 import { hasScope, type Principal } from "../auth/principal";
 import type { PortalEnv } from "./portal-env";
@@ -100,6 +104,7 @@ async function renderSignIn(c: Context<PortalEnv>, status: 200 | 400 | 401 | 403
 async function signInSubject(c: Context<PortalEnv>, form: Record<string, unknown>): Promise<SessionSubject> {
   const tenantId = c.get("tenant").id;
   const db = c.get("db");
+  const connectingIp = c.req.header("cf-connecting-ip");
   const text = (name: string) => (typeof form[name] === "string" ? (form[name] as string).trim() : "");
   let principal: Principal;
   let displayName: string;
@@ -107,12 +112,14 @@ async function signInSubject(c: Context<PortalEnv>, form: Record<string, unknown
     const email = text("email").toLowerCase();
     const password = typeof form.password === "string" ? form.password : "";
     if (!email || !password) throw new AppError("VALIDATION_FAILED", "Enter the service account's email and password");
-    principal = await serviceAccountPrincipal(db, tenantId, { email, password });
+    principal = await passwordSignIn(db, { tenantId, email, password, connectingIp });
     displayName = email;
   } else {
     const key = text("api_key");
     if (!key) throw new AppError("VALIDATION_FAILED", "Enter an API key");
-    principal = await apiKeyPrincipal(c.env, db, tenantId, key, Date.now(), (work) => c.executionCtx.waitUntil(work.catch(() => undefined)));
+    const now = Date.now();
+    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(() => undefined));
+    principal = await throttledSignIn(db, { address: addressKey(tenantId, connectingIp) }, now, () => apiKeyPrincipal(c.env, db, tenantId, key, now, defer));
     const row = await db.select({ name: apiKeys.name }).from(apiKeys).where(eq(apiKeys.id, principal.id)).get();
     displayName = `API key “${row?.name ?? principal.id}”`;
   }
@@ -128,14 +135,14 @@ export const signInRoutes = new Hono<PortalEnv>()
     if (crossOrigin(c.req.raw) || !(await csrfMatches(getCookie(c, SIGN_IN_CSRF_COOKIE), form[CSRF_FIELD]))) {
       return renderSignIn(c, 403, { error: "The sign-in form expired or came from another site. Try again." }, next);
     }
-    const { success } = await c.env.INBOUND_RATE_LIMITER.limit({ key: `portal-sign-in:${c.get("tenant").id}` });
-    if (!success) return renderSignIn(c, 429, { error: "Too many sign-in attempts. Wait a minute and try again." }, next);
     let subject: SessionSubject;
     try {
       subject = await signInSubject(c, form);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      const status = error.status === 403 ? 403 : error.status === 400 ? 400 : 401;
+      const status = error.status === 403 || error.status === 400 || error.status === 429 ? error.status : 401;
+      const retryAfter = error.headers?.["Retry-After"];
+      if (retryAfter) c.header("Retry-After", retryAfter);
       return renderSignIn(c, status, { error: error.message }, next);
     }
     const { token } = await issueSession(c.get("config").MASTER_KEY, subject);

@@ -1,7 +1,8 @@
 /**
  * Each subscription's Standard Webhooks signing secret (`whsec_…`), sealed in KV. Created with the
  * subscription; rotation makes a new one and keeps every one it replaced signing until its own expiry (24
- * hours after the rotation that replaced it), so receivers can switch without missing a delivery.
+ * hours after the rotation that replaced it), so receivers can switch without missing a delivery. A rotation
+ * writes its audit row in the batch that stores it.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
@@ -10,6 +11,9 @@ import type { SecretStore } from "../secrets/secret-store";
 import { AppError } from "../runtime/errors";
 import { generateSigningSecret, SECRET_ROTATION_OVERLAP_MS } from "../outbound/signing";
 import { findSubscription, SIGNING_PURPOSE } from "./subscription-store";
+import type { Actor } from "../audit/actor";
+import { auditRow } from "../audit/audit-log";
+import { CHANGED } from "../audit/changes";
 
 /** How often a rotation re-reads and tries again when another rotation of the same subscription won the write. */
 const ROTATION_TRIES = 3;
@@ -35,6 +39,7 @@ export async function rotateSigningSecret(
   store: SecretStore,
   tenantId: string,
   id: string,
+  actor: Actor,
   now = Date.now(),
 ): Promise<{ key: string; previousKeyExpiresAt: string | null }> {
   const key = generateSigningSecret();
@@ -47,11 +52,14 @@ export async function rotateSigningSecret(
     const previous = replaced && expiresAt !== null ? [...kept, { ref: replaced, expiresAt }] : kept;
     // Written only over the row this rotation read: a concurrent rotation's secret is never dropped from the list.
     const current = replaced === null ? isNull(subscriptions.signingSecretRef) : eq(subscriptions.signingSecretRef, replaced);
-    const written = await db
-      .update(subscriptions)
-      .set({ signingSecretRef: ref, previousSigningSecrets: previous, updatedAt: now })
-      .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id), current))
-      .returning({ id: subscriptions.id });
+    const [written] = await db.batch([
+      db
+        .update(subscriptions)
+        .set({ signingSecretRef: ref, previousSigningSecrets: previous, updatedAt: now })
+        .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id), current))
+        .returning({ id: subscriptions.id }),
+      auditRow(db, tenantId, { actor, action: "subscription.signing_secret_rotated", targetId: id, changes: { signingSecret: CHANGED } }, { now, ifChanged: true }),
+    ]);
     if (written.length === 0) continue;
     for (const expired of subscription.previousSigningSecrets.filter((entry) => !kept.includes(entry))) await store.delete(tenantId, expired.ref);
     return { key, previousKeyExpiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() };

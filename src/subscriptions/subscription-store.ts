@@ -2,6 +2,7 @@
  * The subscriptions table: create, read, replace and delete a tenant's subscriptions, with their sealed callback
  * and signing secrets. Ids are `WBH` + 12 digits, sequential per tenant. A subscription that collides with
  * another on (form, events as a set, callback URL) is a CONFLICT; its freshly sealed secrets are removed again.
+ * Every create, replace and delete writes its audit row in the same batch (subscription-audit.ts says what).
  */
 import { and, asc, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
@@ -11,6 +12,9 @@ import { isUniqueViolation } from "../records/record-keys";
 import { bumpSequence, sequenceIdExpression } from "../records/sequences";
 import type { SecretStore } from "../secrets/secret-store";
 import { generateSigningSecret } from "../outbound/signing";
+import type { Actor } from "../audit/actor";
+import { auditRow } from "../audit/audit-log";
+import { createdChanges, updatedChanges } from "./subscription-audit";
 import { openCallbackSecrets, sealCallbackSecrets, secretDestination, secretsToSeal } from "./callback-secrets";
 import {
   DEFAULT_DELIVERY_OPTIONS,
@@ -44,11 +48,13 @@ const conflict = () =>
 const notFound = (id: string) => new AppError("NOT_FOUND", `No webhook '${id}'`);
 
 /** Creates a subscription; each delivery option `save` leaves out gets its default. */
-export async function createSubscription(db: Database, store: SecretStore, tenantId: string, save: SubscriptionSave): Promise<Subscription> {
+export async function createSubscription(db: Database, store: SecretStore, tenantId: string, save: SubscriptionSave, actor: Actor): Promise<Subscription> {
   const settings = withDeliveryOptions(save, DEFAULT_DELIVERY_OPTIONS);
-  const secretRef = await sealCallbackSecrets(store, tenantId, secretsToSeal(settings.authType, settings.callbackSecrets, {}));
+  const sealed = secretsToSeal(settings.authType, settings.callbackSecrets, {});
+  const secretRef = await sealCallbackSecrets(store, tenantId, sealed);
   const signingSecretRef = await store.put({ tenantId, purpose: SIGNING_PURPOSE }, generateSigningSecret());
   const now = Date.now();
+  const id = sequenceIdExpression(tenantId, SUBSCRIPTION_SEQUENCE, "WBH", 12);
   try {
     const [, inserted] = await db.batch([
       bumpSequence(db, tenantId, SUBSCRIPTION_SEQUENCE),
@@ -56,7 +62,7 @@ export async function createSubscription(db: Database, store: SecretStore, tenan
         .insert(subscriptions)
         .values({
           tenantId,
-          id: sequenceIdExpression(tenantId, SUBSCRIPTION_SEQUENCE, "WBH", 12),
+          id,
           ...columnsFrom(settings),
           secretRef,
           signingSecretRef,
@@ -64,6 +70,7 @@ export async function createSubscription(db: Database, store: SecretStore, tenan
           updatedAt: now,
         })
         .returning(),
+      auditRow(db, tenantId, { actor, action: "subscription.created", targetId: id, changes: createdChanges(settings, sealed) }, { now }),
     ]);
     return inserted[0]!;
   } catch (error) {
@@ -126,18 +133,24 @@ export async function updateSubscription(
   id: string,
   save: SubscriptionSave,
   ports: SubscriptionUpdatePorts,
+  actor: Actor,
 ): Promise<void> {
   const existing = await findSubscription(db, tenantId, id);
   const settings = withDeliveryOptions(save, storedDeliveryOptions(existing));
   await refuseOrderingChangeWhileOpen(existing, settings.ordering, ports);
   const stored = await openCallbackSecrets(store, existing);
   const destinationChanged = secretDestination(existing) !== secretDestination(settings);
-  const secretRef = await sealCallbackSecrets(store, tenantId, secretsToSeal(settings.authType, settings.callbackSecrets, stored, destinationChanged));
+  const sealed = secretsToSeal(settings.authType, settings.callbackSecrets, stored, destinationChanged);
+  const secretRef = await sealCallbackSecrets(store, tenantId, sealed);
+  const changes = updatedChanges(existing, settings, stored, sealed);
   try {
-    await db
-      .update(subscriptions)
-      .set({ ...columnsFrom(settings), secretRef, updatedAt: Date.now() })
-      .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)));
+    await db.batch([
+      db
+        .update(subscriptions)
+        .set({ ...columnsFrom(settings), secretRef, updatedAt: Date.now() })
+        .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id))),
+      auditRow(db, tenantId, { actor, action: "subscription.updated", targetId: id, changes }, { ifChanged: true }),
+    ]);
   } catch (error) {
     if (secretRef) await store.delete(tenantId, secretRef);
     if (isUniqueViolation(error)) throw conflict();
@@ -146,11 +159,14 @@ export async function updateSubscription(
   if (existing.secretRef) await store.delete(tenantId, existing.secretRef);
 }
 
-export async function deleteSubscription(db: Database, store: SecretStore, tenantId: string, id: string): Promise<void> {
-  const [deleted] = await db
-    .delete(subscriptions)
-    .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)))
-    .returning();
+export async function deleteSubscription(db: Database, store: SecretStore, tenantId: string, id: string, actor: Actor): Promise<void> {
+  const [[deleted]] = await db.batch([
+    db
+      .delete(subscriptions)
+      .where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, id)))
+      .returning(),
+    auditRow(db, tenantId, { actor, action: "subscription.deleted", targetId: id }, { ifChanged: true }),
+  ]);
   if (!deleted) throw notFound(id);
   for (const ref of [deleted.secretRef, deleted.signingSecretRef, ...deleted.previousSigningSecrets.map((previous) => previous.ref)]) {
     if (ref) await store.delete(tenantId, ref);

@@ -8,8 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { admin, call, countRows, createTenant, envelope, SEED_TICKET, TICKET_PATH, type TestTenant, uniqueSlug, shardOf } from "../helpers";
 import { createEntry, deliveryStub, settle, startReceiver, subscribe, type Receiver } from "../delivery/harness";
 import { pruneExpired, type RetentionLimits } from "../../src/admin/retention-job";
+import { revocationOf, revokeTokenId } from "../../src/auth/revoked-tokens";
 import { commitChange } from "../../src/records/commit-change";
 import { database } from "../../src/db/client";
+import { readFailureCounts, recordFailures } from "../../src/auth/sign-in-failure-store";
+import { SIGN_IN_WINDOW_MS } from "../../src/auth/sign-in-throttle";
 
 const DAY = 24 * 60 * 60 * 1000;
 const tenantView = async (slug: string) => (await admin(`/admin/v1/tenants/${slug}`)).json<{ retentionDays: number; name: string }>();
@@ -142,6 +145,31 @@ describe("the cron's retention pass", () => {
     const report = await pruneExpired(env, Date.now() + 29 * DAY);
     expect(await history(tenant)).toEqual(before);
     expect(Object.values(report.deleted).every((n) => n === 0)).toBe(true);
+  });
+
+  it("drops sign-in throttle counters whose window has ended, and keeps live ones", async () => {
+    const db = database(env.DB);
+    const now = Date.now();
+    const ended = `address:ten_retention:${uniqueSlug("ended")}`;
+    const live = `address:ten_retention:${uniqueSlug("live")}`;
+    await recordFailures(db, [ended], now - SIGN_IN_WINDOW_MS);
+    await recordFailures(db, [live], now - SIGN_IN_WINDOW_MS + 1);
+    const report = await pruneExpired(env, now);
+    expect(report.signInFailures).toBe(1);
+    expect((await readFailureCounts(db, [ended, live])).map((count) => count.key)).toEqual([live]);
+  });
+
+  it("drops logged-out token ids once their tokens have expired, and keeps the others", async () => {
+    const db = database(env.DB);
+    const now = Date.now();
+    const expired = `sid:${uniqueSlug("expired")}`;
+    const live = `sid:${uniqueSlug("live")}`;
+    await revokeTokenId(db, { id: expired, tenantId: "ten_retention", expiresAt: now - 1 });
+    await revokeTokenId(db, { id: live, tenantId: "ten_retention", expiresAt: now + 60_000 });
+    const report = await pruneExpired(env, now);
+    expect(report.revokedTokens).toBeGreaterThanOrEqual(1);
+    expect(await revocationOf(db, expired).all()).toEqual([]);
+    expect(await revocationOf(db, live).all()).toHaveLength(1);
   });
 
   it("works in bounded batches: a small budget takes several runs, and tenants take turns", async () => {

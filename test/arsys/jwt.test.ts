@@ -1,5 +1,7 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { admin, call, createTenant } from "../helpers";
+import { SIGN_IN_WINDOW_MS, accountKey, addressKey } from "../../src/auth/sign-in-throttle";
 
 const PASSWORD = "service account password";
 
@@ -9,8 +11,15 @@ async function tenantWithAccount() {
   return tenant;
 }
 
-const login = (slug: string, body: string, contentType = "application/x-www-form-urlencoded") =>
-  call(slug, "/api/jwt/login", { method: "POST", body, contentType });
+const login = (slug: string, body: string, contentType = "application/x-www-form-urlencoded", headers: Record<string, string> = {}) =>
+  call(slug, "/api/jwt/login", { method: "POST", body, contentType, headers });
+
+/** A login from the client address `ip` (as Cloudflare reports it in CF-Connecting-IP). */
+const loginFrom = (slug: string, ip: string, email: string, password: string) =>
+  login(slug, `username=${encodeURIComponent(email)}&password=${encodeURIComponent(password)}`, undefined, { "CF-Connecting-IP": ip });
+
+const failures = async (key: string) =>
+  (await env.DB.prepare("SELECT failures FROM sign_in_failures WHERE key = ?").bind(key).first<{ failures: number }>())?.failures ?? 0;
 
 interface ArMessage {
   messageType: string;
@@ -76,5 +85,57 @@ describe("AR-JWT login and logout", () => {
     const tenant = await tenantWithAccount();
     expect((await call(tenant.slug, "/api/jwt/logout", { method: "POST", key: tenant.key })).status).toBe(400);
     expect((await call(tenant.slug, "/api/jwt/logout", { method: "POST" })).status).toBe(401);
+  });
+});
+
+describe("AR-JWT login throttle", () => {
+  it("after 10 wrong passwords the 11th login is 429 with Retry-After and AR's array, even with the right password", async () => {
+    const tenant = await tenantWithAccount();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      expect((await loginFrom(tenant.slug, "192.0.2.1", "remedy@example.com", "wrong-password!")).status).toBe(401);
+    }
+    const refused = await loginFrom(tenant.slug, "192.0.2.1", "remedy@example.com", PASSWORD);
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(850);
+    expect(retryAfter).toBeLessThanOrEqual(900);
+    const body = await refused.json<ArMessage[]>();
+    expect(body).toEqual([expect.objectContaining({ messageType: "ERROR", messageNumber: 624 })]);
+    expect(body[0]!.messageAppendedText).toMatch(/too many failed sign-ins/i);
+    // The account is throttled from any address, too.
+    expect((await loginFrom(tenant.slug, "198.51.100.7", "remedy@example.com", PASSWORD)).status).toBe(429);
+  });
+
+  it("the address counter throttles another email from the same address; the account still signs in from elsewhere", async () => {
+    const tenant = await tenantWithAccount();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      expect((await loginFrom(tenant.slug, "192.0.2.2", `guess-${attempt}@example.com`, "wrong-password!")).status).toBe(401);
+    }
+    expect(await failures(accountKey(tenant.id, "remedy@example.com"))).toBe(0);
+    const refused = await loginFrom(tenant.slug, "192.0.2.2", "remedy@example.com", PASSWORD);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await loginFrom(tenant.slug, "192.0.2.3", "remedy@example.com", PASSWORD)).status).toBe(200);
+  });
+
+  it("counts 20 parallel wrong logins exactly: 20 on the account and on the address", async () => {
+    const tenant = await tenantWithAccount();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => loginFrom(tenant.slug, "192.0.2.4", "remedy@example.com", "wrong-password!")));
+    for (const answer of answers) expect([401, 429]).toContain(answer.status);
+    expect(await failures(accountKey(tenant.id, "remedy@example.com"))).toBe(20);
+    expect(await failures(addressKey(tenant.id, "192.0.2.4"))).toBe(20);
+  });
+
+  it("signs in again once the window has passed", async () => {
+    const tenant = await tenantWithAccount();
+    for (let attempt = 0; attempt < 10; attempt++) await loginFrom(tenant.slug, "192.0.2.5", "remedy@example.com", "wrong-password!");
+    expect((await loginFrom(tenant.slug, "192.0.2.5", "remedy@example.com", PASSWORD)).status).toBe(429);
+    await env.DB.prepare("UPDATE sign_in_failures SET window_started_at = window_started_at - ? WHERE key IN (?, ?)")
+      .bind(SIGN_IN_WINDOW_MS, accountKey(tenant.id, "remedy@example.com"), addressKey(tenant.id, "192.0.2.5"))
+      .run();
+    expect((await loginFrom(tenant.slug, "192.0.2.5", "remedy@example.com", PASSWORD)).status).toBe(200);
+    // The success cleared the account's counter; the address keeps its count until its window ends.
+    expect(await failures(accountKey(tenant.id, "remedy@example.com"))).toBe(0);
+    expect(await failures(addressKey(tenant.id, "192.0.2.5"))).toBe(11);
   });
 });

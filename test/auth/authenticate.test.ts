@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SEED_TICKET, TICKET_PATH, call, createApiKey, createTenant, envelope } from "../helpers";
+import { SEED_TICKET, TICKET_PATH, admin, call, createApiKey, createTenant, envelope } from "../helpers";
+
+const basic = (email: string, password: string) => `Basic ${btoa(`${email}:${password}`)}`;
 
 describe("tenant authentication", () => {
   it("accepts the key bare and as Bearer", async () => {
@@ -40,5 +42,23 @@ describe("tenant authentication", () => {
     expect((await call(tenant.slug, TICKET_PATH, { key: ticketsOnly.key, json: SEED_TICKET })).status).toBe(201);
     const apiOnly = await createApiKey(tenant.slug, ["api"]);
     expect((await call(tenant.slug, TICKET_PATH, { key: apiOnly.key, json: SEED_TICKET })).status).toBe(403);
+  });
+
+  it("throttles Basic: after 10 wrong passwords the 11th request is 429 RATE_LIMITED with Retry-After, even with the right password", async () => {
+    const tenant = await createTenant();
+    const password = "service account password";
+    expect((await admin(`/admin/v1/tenants/${tenant.slug}/service-accounts`, { method: "POST", json: { email: "ops@example.com", password } })).status).toBe(201);
+    const headers = { "CF-Connecting-IP": "203.0.113.9" };
+    expect((await call(tenant.slug, "/api/v1/events", { authorization: basic("ops@example.com", password), headers })).status).toBe(200);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const wrong = await call(tenant.slug, "/api/v1/events", { authorization: basic("ops@example.com", "wrong password!"), headers });
+      expect(wrong.status).toBe(401);
+    }
+    const refused = await call(tenant.slug, "/api/v1/events", { authorization: basic("ops@example.com", password), headers });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(850);
+    expect((await envelope(refused)).error.code).toBe("RATE_LIMITED");
+    // API keys are not password sign-ins: the same address still gets in with one.
+    expect((await call(tenant.slug, "/api/v1/events", { key: tenant.key, headers })).status).toBe(200);
   });
 });

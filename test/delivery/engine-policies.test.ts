@@ -382,7 +382,7 @@ describe("deliveries API", () => {
     expect((await call(a.slug, `/api/v1/deliveries/${item!.id}`, { key: a.key })).status).toBe(200);
   });
 
-  it("thin events carry only {id, entityType, eventType, timestamp}; the receiver fetches the entity", async () => {
+  it("thin events carry only {id, entityType, eventType, timestamp, url}; the receiver follows them to the entity", async () => {
     receiver = startReceiver();
     const tenant = await createTenant("thin");
     await subscribe(tenant, { url: receiver.url, format: "thin", form: "User" });
@@ -390,14 +390,15 @@ describe("deliveries API", () => {
     await updateEntry(tenant, id, { email: "ann@corp.example" }, "User");
     await settle(tenant.id);
     expect(receiver.received.map((request) => Object.keys(request.json).sort())).toEqual([
-      ["entityType", "eventType", "id", "timestamp"],
-      ["entityType", "eventType", "id", "timestamp"],
+      ["entityType", "eventType", "id", "timestamp", "url"],
+      ["entityType", "eventType", "id", "timestamp", "url"],
     ]);
     expect(receiver.received.map((request) => [request.json.entityType, request.json.eventType])).toEqual([
       ["USER", "CREATE"],
       ["USER", "UPDATE"],
     ]);
-    const entity = await call(tenant.slug, `/api/v1/records/User/${receiver.received[0]!.json.id}`, { key: tenant.key });
+    const { entityType, id: receivedId } = receiver.received[0]!.json as { entityType: string; id: string };
+    const entity = await call(tenant.slug, `/api/v1/records/${encodeURIComponent(entityType)}/${receivedId}`, { key: tenant.key });
     expect(await entity.json()).toMatchObject({ data: { email: "ann@corp.example" } });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SEED_TICKET, TICKET_PATH, call, createTenant, waitForInboundLog, type TestTenant, shardOf } from "../helpers";
+import { SEED_TICKET, TICKET_PATH, call, createTenant, waitForAnonymousLog, waitForInboundLog, type TestTenant, shardOf } from "../helpers";
 import { SEED_SERVICENOW } from "../seed-bodies";
 import { PortalBrowser, pageText } from "./portal-client";
 
@@ -36,6 +36,22 @@ describe("portal inbound log", () => {
     expect(oldest).toContain(recordId);
     expect(page.html).toContain('<label for="filter-source">Source</label>');
     expect(page.html).toContain('<label for="filter-status">Status</label>');
+  });
+
+  it("shows how many requests a row counts: unauthenticated ones share a row", async () => {
+    const tenant = await createTenant("inlog");
+    await send(tenant, TICKET_PATH, SEED_TICKET);
+    const junk = await Promise.all([1, 2, 3].map(() => call(tenant.slug, TICKET_PATH, { key: "hg_forged_key_00000000000000000000000", json: SEED_TICKET })));
+    expect(junk.map((response) => response.status)).toEqual([401, 401, 401]);
+    await waitForAnonymousLog(tenant.id, { status: 401, code: "UNAUTHORIZED" }, 3);
+
+    const page = await (await new PortalBrowser(tenant.slug).signedIn(tenant.key)).get("/portal/inbound-requests");
+    expect(page.html).toContain("<th scope=\"col\">Count</th>");
+    const [newest, oldest] = rows(page.html);
+    expect(newest).toContain("rejected 401");
+    expect(newest).toMatch(/ 3$/);
+    expect(oldest).toContain("accepted 201");
+    expect(oldest).toMatch(/ 1$/);
   });
 
   it("filters by source and by status, keeping the choice selected", async () => {

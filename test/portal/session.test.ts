@@ -1,7 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { SELF } from "cloudflare:test";
-import { admin, createApiKey, createTenant, tenantUrl } from "../helpers";
+import { SELF, env } from "cloudflare:test";
+import { admin, createApiKey, createTenant, tenantUrl, type TestTenant } from "../helpers";
 import { PortalBrowser, pageText } from "./portal-client";
+import { issueSession } from "../../src/portal/session";
+import { signToken } from "../../src/auth/signed-token";
+
+/** A session cookie of a sign-in with the tenant's key made `minutesAgo` minutes ago (at 20: past half its life). */
+async function earlierSignIn(tenant: TestTenant, minutesAgo: number) {
+  const principal = { kind: "api_key" as const, id: tenant.keyId, tenantId: tenant.id, scopes: ["tickets", "hr", "api"] };
+  return issueSession(env.MASTER_KEY, { principal, displayName: "test key" }, Math.floor(Date.now() / 1000) - minutesAgo * 60);
+}
+
+const portalWith = (slug: string, token: string) =>
+  SELF.fetch(tenantUrl(slug, "/portal"), { headers: { cookie: `hg_portal=${token}` }, redirect: "manual" });
+
+const sessionCookieOf = (response: Response): string | undefined =>
+  response.headers.getSetCookie().find((line) => line.startsWith("hg_portal="))?.split(";")[0]!.slice("hg_portal=".length);
+
+/** Logs out with `token` (its sign-in's CSRF token in the form), as a browser holding that cookie would. */
+async function logOutWith(slug: string, token: string, csrf: string) {
+  const browser = new PortalBrowser(slug);
+  browser.cookies.set("hg_portal", token);
+  browser.csrf = csrf;
+  return browser.post("/portal/logout");
+}
 
 describe("portal sign-in", () => {
   it("sends a visitor without a session to the sign-in page, remembering where they were going", async () => {
@@ -112,6 +134,44 @@ describe("portal session", () => {
     expect(replay.headers.get("location")).toContain("/portal/login");
   });
 
+  it("renewal keeps the sign-in: logging out with the renewed cookie refuses the earlier one too", async () => {
+    const tenant = await createTenant("portal");
+    const first = await earlierSignIn(tenant, 20);
+    const renewing = await portalWith(tenant.slug, first.token);
+    expect(renewing.status).toBe(200);
+    const second = sessionCookieOf(renewing);
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first.token);
+    expect((await portalWith(tenant.slug, second!)).status).toBe(200);
+
+    expect((await logOutWith(tenant.slug, second!, first.claims.csrf)).status).toBe(303);
+    for (const token of [first.token, second!]) {
+      const refused = await portalWith(tenant.slug, token);
+      expect(refused.status).toBe(303);
+      expect(refused.headers.get("location")).toContain("/portal/login");
+    }
+  });
+
+  it("logging out with the earlier cookie refuses the renewed one", async () => {
+    const tenant = await createTenant("portal");
+    const first = await earlierSignIn(tenant, 20);
+    const second = sessionCookieOf(await portalWith(tenant.slug, first.token))!;
+    expect((await portalWith(tenant.slug, second)).status).toBe(200);
+    expect((await logOutWith(tenant.slug, first.token, first.claims.csrf)).status).toBe(303);
+    expect((await portalWith(tenant.slug, second)).status).toBe(303);
+    // Another sign-in of the same key is a separate session and stays open.
+    const other = await earlierSignIn(tenant, 0);
+    expect((await portalWith(tenant.slug, other.token)).status).toBe(200);
+  });
+
+  it("refuses a well-signed session token that names no sign-in (issued before sign-in ids)", async () => {
+    const tenant = await createTenant("portal");
+    const { claims } = await earlierSignIn(tenant, 0);
+    const { sid: _sid, ...withoutSignIn } = claims;
+    const legacy = await signToken(env.MASTER_KEY, "hookgate/portal-session/v1", withoutSignIn);
+    expect((await portalWith(tenant.slug, legacy)).status).toBe(303);
+  });
+
   it("revoking the API key ends its portal sessions", async () => {
     const tenant = await createTenant("portal");
     const browser = await new PortalBrowser(tenant.slug).signedIn(tenant.key);
@@ -163,5 +223,28 @@ describe("portal session", () => {
     const css = await SELF.fetch(tenantUrl(tenant.slug, "/portal/assets/portal.css"));
     expect(css.status).toBe(200);
     expect(css.headers.get("content-type")).toContain("text/css");
+  });
+});
+
+describe("portal sign-in throttle", () => {
+  it("after 10 wrong passwords the 11th sign-in shows the message with 429 and Retry-After, even with the right password", async () => {
+    const tenant = await createTenant("portal");
+    const password = "correct horse battery staple";
+    await admin(`/admin/v1/tenants/${tenant.slug}/service-accounts`, { method: "POST", json: { email: "ops@portal.example", password, scopes: ["api"] } });
+    const from = { "CF-Connecting-IP": "203.0.113.20" };
+    const browser = new PortalBrowser(tenant.slug);
+    await browser.get("/portal/login");
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const wrong = await browser.post("/portal/login", { method: "service_account", email: "ops@portal.example", password: "nope" }, from);
+      expect(wrong.status).toBe(401);
+    }
+    const refused = await browser.post("/portal/login", { method: "service_account", email: "ops@portal.example", password }, from);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(850);
+    expect(pageText(refused.html)).toMatch(/Too many failed sign-ins .* try again in 15 minutes/);
+    expect(browser.cookies.has("hg_portal")).toBe(false);
+    // The address is throttled for the API key form too; another address still signs in with a key.
+    expect((await browser.post("/portal/login", { method: "api_key", api_key: tenant.key }, from)).status).toBe(429);
+    expect((await browser.post("/portal/login", { method: "api_key", api_key: tenant.key }, { "CF-Connecting-IP": "203.0.113.21" })).status).toBe(303);
   });
 });

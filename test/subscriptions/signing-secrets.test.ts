@@ -9,6 +9,7 @@ import { database } from "../../src/db/client";
 import { SECRET_ROTATION_OVERLAP_MS } from "../../src/outbound/signing";
 import { secretStore } from "../../src/secrets/secret-store";
 import { rotateSigningSecret } from "../../src/subscriptions/signing-secrets";
+import { ADMIN_ACTOR } from "../../src/audit/actor";
 import { call, createTenant, type TestTenant } from "../helpers";
 import migration0007 from "../../migrations/0007_previous_signing_secrets.sql?raw";
 import { createEntry, settle, startReceiver, subscribe, type Received, type Receiver } from "../delivery/harness";
@@ -66,8 +67,8 @@ describe("signing secret rotation", () => {
     const first = await secretOf(tenant, id);
     // The first rotation happened almost 24 h ago: the first secret has 3 s of its overlap left.
     const now = Date.now();
-    const second = await rotateSigningSecret(db, store, tenant.id, id, now - SECRET_ROTATION_OVERLAP_MS + 3_000);
-    const third = await rotateSigningSecret(db, store, tenant.id, id, now);
+    const second = await rotateSigningSecret(db, store, tenant.id, id, ADMIN_ACTOR, now - SECRET_ROTATION_OVERLAP_MS + 3_000);
+    const third = await rotateSigningSecret(db, store, tenant.id, id, ADMIN_ACTOR, now);
     const [firstEntry, secondEntry] = await previousSecrets(tenant, id);
     expect(firstEntry!.expiresAt).toBe(now + 3_000);
     expect(secondEntry!.expiresAt).toBe(now + SECRET_ROTATION_OVERLAP_MS);

@@ -9,7 +9,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client";
 import type { EventType, StoredRecord } from "../../db/schema";
 import type { InboundHookEvent } from "../../db/schema/inbound-hooks";
-import type { CommitPorts } from "../../records/commit-change";
+import type { CommitPorts, SQLRecordId } from "../../records/commit-change";
 import { findByKeys, upsertByKey, type Decision, type Found, type KeyValue } from "../../records/upsert-by-key";
 import { applyPatch, changedFields } from "../../records/diff";
 import { AppError } from "../../runtime/errors";
@@ -68,12 +68,12 @@ async function decide(context: ApplyContext, fields: RecordFields, present: Sync
   return { intent: { kind: "create", data: context.lifecycle ? await context.lifecycle("create", fields) : fields } };
 }
 
-/** Writes one item; `alongside` statements (the event-id memory) join the same batch. */
+/** Writes one item; `alongside` statements (the delivery's event-id and signature memory) join the same batch. */
 export async function applyItem(
   ports: CommitPorts,
   context: ApplyContext,
   fields: RecordFields,
-  alongside: () => BatchItem<"sqlite">[] = () => [],
+  alongside: (recordId: SQLRecordId) => BatchItem<"sqlite">[] = () => [],
 ): Promise<ItemChange> {
   const { present, keys } = presentKeys(context, fields);
   const change = await upsertByKey(ports, {

@@ -12,6 +12,7 @@ import { secretStore } from "../../secrets/secret-store";
 import { AppError } from "../../runtime/errors";
 import type { Database } from "../../db/client";
 import type { Tenant } from "../../db/schema";
+import { actorOf } from "../../audit/actor";
 import { PRESETS } from "./presets";
 import { deleteHook, findHook, insertHook, listHooks, replaceHook } from "./hook-store";
 import { hookInput, hookView, presetOf, resolveHook, toHookView } from "./hook-view";
@@ -125,7 +126,7 @@ export const inboundHookConfigRoutes = newRouter()
   .openapi(listPresets, (c) => c.json({ items: PRESETS.map((preset) => ({ ...preset, auth: { ...preset.auth } })) }, 200))
   .openapi(createHook, async (c) => {
     const resolved = resolveHook(c.req.valid("json"));
-    const hook = await insertHook(c.get("db"), secretStore(c.env), c.get("tenant").id, resolved.settings, resolved.secret!);
+    const hook = await insertHook(c.get("db"), secretStore(c.env), c.get("tenant").id, resolved.settings, resolved.secret!, actorOf(c.get("principal")));
     return c.json(toHookView(c, hook, resolved.generated ? resolved.secret : undefined), 201);
   })
   .openapi(listAll, async (c) => {
@@ -138,11 +139,11 @@ export const inboundHookConfigRoutes = newRouter()
     const input = c.req.valid("json");
     const sameKind = (input.auth?.kind ?? presetOf(input.preset).auth.kind) === current.authKind;
     const resolved = resolveHook(input, sameKind);
-    const hook = await replaceHook(c.get("db"), secretStore(c.env), current, resolved.settings, resolved.secret);
+    const hook = await replaceHook(c.get("db"), secretStore(c.env), current, resolved.settings, resolved.secret, actorOf(c.get("principal")));
     return c.json(toHookView(c, hook, resolved.generated ? resolved.secret : undefined), 200);
   })
   .openapi(remove, async (c) => {
-    await deleteHook(c.get("db"), c.get("data"), secretStore(c.env), await ownHook(c, c.req.valid("param").id));
+    await deleteHook(c.get("db"), c.get("data"), secretStore(c.env), await ownHook(c, c.req.valid("param").id), actorOf(c.get("principal")));
     return c.body(null, 204);
   })
   .openapi(dryRun, async (c) => {

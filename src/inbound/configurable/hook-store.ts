@@ -1,7 +1,7 @@
 /**
  * Storage of configurable inbound hooks: rows in `inbound_hooks` (every query filtered on the tenant), secrets
  * sealed in KV under purpose `inbound_hook` (the row keeps only the reference), and the 24 h memory of vendor
- * event ids in `inbound_event_ids`.
+ * event ids in `inbound_event_ids`. Creating, replacing and deleting a hook writes its audit row in the same batch.
  */
 import { and, asc, eq, gt, lte } from "drizzle-orm";
 import type { Database } from "../../db/client";
@@ -11,6 +11,9 @@ import { isUniqueViolation } from "../../records/record-keys";
 import { AppError } from "../../runtime/errors";
 import { newId } from "../../runtime/crypto";
 import { deleteOldest, type PruneBatch } from "../../db/prune";
+import type { Actor } from "../../audit/actor";
+import { auditRow } from "../../audit/audit-log";
+import { CHANGED, fieldChanges } from "../../audit/changes";
 
 export const SECRET_PURPOSE = "inbound_hook";
 export const EVENT_ID_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -20,13 +23,25 @@ export type HookSettings = Pick<InboundHook, "name" | "preset" | "authKind" | "a
 
 const nameTaken = (name: string) => new AppError("CONFLICT", `An inbound hook named '${name}' already exists`);
 
-export async function insertHook(db: Database, secrets: SecretStore, tenantId: string, settings: HookSettings, secret: string, now = Date.now()): Promise<InboundHook> {
+export async function insertHook(
+  db: Database,
+  secrets: SecretStore,
+  tenantId: string,
+  settings: HookSettings,
+  secret: string,
+  actor: Actor,
+  now = Date.now(),
+): Promise<InboundHook> {
   const secretRef = await secrets.put({ tenantId, purpose: SECRET_PURPOSE }, secret);
+  const id = newId("hook");
   try {
-    const [row] = await db
-      .insert(inboundHooks)
-      .values({ id: newId("hook"), tenantId, ...settings, secretRef, createdAt: now, updatedAt: now })
-      .returning();
+    const [[row]] = await db.batch([
+      db
+        .insert(inboundHooks)
+        .values({ id, tenantId, ...settings, secretRef, createdAt: now, updatedAt: now })
+        .returning(),
+      auditRow(db, tenantId, { actor, action: "inbound_hook.created", targetId: id, changes: { ...settings, secret: CHANGED } }, { now }),
+    ]);
     return row!;
   } catch (error) {
     await secrets.delete(tenantId, secretRef);
@@ -51,16 +66,21 @@ export async function replaceHook(
   current: InboundHook,
   settings: HookSettings,
   secret: string | undefined,
+  actor: Actor,
   now = Date.now(),
 ): Promise<InboundHook> {
   const secretRef = secret === undefined ? current.secretRef : await secrets.put({ tenantId: current.tenantId, purpose: SECRET_PURPOSE }, secret);
+  const changes = { ...fieldChanges(current, settings), ...(secret === undefined ? {} : { secret: CHANGED }) };
   let row: InboundHook | undefined;
   try {
-    [row] = await db
-      .update(inboundHooks)
-      .set({ ...settings, secretRef, updatedAt: now })
-      .where(and(eq(inboundHooks.tenantId, current.tenantId), eq(inboundHooks.id, current.id)))
-      .returning();
+    [[row]] = await db.batch([
+      db
+        .update(inboundHooks)
+        .set({ ...settings, secretRef, updatedAt: now })
+        .where(and(eq(inboundHooks.tenantId, current.tenantId), eq(inboundHooks.id, current.id)))
+        .returning(),
+      auditRow(db, current.tenantId, { actor, action: "inbound_hook.updated", targetId: current.id, changes }, { now, ifChanged: true }),
+    ]);
   } catch (error) {
     if (secretRef !== current.secretRef) await secrets.delete(current.tenantId, secretRef);
     if (isUniqueViolation(error)) throw nameTaken(settings.name);
@@ -75,8 +95,11 @@ export async function replaceHook(
  * Deletes the hook (control plane, `db`), then the vendor event ids it remembered (the tenant's shard, `data`):
  * two databases, so two steps; ids left behind by a failure in between name no hook and age out by retention.
  */
-export async function deleteHook(db: Database, data: Database, secrets: SecretStore, hook: InboundHook): Promise<void> {
-  await db.delete(inboundHooks).where(and(eq(inboundHooks.tenantId, hook.tenantId), eq(inboundHooks.id, hook.id)));
+export async function deleteHook(db: Database, data: Database, secrets: SecretStore, hook: InboundHook, actor: Actor): Promise<void> {
+  await db.batch([
+    db.delete(inboundHooks).where(and(eq(inboundHooks.tenantId, hook.tenantId), eq(inboundHooks.id, hook.id))),
+    auditRow(db, hook.tenantId, { actor, action: "inbound_hook.deleted", targetId: hook.id }, { ifChanged: true }),
+  ]);
   await data.delete(inboundEventIds).where(and(eq(inboundEventIds.tenantId, hook.tenantId), eq(inboundEventIds.hookId, hook.id)));
   await secrets.delete(hook.tenantId, hook.secretRef);
 }

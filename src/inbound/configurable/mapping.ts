@@ -1,11 +1,14 @@
 /**
  * From a vendor delivery to record changes, without I/O: the preset's items list (one change per item, e.g.
- * Okta's data.events[]), the template rendered per item, the vendor's event id, and the sync-key values of the
- * mapped fields in the hook's order. Pure.
+ * Okta's data.events[], at most MAX_DELIVERY_ITEMS), the template rendered per item under one budget for the
+ * delivery, the vendor's event id, and the sync-key values of the mapped fields in the hook's order. Pure.
  */
 import type { Template } from "@huggingface/jinja";
 import type { InboundHookPreset } from "./presets";
-import { renderFields, TemplateError, type RecordFields } from "./template";
+import { renderDelivery, TemplateError, type RecordFields } from "./template";
+
+/** Items one delivery may carry: a 1 MiB body could otherwise carry hundreds of thousands. */
+export const MAX_DELIVERY_ITEMS = 1_000;
 
 /** The value at a dot path (`data.events`), or undefined. */
 export function valueAt(value: unknown, path: string): unknown {
@@ -22,6 +25,9 @@ export function itemsOf(preset: InboundHookPreset, body: unknown): unknown[] {
   if (!preset.itemsPath) return [body];
   const items = valueAt(body, preset.itemsPath);
   if (!Array.isArray(items)) throw new TemplateError(`The ${preset.name} body must have an array at '${preset.itemsPath}'`);
+  if (items.length > MAX_DELIVERY_ITEMS) {
+    throw new TemplateError(`The body carries ${items.length} items at '${preset.itemsPath}'; a delivery may carry at most ${MAX_DELIVERY_ITEMS}`);
+  }
   return items;
 }
 
@@ -35,8 +41,8 @@ export function headerRecord(headers: Headers): Record<string, string> {
 
 /** Renders the template once per item. Every item is rendered before anything is written. */
 export function mapDelivery(template: Template, preset: InboundHookPreset, input: { body: unknown; headers: Record<string, string>; now: number }): RecordFields[] {
-  const now = new Date(input.now).toISOString();
-  return itemsOf(preset, input.body).map((item) => renderFields(template, { body: input.body, item, headers: input.headers, now }));
+  const delivery = { body: input.body, headers: input.headers, now: new Date(input.now).toISOString() };
+  return renderDelivery(template, delivery, itemsOf(preset, input.body));
 }
 
 /** The vendor's id for this delivery, where the preset says it is; null when the preset has none or it is absent. */

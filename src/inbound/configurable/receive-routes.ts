@@ -1,19 +1,21 @@
 /**
- * Issue 7 receiving side: `POST /hooks/{hookId}` verifies the vendor's request per the hook's auth kind, drops
- * a vendor event id already accepted in the last 24 h (200, replayed), renders the Jinja template per item and
- * writes each item's record change through the record store and outbox; `GET /hooks/{hookId}` answers Okta's
- * one-time verification challenge and `OPTIONS /hooks/{hookId}` the CloudEvents abuse-protection handshake of
- * Azure Event Grid. Every request, rejected ones too, lands in the inbound request log.
+ * Issue 7 receiving side: `POST /hooks/{hookId}` verifies the vendor's request per the hook's auth kind (only
+ * then does it count against the tenant's rate limit), drops a vendor event id or an HMAC signature already
+ * accepted in the last 24 h (200, replayed), renders the Jinja template per item and writes each item's record
+ * change through the record store and outbox; `GET /hooks/{hookId}` answers Okta's one-time verification
+ * challenge and `OPTIONS /hooks/{hookId}` the CloudEvents abuse-protection handshake of Azure Event Grid (never
+ * authenticated, so only the anonymous limit applies). Every request, rejected ones too, lands in the inbound log.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
-import { newRouter, errors } from "../../http/openapi-app";
+import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { AppError } from "../../runtime/errors";
 import { secretStore } from "../../secrets/secret-store";
 import type { InboundHook } from "../../db/schema/inbound-hooks";
-import { inboundGate } from "../rate-limit";
+import { admitAuthenticated, inboundGate } from "../rate-limit";
+import { signatureIdempotency } from "../idempotency";
 import { runSyncLifecycleHooks } from "../../lifecycle/sync-hooks";
 import { USER_FORM } from "../../lifecycle/post-hooks";
 import { presetOf } from "./hook-view";
@@ -51,8 +53,12 @@ const receive = createRoute({
   middleware: [...inboundGate(INBOUND_HOOK_SOURCE), jsonBody()] as const,
   request: { params },
   responses: {
-    200: { description: "Applied (or replayed: the same event id within 24 h)", content: { "application/json": { schema: receivedSchema } } },
+    200: {
+      description: "Applied (or replayed, Idempotent-Replayed: true: the same event id, or the same HMAC signature, within 24 h)",
+      content: { "application/json": { schema: receivedSchema } },
+    },
     ...errors,
+    429: inboundErrors[429],
   },
 });
 
@@ -67,6 +73,7 @@ const challenge = createRoute({
     400: errors[400],
     401: errors[401],
     404: errors[404],
+    429: inboundErrors[429],
   },
 });
 
@@ -76,7 +83,7 @@ const handshake = createRoute({
   summary: "CloudEvents v1.0 abuse-protection handshake (Azure Event Grid)",
   middleware: [...inboundGate(INBOUND_HOOK_SOURCE)] as const,
   request: { params, headers: z.object({ "webhook-request-origin": z.string().max(255).optional() }) },
-  responses: { 200: { description: "Deliveries from the origin are allowed" }, 400: errors[400], 404: errors[404] },
+  responses: { 200: { description: "Deliveries from the origin are allowed" }, 400: errors[400], 404: errors[404], 429: inboundErrors[429] },
 });
 
 async function loadHook(c: Context<AppEnv>, hookId: string): Promise<{ hook: InboundHook; preset: InboundHookPreset }> {
@@ -85,7 +92,7 @@ async function loadHook(c: Context<AppEnv>, hookId: string): Promise<{ hook: Inb
   return { hook, preset: presetOf(hook.preset) };
 }
 
-/** Throws 401 with the cause; a missing secret is an internal error, never a pass. */
+/** Throws 401 with the cause (a missing secret is an internal error, never a pass), then admits the request past the tenant's limit. */
 async function verify(c: Context<AppEnv>, hook: InboundHook, preset: InboundHookPreset, rawBody: string, now: number) {
   const secret = await secretStore(c.env).get(hook.tenantId, hook.secretRef);
   if (secret === null) throw new Error(`Secret of inbound hook ${hook.id} is missing`);
@@ -97,6 +104,7 @@ async function verify(c: Context<AppEnv>, hook: InboundHook, preset: InboundHook
     now,
   });
   if (!outcome.ok) throw new AppError(outcome.code, outcome.cause);
+  await admitAuthenticated(c);
   return outcome;
 }
 
@@ -109,10 +117,11 @@ export const inboundHookReceiveRoutes = newRouter()
     const verified = await verify(c, hook, preset, rawBody, now);
     const body: unknown = JSON.parse(rawBody);
     const eventId = verified.webhookId ?? vendorEventId(preset, c.req.raw.headers, body);
+    const signature = verified.signature === undefined ? null : await signatureIdempotency(hook.tenantId, hook.id, verified.signature, rawBody);
     // The tenant's validate/pre hooks are user hooks: they see changes to the User form only.
     const lifecycle: ApplyContext["lifecycle"] =
       hook.form === USER_FORM ? async (action, user) => (await runSyncLifecycleHooks(c.env, hook.tenantId, action, user)).user : undefined;
-    const outcome = await receiveDelivery(requestPorts(c), { hook, preset, body, headers: c.req.raw.headers, eventId, now, lifecycle });
+    const outcome = await receiveDelivery(requestPorts(c), { hook, preset, body, headers: c.req.raw.headers, eventId, signature, now, lifecycle });
     if (outcome.replayed) return c.json({ hookId: hook.id, eventId, replayed: true, changes: [] }, 200, { "Idempotent-Replayed": "true" });
     const last = outcome.changes[outcome.changes.length - 1];
     if (last) c.set("recordId", last.recordId);

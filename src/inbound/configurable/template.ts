@@ -1,30 +1,27 @@
 /**
  * Jinja mapping templates for configurable inbound hooks, interpreted by @huggingface/jinja (Workers have no
- * eval). A template renders over `{ body, item, headers, now }` to a JSON object of record fields. Limits keep a
- * tenant's template from hogging the isolate: a size limit at save time, and while rendering a step budget
- * (the Workers clock does not advance during synchronous work, so steps stand in for time), a cap on `range`
- * and a cap on every string the template builds. Pure: no bindings.
+ * eval). A template renders each item of a delivery over `{ body, item, headers, now }` to a JSON object of record
+ * fields. Limits keep a tenant's template from hogging the isolate: a size limit at save time, and while rendering
+ * one RenderBudget for the whole delivery (steps, and an output budget checked before size-growing operations
+ * build anything; see limited-interpreter.ts), a cap on `range` and on every string the template builds. Pure: no
+ * bindings.
  */
-import { Environment, Interpreter, Template } from "@huggingface/jinja";
+import { Environment, Template } from "@huggingface/jinja";
+import { LimitedInterpreter } from "./limited-interpreter";
+import { RenderBudget } from "./render-budget";
+import { TemplateError } from "./template-error";
+
+export { TemplateError };
 
 export const MAX_TEMPLATE_CHARS = 16 * 1024;
-/** Interpreter steps (expression and statement evaluations) one render may take. */
-export const MAX_RENDER_STEPS = 20_000;
-/** Longest string a template may build, its output included. */
-export const MAX_RENDER_CHARS = 256 * 1024;
 const MAX_RANGE = 1_000;
-
-export class TemplateError extends Error {
-  override name = "TemplateError";
-}
 
 export type RecordFields = Record<string, unknown>;
 
-export interface TemplateContext {
+/** What every item of one delivery renders over, besides the item itself. */
+export interface DeliveryContext {
   /** The parsed JSON body of the vendor's request. */
   body: unknown;
-  /** The element of the preset's items list being mapped, or the body itself. */
-  item: unknown;
   /** Request headers, lower-case names. */
   headers: Record<string, string>;
   /** ISO 8601 time of receipt. */
@@ -40,35 +37,6 @@ export function compileTemplate(source: string): Template {
     return new Template(source);
   } catch (error) {
     throw new TemplateError(`Template does not parse: ${messageOf(error)}`);
-  }
-}
-
-class LimitedInterpreter extends Interpreter {
-  private steps = 0;
-
-  constructor(environment: Environment) {
-    super(environment);
-    // A loop body runs through evaluateBlock even when it is empty, so each iteration is counted there too.
-    const self = this as unknown as { evaluateBlock?: (...args: unknown[]) => unknown };
-    const evaluateBlock = self.evaluateBlock;
-    if (typeof evaluateBlock !== "function") throw new Error("This @huggingface/jinja version cannot be step-limited");
-    self.evaluateBlock = (...args: unknown[]) => {
-      this.step();
-      return evaluateBlock.apply(this, args);
-    };
-  }
-
-  private step() {
-    if (++this.steps > MAX_RENDER_STEPS) throw new TemplateError(`Template exceeded the render budget of ${MAX_RENDER_STEPS} steps`);
-  }
-
-  override evaluate(...args: Parameters<Interpreter["evaluate"]>): ReturnType<Interpreter["evaluate"]> {
-    this.step();
-    const result = super.evaluate(...args);
-    if (typeof result.value === "string" && result.value.length > MAX_RENDER_CHARS) {
-      throw new TemplateError(`Template built a string longer than ${MAX_RENDER_CHARS} characters`);
-    }
-    return result;
   }
 }
 
@@ -92,18 +60,28 @@ function globals(): Record<string, unknown> {
   };
 }
 
-/** Renders the template and parses its output: it must be one JSON object. Any failure is a TemplateError. */
-export function renderFields(template: Template, context: TemplateContext): RecordFields {
-  const environment = new Environment();
-  for (const [name, value] of Object.entries({ ...globals(), ...context })) environment.set(name, value);
-  let output: string;
+/**
+ * Renders the template once per item, `item` bound to each in turn, all under one RenderBudget; body and headers
+ * are converted for the interpreter once. Each output must be one JSON object. Any failure is a TemplateError.
+ */
+export function renderDelivery(template: Template, delivery: DeliveryContext, items: readonly unknown[]): RecordFields[] {
   try {
-    const result = new LimitedInterpreter(environment).run(template.parsed);
-    output = String(result.value);
+    const shared = new Environment();
+    for (const [name, value] of Object.entries({ ...globals(), ...delivery })) shared.set(name, value);
+    const interpreter = new LimitedInterpreter(shared, new RenderBudget());
+    return items.map((item) => {
+      const scope = new Environment(shared);
+      scope.set("item", item);
+      return recordFields(interpreter.render(template, scope));
+    });
   } catch (error) {
     if (error instanceof TemplateError) throw error;
     throw new TemplateError(`Template failed: ${messageOf(error)}`);
   }
+}
+
+/** A rendered output as record fields: it must be one JSON object. */
+function recordFields(output: string): RecordFields {
   let parsed: unknown;
   try {
     parsed = JSON.parse(output);

@@ -1,16 +1,26 @@
 /**
  * Verifies a request to a configurable inbound hook against the hook's auth kind: a header secret compared in
  * constant time, an HMAC over the raw body (algorithm, encoding, prefix and signed content from the hook and
- * its preset), or Standard Webhooks. A failure is a cause to log and answer with 401; a verifier that cannot
- * run (unknown algorithm, unusable secret) throws, so it can never count as a pass. Pure apart from Web Crypto.
+ * its preset; a signed timestamp must be within 5 minutes of our clock, like Standard Webhooks'), or Standard
+ * Webhooks. A failure is a cause to log and answer with 401; a verifier that cannot run (unknown algorithm,
+ * unusable secret) throws, so it can never count as a pass. Pure apart from Web Crypto.
  */
 import { timingSafeEqualStrings, toBase64, toHex } from "../../runtime/crypto";
-import { verifyStandardWebhook } from "../../outbound/signing";
+import { timestampWindowFailure, verifyStandardWebhook, type TimestampFailure } from "../../outbound/signing";
 import type { InboundHookAuthKind, InboundHookAuthSettings } from "../../db/schema/inbound-hooks";
 import type { InboundHookPreset } from "./presets";
 
 export type VerificationOutcome =
-  | { ok: true; webhookId?: string }
+  | {
+      ok: true;
+      /** The Standard Webhooks `webhook-id`. */
+      webhookId?: string;
+      /**
+       * An HMAC delivery's signature as computed here (hex or base64, at most 128 characters): the same for an
+       * exact resend whatever case its hex was sent in, so it keys the 24 h replay memory.
+       */
+      signature?: string;
+    }
   | { ok: false; code: "UNAUTHORIZED" | "SIGNATURE_INVALID"; cause: string };
 
 export interface HookCredentials {
@@ -42,7 +52,7 @@ async function verifyHeaderSecret(credentials: HookCredentials, headers: Headers
   return { ok: true };
 }
 
-async function verifyHmac(credentials: HookCredentials, preset: InboundHookPreset, headers: Headers, rawBody: string): Promise<VerificationOutcome> {
+async function verifyHmac(credentials: HookCredentials, preset: InboundHookPreset, headers: Headers, rawBody: string, now: number): Promise<VerificationOutcome> {
   const { headerName, algorithm, encoding, prefix = "" } = credentials.settings;
   if (!headerName || !algorithm || !encoding) throw new Error("HMAC hook is missing its header, algorithm or encoding");
   const offered = headers.get(headerName);
@@ -54,6 +64,8 @@ async function verifyHmac(credentials: HookCredentials, preset: InboundHookPrese
     if (!timestampHeader) throw new Error(`Preset '${preset.id}' signs a timestamp but names no timestamp header`);
     const timestamp = headers.get(timestampHeader);
     if (timestamp === null || timestamp === "") return fail("SIGNATURE_INVALID", `Missing ${timestampHeader} header`);
+    const outsideWindow = timestampWindowFailure(timestamp, now);
+    if (outsideWindow) return fail("SIGNATURE_INVALID", `${timestampHeader} ${TIMESTAMP_CAUSES[outsideWindow]}`);
     content = rawBody + timestamp;
   }
   const expected = await hmacDigest(algorithm, encoding, credentials.secret, content);
@@ -61,14 +73,20 @@ async function verifyHmac(credentials: HookCredentials, preset: InboundHookPrese
   // Hex is case-insensitive; base64 is not.
   const comparable = encoding === "hex" ? signature.toLowerCase() : signature;
   if (!(await timingSafeEqualStrings(comparable, expected))) return fail("SIGNATURE_INVALID", `${headerName} does not match the body`);
-  return { ok: true };
+  return { ok: true, signature: expected };
 }
+
+const TIMESTAMP_CAUSES: Record<TimestampFailure, string> = {
+  invalid_timestamp: "is not a number of seconds",
+  timestamp_too_old: "is more than 5 minutes old",
+  timestamp_too_new: "is more than 5 minutes in the future",
+};
 
 const STANDARD_WEBHOOK_CAUSES = {
   missing_headers: "Missing webhook-id, webhook-timestamp or webhook-signature header",
-  invalid_timestamp: "webhook-timestamp is not a number of seconds",
-  timestamp_too_old: "webhook-timestamp is more than 5 minutes old",
-  timestamp_too_new: "webhook-timestamp is more than 5 minutes in the future",
+  invalid_timestamp: `webhook-timestamp ${TIMESTAMP_CAUSES.invalid_timestamp}`,
+  timestamp_too_old: `webhook-timestamp ${TIMESTAMP_CAUSES.timestamp_too_old}`,
+  timestamp_too_new: `webhook-timestamp ${TIMESTAMP_CAUSES.timestamp_too_new}`,
   no_matching_signature: "No webhook-signature matches the body",
 } as const;
 
@@ -85,7 +103,7 @@ export async function verifyHookRequest(input: {
     case "header_secret":
       return verifyHeaderSecret(credentials, headers);
     case "hmac":
-      return verifyHmac(credentials, preset, headers, rawBody);
+      return verifyHmac(credentials, preset, headers, rawBody, now);
     case "standard_webhooks": {
       const result = await verifyStandardWebhook(headers, rawBody, [credentials.secret], now);
       return result.ok ? { ok: true, webhookId: result.id } : fail("SIGNATURE_INVALID", STANDARD_WEBHOOK_CAUSES[result.reason]);

@@ -10,7 +10,7 @@ import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { acceptedLogRow, markLogCommitted } from "../inbound-log";
-import { inboundGate } from "../rate-limit";
+import { inboundGate, limitTenant } from "../rate-limit";
 import { findRecord } from "../../records/store";
 import { commitChange, recoverFromUniqueRace } from "../../records/commit-change";
 import { requestPorts } from "../../http/request-ports";
@@ -38,7 +38,7 @@ const createTicket = createRoute({
   method: "post",
   path: "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/createticket",
   summary: "Generic TICKETS webhook (seed 000)",
-  middleware: [...inboundGate("helpdesk.createticket"), authenticate({ scope: "tickets" }), jsonBody()] as const,
+  middleware: [...inboundGate("helpdesk.createticket"), authenticate({ scope: "tickets" }), limitTenant(), jsonBody()] as const,
   request: {
     headers: z.object({ "idempotency-key": z.string().optional() }),
     body: { required: true, content: { "application/json": { schema: createTicketBody } } },

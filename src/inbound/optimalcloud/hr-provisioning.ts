@@ -16,7 +16,7 @@ import { authenticate } from "../../auth/authenticate";
 import { AppError } from "../../runtime/errors";
 import type { AppEnv } from "../../http/app-env";
 import { acceptedLogRow, markLogCommitted } from "../inbound-log";
-import { inboundGate } from "../rate-limit";
+import { inboundGate, limitTenant } from "../rate-limit";
 import type { StoredRecord } from "../../db/schema";
 import { commitChange, type ChangeIntent, type RecordChange } from "../../records/commit-change";
 import { findRecordByKey, type RecordKey } from "../../records/record-keys";
@@ -51,7 +51,7 @@ const hrRoute = createRoute({
   method: "post",
   path: "/v5.0/mgmt/api/v1.0/webhooks/provisioning/{plugin_id}/{action}",
   summary: "HR webhooks (seed 000): adduser, modifyuser, deleteuser for a provisioning destination",
-  middleware: [...inboundGate("hr.provisioning"), authenticate({ scope: "hr" }), jsonBody()],
+  middleware: [...inboundGate("hr.provisioning"), authenticate({ scope: "hr" }), limitTenant(), jsonBody()],
   request: {
     params: z.object({ plugin_id: z.string().min(1).max(64), action: z.enum(HR_ACTIONS) }),
     // The body's shape depends on the destination's type (generic or Paylocity): it is validated in the handler.

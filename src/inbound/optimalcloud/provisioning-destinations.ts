@@ -11,6 +11,7 @@ import { authenticate } from "../../auth/authenticate";
 import type { AppEnv } from "../../http/app-env";
 import { provisioningTypes, type ProvisioningDestination } from "../../db/schema";
 import { tenantBaseUrl } from "../../tenancy/tenant-url";
+import { actorOf } from "../../audit/actor";
 import { createDestination, deleteDestination, findDestination, listDestinations } from "./destination-store";
 
 export const HR_ACTIONS = ["adduser", "modifyuser", "deleteuser"] as const;
@@ -80,13 +81,13 @@ const remove = createRoute({
 });
 
 export const provisioningDestinationRoutes = newRouter()
-  .openapi(create, async (c) => c.json(toView(c, await createDestination(c.get("db"), c.get("tenant").id, c.req.valid("json"))), 201))
+  .openapi(create, async (c) => c.json(toView(c, await createDestination(c.get("db"), c.get("tenant").id, c.req.valid("json"), actorOf(c.get("principal")))), 201))
   .openapi(list, async (c) => {
     const destinations = await listDestinations(c.get("db"), c.get("tenant").id);
     return c.json({ items: destinations.map((destination) => toView(c, destination)) }, 200);
   })
   .openapi(getOne, async (c) => c.json(toView(c, await findDestination(c.get("db"), c.get("tenant").id, c.req.valid("param").plugin_id)), 200))
   .openapi(remove, async (c) => {
-    await deleteDestination(c.get("db"), c.get("tenant").id, c.req.valid("param").plugin_id);
+    await deleteDestination(c.get("db"), c.get("tenant").id, c.req.valid("param").plugin_id, actorOf(c.get("principal")));
     return c.body(null, 204);
   });

@@ -9,7 +9,7 @@ import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
 import { authenticate } from "../../auth/authenticate";
 import { acceptedLogRow, markLogCommitted } from "../inbound-log";
-import { inboundGate } from "../rate-limit";
+import { inboundGate, limitTenant } from "../rate-limit";
 import { commitChange, type ChangeIntent, type RecordChange, type SQLRecordId } from "../../records/commit-change";
 import { upsertByKey, type Decision, type Found } from "../../records/upsert-by-key";
 import { changedFields } from "../../records/diff";
@@ -27,7 +27,7 @@ const serviceNow = createRoute({
   method: "post",
   path: "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/servicenow",
   summary: "ServiceNow TICKETS webhook (seed 000)",
-  middleware: [...inboundGate(SOURCE), authenticate({ scope: "tickets" }), jsonBody()],
+  middleware: [...inboundGate(SOURCE), authenticate({ scope: "tickets" }), limitTenant(), jsonBody()],
   request: { body: { required: true, content: { "application/json": { schema: serviceNowTicketSchema } } } },
   responses: {
     201: { description: "Ticket created, updated, or replayed (Idempotent-Replayed: true)", content: { "application/json": { schema: ticketCreatedSchema } } },

@@ -1,6 +1,7 @@
 /**
- * API keys: the tenant's keys (list, create, revoke) through /api/v1/api-keys. A created key is rendered once,
- * in the POST's own response (201), never in a URL. Revoking the key this session signed in with ends it.
+ * API keys: the tenant's keys (list, create, revoke, or revoke with every key it created) through
+ * /api/v1/api-keys. A created key is rendered once, in the POST's own response (201), never in a URL. Revoking
+ * the key this session signed in with ends it.
  */
 import { Hono, type Context } from "hono";
 import { deleteCookie } from "hono/cookie";
@@ -40,7 +41,8 @@ export const apiKeysPage = new Hono<PortalEnv>()
   })
   .post("/api-keys/:id/revoke", async (c) => {
     const id = c.req.param("id");
-    const revoked = await c.get("api").send("DELETE", `/api/v1/api-keys/${encodeURIComponent(id)}`);
+    const cascade = (await c.req.parseBody()).cascade === "true";
+    const revoked = await c.get("api").send("DELETE", `/api/v1/api-keys/${encodeURIComponent(id)}${cascade ? "?cascade=true" : ""}`);
     if (!revoked.ok) return redirectWith(c, ACTIVE, { error: `${revoked.error.message} (${revoked.error.code})` });
     const session = c.get("session");
     if (session.knd === "api_key" && session.sub === id) {
@@ -48,5 +50,5 @@ export const apiKeysPage = new Hono<PortalEnv>()
       deleteCookie(c, SESSION_COOKIE, { path: portalPath(c) });
       return c.redirect(`${portalPath(c, "/login")}?notice=${encodeURIComponent("You revoked the API key this session signed in with. Sign in with another key.")}`, 303);
     }
-    return redirectWith(c, ACTIVE, { notice: "API key revoked." });
+    return redirectWith(c, ACTIVE, { notice: cascade ? "API key revoked, with every key it created." : "API key revoked." });
   });

@@ -1,6 +1,7 @@
 /**
- * Inbound log: the tenant's recent vendor requests, newest first, with why a rejected one was refused.
- * Filters by source and status go straight to GET /api/v1/inbound-requests; "Older →" pages with nextBefore.
+ * Inbound log: the tenant's recent vendor requests, newest first, with why a rejected one was refused and how
+ * many requests a row counts (unauthenticated ones are counted per minute). Filters by source and status go
+ * straight to GET /api/v1/inbound-requests; "Older →" pages with nextBefore.
  */
 import { Hono, type Context } from "hono";
 import type { PortalEnv } from "../portal-env";
@@ -18,6 +19,7 @@ interface InboundRequest {
   error: string | null;
   recordId: string | null;
   durationMs: number;
+  count: number;
   receivedAt: string;
 }
 
@@ -74,7 +76,7 @@ export const inboundRequestsPage = new Hono<PortalEnv>().get("/inbound-requests"
       {result.ok ? null : <p role="alert" class="flash error">{`${result.error.message} (${result.error.code})`}</p>}
       <DataTable
         caption="Inbound requests, newest first"
-        headers={["Time", "Source", "Request", "Status", "Code", "Cause", "Record", "Duration"]}
+        headers={["Time", "Source", "Request", "Status", "Code", "Cause", "Record", "Duration", "Count"]}
         rows={items.length}
         empty={source || status || before ? "No inbound requests match." : "No inbound requests yet."}
       >
@@ -88,6 +90,7 @@ export const inboundRequestsPage = new Hono<PortalEnv>().get("/inbound-requests"
             <td>{item.error ?? "—"}</td>
             <td>{item.recordId ? <code>{item.recordId}</code> : "—"}</td>
             <td>{`${item.durationMs} ms`}</td>
+            <td>{item.count}</td>
           </tr>
         ))}
       </DataTable>

@@ -8,9 +8,10 @@
  * - Two numbers compare numerically. A number is a number literal, a numeric field value, or a field's
  *   string value that looks like a decimal number ("42", "-1.5"); a "string literal" always stays text.
  * - Everything else compares as text, case-sensitively, by UTF-16 code units.
- * - LIKE matches the whole left text against the right side's pattern: `%` any run, `_` one character.
+ * - LIKE matches the whole left text against the right side's pattern: `%` any run, `_` one character (like.ts).
  */
 import type { ComparisonOperator, Operand, Qualification } from "./ast";
+import { matchesLike } from "./like";
 
 /** An operand resolved against the record: NULL, or text that may also read as a number. */
 type Value = { kind: "null" } | { kind: "value"; text: string; number: number | undefined };
@@ -39,34 +40,6 @@ function resolve(operand: Operand, values: Readonly<Record<string, unknown>>): V
     case "null":
       return NULL;
   }
-}
-
-/** `%` matches any run of characters (including none), `_` exactly one; everything else itself. Linear backtracking, no RegExp. */
-export function matchesLike(text: string, pattern: string): boolean {
-  const chars = Array.from(text);
-  const wild = Array.from(pattern);
-  let at = 0;
-  let next = 0;
-  let lastPercent = -1;
-  let resumeAt = 0;
-  while (at < chars.length) {
-    if (next < wild.length && wild[next] === "%") {
-      lastPercent = next;
-      next += 1;
-      resumeAt = at;
-    } else if (next < wild.length && (wild[next] === "_" || wild[next] === chars[at])) {
-      next += 1;
-      at += 1;
-    } else if (lastPercent >= 0) {
-      next = lastPercent + 1;
-      resumeAt += 1;
-      at = resumeAt;
-    } else {
-      return false;
-    }
-  }
-  while (next < wild.length && wild[next] === "%") next += 1;
-  return next === wild.length;
 }
 
 function order(left: number | string, right: number | string): number {

@@ -3,7 +3,8 @@
  * registered or loaded, then evaluate against each event's field values. Pure; no bindings, no eval.
  */
 export type { ComparisonOperator, Operand, Qualification } from "./ast";
-export { evaluate, matchesLike } from "./evaluate";
+export { evaluate } from "./evaluate";
+export { matchesLike, type LikeMeter } from "./like";
 export { MAX_NESTING, parse, parseQualification, type ParseQualificationResult } from "./parser";
 export { QualificationError } from "./qualification-error";
 export { tokenize, type Token } from "./tokenizer";

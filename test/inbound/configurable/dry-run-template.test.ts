@@ -31,4 +31,25 @@ describe("POST /api/v1/inbound-hooks/{id}/dry-run with a template to try", () =>
     expect(empty.status).toBe(400);
     expect((await envelope(empty)).error.details?.[0]?.path).toBe("template");
   });
+
+  it("a template over its budget, or a body over the item cap, is 400 TEMPLATE_FAILED naming the limit", async () => {
+    const tenant = await createTenant();
+    const hook = await createHook(tenant, { preset: "okta-event-hook" });
+    const path = `${HOOKS}/${hook.id}/dry-run`;
+    const events = [{ s: "x".repeat(2_000), target: [] }];
+    const cases: [string, unknown, RegExp][] = [
+      ["{{ item.s | indent(200000000) }}", events, /indent filter would build more than .* output budget/],
+      ['{{ item.s | replace("x", item.s) }}', events, /replace filter would build more than .* output budget/],
+      ['{{ "x" * 100000000 }}', events, /String \* would build more than .* output budget/],
+      ['{"n": 1}', Array.from({ length: 300_000 }, () => 0), /carries 300000 items at 'data.events'; a delivery may carry at most 1000/],
+      ['{% for i in range(1000) %}{% endfor %}{"n": 1}', Array.from({ length: 1_000 }, () => 0), /render budget of 200000 steps per delivery/],
+    ];
+    for (const [template, items, message] of cases) {
+      const response = await call(tenant.slug, path, { key: tenant.key, json: { body: { data: { events: items } }, template } });
+      expect(response.status, template).toBe(400);
+      const { error } = await envelope(response);
+      expect(error.code, template).toBe("TEMPLATE_FAILED");
+      expect(error.message, template).toMatch(message);
+    }
+  });
 });

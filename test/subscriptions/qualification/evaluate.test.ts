@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluate, matchesLike, parse } from "../../../src/subscriptions/qualification";
+import { evaluate, matchesLike, parse, type LikeMeter } from "../../../src/subscriptions/qualification";
 
 type Values = Record<string, unknown>;
 
@@ -205,8 +205,34 @@ describe("LIKE patterns", () => {
     ["a.b*c", "a.b*c", true],
     ["axbyc", "a.b*c", false],
     ["[a]", "[a]", true],
+    ["aaab", "%a_b", true],
+    ["abab", "a%b%ab", true],
+    ["abab", "a%b%bab", false],
+    ["xaaay", "%a%a%a%", true],
+    ["xaay", "%a%a%a%", false],
+    ["ab😀cd", "%b_c%", true],
+    ["a".repeat(40) + "b", "%" + "a".repeat(33) + "_%", true],
+    ["a".repeat(40) + "b", "%" + "_".repeat(35) + "b", true],
+    ["a".repeat(40), "%" + "a".repeat(33) + "b%", false],
   ])("%j LIKE %j is %s", (value, pattern, expected) => {
     expect(matchesLike(value, pattern)).toBe(expected);
+  });
+
+  describe("the work is linear in the text: at most ⌈longest segment between %s / 32⌉ steps per character", () => {
+    const text = "a".repeat(100_000);
+    it.each<[string, string, string, boolean]>([
+      ["a thousand one-letter segments, then one that never comes", text, "%a".repeat(1_000) + "%b%", false],
+      ["a thousand one-letter segments, then the last letter", text + "b", "%a".repeat(1_000) + "%b", true],
+      // Backtracking to the last % tries all 10,000 letters at each of 90,000 places: 9·10⁸ comparisons.
+      ["one long segment that never matches", text, "%" + "a".repeat(10_000) + "b%", false],
+      ["one long segment that matches at the very end", text + "b", "%" + "a".repeat(10_000) + "b", true],
+      ["one long segment that matches in the middle", text + "b" + text, "%" + "a".repeat(10_000) + "b%", true],
+    ])("%s", (_label, value, pattern, expected) => {
+      const meter: LikeMeter = { steps: 0 };
+      expect(matchesLike(value, pattern, meter)).toBe(expected);
+      const longest = Math.max(...pattern.split("%").map((segment) => segment.length));
+      expect(meter.steps).toBeLessThanOrEqual(value.length * Math.ceil(longest / 32) + pattern.length);
+    });
   });
 
   it("stays fast on patterns that make naive backtracking explode", () => {

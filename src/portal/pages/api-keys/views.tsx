@@ -1,8 +1,11 @@
-/** Markup of the API keys page: the key list with its Revoke buttons, the create form, the new key shown once. */
+/**
+ * Markup of the API keys page: the key list (who created each) with its Revoke buttons (and, for a key that
+ * minted live keys, one that revokes them with it), the create form, the new key shown once.
+ */
 import type { Context } from "hono";
 import type { PortalEnv } from "../../portal-env";
 import { CsrfField, portalPath } from "../../layout";
-import { ActionButton, CopyField, DataTable, FormError, StatusBadge, formatTime } from "../../components";
+import { ActionButton, ActorName, CopyField, DataTable, FormError, StatusBadge, formatTime } from "../../components";
 import type { ApiError } from "../../api-client";
 import { scopes } from "../../../auth/principal";
 
@@ -12,6 +15,7 @@ export interface ApiKeyItem {
   prefix: string;
   scopes: string[];
   createdAt: string;
+  createdBy: { kind: string; id: string } | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
@@ -28,12 +32,18 @@ export interface KeyForm {
   scopes: string[];
 }
 
+/** Ids of the keys that created a live key, themselves or in a portal session they signed in to. */
+const mintersOf = (keys: ApiKeyItem[]): Set<string> =>
+  new Set(keys.filter((key) => !key.revokedAt && (key.createdBy?.kind === "api_key" || key.createdBy?.kind === "portal")).map((key) => key.createdBy!.id));
+
 export function KeyList(props: { c: Context<PortalEnv>; keys: ApiKeyItem[] }) {
   const { c } = props;
   const session = c.get("session");
   const current = (key: ApiKeyItem) => session.knd === "api_key" && session.sub === key.id;
+  const minters = mintersOf(props.keys);
+  const revokeAction = (key: ApiKeyItem) => portalPath(c, `/api-keys/${encodeURIComponent(key.id)}/revoke`);
   return (
-    <DataTable caption="API keys" headers={["Name", "Prefix", "Scopes", "Created", "Last used", "Status", "Actions"]} rows={props.keys.length} empty="No API keys.">
+    <DataTable caption="API keys" headers={["Name", "Prefix", "Scopes", "Created", "Created by", "Last used", "Status", "Actions"]} rows={props.keys.length} empty="No API keys.">
       {props.keys.map((key) => (
         <tr>
           <td>
@@ -43,12 +53,13 @@ export function KeyList(props: { c: Context<PortalEnv>; keys: ApiKeyItem[] }) {
           <td><code>{`${key.prefix}…`}</code></td>
           <td>{key.scopes.join(", ")}</td>
           <td>{formatTime(key.createdAt)}</td>
+          <td><ActorName actor={key.createdBy} /></td>
           <td>{formatTime(key.lastUsedAt)}</td>
           <td>{key.revokedAt ? <><StatusBadge status="revoked" /> {formatTime(key.revokedAt)}</> : <StatusBadge status="active" />}</td>
           <td>
             {key.revokedAt ? null : (
               <ActionButton
-                action={portalPath(c, `/api-keys/${encodeURIComponent(key.id)}/revoke`)}
+                action={revokeAction(key)}
                 csrf={session.csrf}
                 label="Revoke"
                 danger
@@ -59,6 +70,16 @@ export function KeyList(props: { c: Context<PortalEnv>; keys: ApiKeyItem[] }) {
                 }
               />
             )}
+            {minters.has(key.id) ? (
+              <ActionButton
+                action={revokeAction(key)}
+                csrf={session.csrf}
+                label="Revoke with the keys it created"
+                danger
+                fields={{ cascade: "true" }}
+                confirm={`Revoke "${key.name}" and every live key it created (and the keys those created)? Use this when the key leaked.`}
+              />
+            ) : null}
           </td>
         </tr>
       ))}

@@ -17,6 +17,11 @@ const routes = tenantCollectionRoutes(
   "api-keys",
   { body: createApiKeyBody, created: createdApiKey, view: apiKeyView, removeQuery: revokeQuery },
   { created: "Created; `key` is shown only here", list: "Keys, without secrets", deleted: "Revoked (with `cascade`, with every live key it minted)" },
+  {
+    create: { operationId: "adminCreateApiKey", summary: "Create an API key for a tenant" },
+    list: { operationId: "adminListApiKeys", summary: "List a tenant's API keys" },
+    remove: { operationId: "adminRevokeApiKey", summary: "Revoke a tenant's API key" },
+  },
 );
 
 export const apiKeyRoutes = newRouter()

@@ -20,6 +20,8 @@ const resealReport = z
 const reseal = createRoute({
   method: "post",
   path: "/secrets/reseal",
+  operationId: "adminResealSecrets",
+  summary: "Re-seal one page of secrets still sealed under the previous master key",
   description:
     "Re-seals, under MASTER_KEY, every sealed secret of one page that opens only with MASTER_KEY_PREVIOUS. Safe to repeat.",
   request: {

@@ -9,7 +9,7 @@ import type { Database } from "../db/client";
 import type { ServiceAccount } from "../db/schema";
 import { createServiceAccount, listServiceAccounts, revokeServiceAccount } from "../auth/service-account-store";
 import { ADMIN_ACTOR, actorFromCreatedBy, actorView, createdByOf } from "../audit/actor";
-import { recordAudit } from "../audit/audit-log";
+import { auditRow } from "../audit/audit-log";
 import { CHANGED } from "../audit/changes";
 import { findTenantBySlug } from "../tenancy/tenant-store";
 import { tenantCollectionRoutes } from "./tenant-collection-routes";
@@ -43,25 +43,29 @@ const createServiceAccountBody = z.object({
 
 type NewAccount = z.infer<typeof createServiceAccountBody>;
 
-/** Creates the account (made by the operator), then logs it; the password only as "changed". */
-async function createAccount(db: Database, tenantId: string, input: NewAccount): Promise<ServiceAccount> {
-  const account = await createServiceAccount(db, tenantId, { ...input, createdBy: createdByOf(ADMIN_ACTOR) });
-  const changes = { email: account.email, scopes: account.scopes, password: CHANGED };
-  await recordAudit(db, tenantId, { actor: ADMIN_ACTOR, action: "service_account.created", targetId: account.id, changes });
-  return account;
+/** Creates the account (made by the operator) and its audit row in one batch; the password only as "changed". */
+function createAccount(db: Database, tenantId: string, input: NewAccount): Promise<ServiceAccount> {
+  const changes = { email: input.email, scopes: input.scopes, password: CHANGED };
+  return createServiceAccount(db, tenantId, { ...input, createdBy: createdByOf(ADMIN_ACTOR) }, (id) => [
+    auditRow(db, tenantId, { actor: ADMIN_ACTOR, action: "service_account.created", targetId: id, changes }),
+  ]);
 }
 
-/** Deletes the live account, then logs it; false when there was none. */
-async function deleteAccount(db: Database, tenantId: string, id: string): Promise<boolean> {
-  if (!(await revokeServiceAccount(db, tenantId, id))) return false;
-  await recordAudit(db, tenantId, { actor: ADMIN_ACTOR, action: "service_account.deleted", targetId: id });
-  return true;
-}
+/** Deletes the live account and logs it in one batch; false (and no row) when there was none. */
+const deleteAccount = (db: Database, tenantId: string, id: string): Promise<boolean> =>
+  revokeServiceAccount(db, tenantId, id, (accountId) => [
+    auditRow(db, tenantId, { actor: ADMIN_ACTOR, action: "service_account.deleted", targetId: accountId }, { ifChanged: true }),
+  ]);
 
 const routes = tenantCollectionRoutes(
   "service-accounts",
   { body: createServiceAccountBody, created: serviceAccountView, view: serviceAccountView },
   { created: "Created", list: "Active service accounts", deleted: "Deleted" },
+  {
+    create: { operationId: "adminCreateServiceAccount", summary: "Create a service account for a tenant" },
+    list: { operationId: "adminListServiceAccounts", summary: "List a tenant's service accounts" },
+    remove: { operationId: "adminDeleteServiceAccount", summary: "Delete a tenant's service account" },
+  },
 );
 
 export const serviceAccountRoutes = newRouter()

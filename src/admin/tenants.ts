@@ -53,6 +53,8 @@ const patchTenantBody = z
 const createTenantRoute = createRoute({
   method: "post",
   path: "/tenants",
+  operationId: "adminCreateTenant",
+  summary: "Create a tenant",
   middleware: [jsonBody()] as const,
   request: { body: jsonRequestBody(createTenantBody) },
   responses: { 201: jsonResponse(tenantView, "Created"), ...errors },
@@ -61,12 +63,16 @@ const createTenantRoute = createRoute({
 const listTenantsRoute = createRoute({
   method: "get",
   path: "/tenants",
+  operationId: "adminListTenants",
+  summary: "List all tenants",
   responses: { 200: jsonResponse(itemsOf(tenantView), "All tenants"), ...errorResponses(401) },
 });
 
 const getTenant = createRoute({
   method: "get",
   path: "/tenants/{slug}",
+  operationId: "adminGetTenant",
+  summary: "Read a tenant",
   request: { params: tenantParams },
   responses: { 200: jsonResponse(tenantView, "The tenant"), ...errorResponses(401, 404) },
 });
@@ -74,6 +80,8 @@ const getTenant = createRoute({
 const patchTenant = createRoute({
   method: "patch",
   path: "/tenants/{slug}",
+  operationId: "adminUpdateTenant",
+  summary: "Rename, suspend or reactivate a tenant, or change its retention",
   middleware: [jsonBody()] as const,
   request: { params: tenantParams, body: jsonRequestBody(patchTenantBody) },
   responses: { 200: jsonResponse(tenantView, "Updated"), ...errors },

@@ -26,6 +26,8 @@ const createBody = z.object({
 const list = createRoute({
   method: "get",
   path: "/api/v1/api-keys",
+  operationId: "listApiKeys",
+  summary: "List the tenant's API keys",
   middleware: [authenticate({ scope: "api" })] as const,
   responses: { 200: jsonResponse(itemsOf(apiKeyView), "The tenant's keys, without secrets"), ...errorResponses(401, 403) },
 });
@@ -33,6 +35,8 @@ const list = createRoute({
 const create = createRoute({
   method: "post",
   path: "/api/v1/api-keys",
+  operationId: "createApiKey",
+  summary: "Create an API key",
   middleware: [authenticate({ scope: "api" }), jsonBody()] as const,
   request: { body: jsonRequestBody(createBody) },
   responses: { 201: jsonResponse(createdApiKey, "Created; `key` is shown only here"), ...errorResponses(400, 401, 403, 413, 415) },
@@ -41,6 +45,8 @@ const create = createRoute({
 const revoke = createRoute({
   method: "delete",
   path: "/api/v1/api-keys/{id}",
+  operationId: "revokeApiKey",
+  summary: "Revoke an API key",
   middleware: [authenticate({ scope: "api" })] as const,
   request: { params: z.object({ id: z.string().min(1).max(200) }), query: revokeQuery },
   responses: { 204: { description: "Revoked (with `cascade`, with every live key it minted)" }, ...errorResponses(400, 401, 403, 404) },

@@ -75,6 +75,8 @@ async function mergeIntent(c: Context<AppEnv>, form: string, requestId: unknown,
 const create = createRoute({
   method: "post",
   path: "/api/arsys/v1.0/entry/{formName}",
+  operationId: "createEntry",
+  summary: "Create an entry on a form (AR System)",
   middleware: [...auth(), jsonBody()],
   request: { params: formParam, headers: idempotencyHeader, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
   responses: { 201: writtenResponse("Created (or replayed: Idempotent-Replayed: true); Location names the entry"), ...errors },
@@ -83,6 +85,8 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/api/arsys/v1.0/entry/{formName}",
+  operationId: "listEntries",
+  summary: "List a form's entries (AR System)",
   middleware: auth(),
   request: {
     params: formParam,
@@ -102,6 +106,8 @@ const list = createRoute({
 const read = createRoute({
   method: "get",
   path: "/api/arsys/v1.0/entry/{formName}/{entryId}",
+  operationId: "getEntry",
+  summary: "Read an entry (AR System)",
   middleware: auth(),
   request: { params: entryParams },
   responses: { 200: { description: "The entry", content: { "application/json": { schema: entryView } } }, 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
@@ -110,6 +116,8 @@ const read = createRoute({
 const replace = createRoute({
   method: "put",
   path: "/api/arsys/v1.0/entry/{formName}/{entryId}",
+  operationId: "replaceEntry",
+  summary: "Update an entry's fields (AR System)",
   middleware: [...auth(), jsonBody()],
   request: { params: entryParams, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
   responses: { 204: { description: "Updated (an update event lists only the changed fields)" }, ...errors },
@@ -118,6 +126,8 @@ const replace = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/api/arsys/v1.0/entry/{formName}/{entryId}",
+  operationId: "deleteEntry",
+  summary: "Delete an entry (AR System)",
   middleware: auth(),
   request: { params: entryParams },
   responses: { 204: { description: "Deleted" }, 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
@@ -126,6 +136,8 @@ const remove = createRoute({
 const merge = createRoute({
   method: "post",
   path: "/api/arsys/v1.0/mergeEntry/{formName}",
+  operationId: "mergeEntry",
+  summary: "Create or update an entry by its key fields (AR System)",
   middleware: [...auth(), jsonBody()],
   request: { params: formParam, headers: idempotencyHeader, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
   responses: { 201: writtenResponse("Merged (or replayed: Idempotent-Replayed: true); Location names the entry"), ...errors },

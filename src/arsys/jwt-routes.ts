@@ -17,6 +17,7 @@ const FORM_MEDIA_TYPES = ["application/x-www-form-urlencoded", "multipart/form-d
 const login = createRoute({
   method: "post",
   path: "/api/jwt/login",
+  operationId: "arJwtLogin",
   // The form is read under MAX_BODY_BYTES before it is parsed or any password is checked.
   middleware: [boundedBody()] as const,
   summary: "AR System login: returns an AR-JWT (text/plain) valid for one hour",
@@ -41,6 +42,8 @@ const login = createRoute({
 const logout = createRoute({
   method: "post",
   path: "/api/jwt/logout",
+  operationId: "arJwtLogout",
+  summary: "AR System logout: ends the AR-JWT session",
   middleware: [authenticate({ scope: "api" })],
   responses: { 204: { description: "Logged out" }, 400: errors[400], 401: errors[401] },
 });

@@ -26,6 +26,7 @@ const webhookHref = (c: Context<AppEnv>, id: string): string =>
 const create = createRoute({
   method: "post",
   path: BASE,
+  operationId: "createWebhook",
   summary: "Register a webhook (AR System)",
   middleware: [...auth(), jsonBody()],
   request: { body: { required: true, content: { "application/json": { schema: webhookRegistrationSchema } } } },
@@ -38,6 +39,8 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: BASE,
+  operationId: "listWebhooks",
+  summary: "List the tenant's webhooks (AR System)",
   middleware: auth(),
   request: {
     query: z.object({
@@ -66,6 +69,8 @@ const list = createRoute({
 const read = createRoute({
   method: "get",
   path: `${BASE}/{id}`,
+  operationId: "getWebhook",
+  summary: "Read a webhook (AR System)",
   middleware: auth(),
   request: { params: idParam },
   responses: {
@@ -80,6 +85,8 @@ const read = createRoute({
 const replace = createRoute({
   method: "put",
   path: `${BASE}/{id}`,
+  operationId: "replaceWebhook",
+  summary: "Replace a webhook (AR System)",
   middleware: [...auth(), jsonBody()],
   request: { params: idParam, body: { required: true, content: { "application/json": { schema: webhookRegistrationSchema } } } },
   description:
@@ -91,6 +98,8 @@ const replace = createRoute({
 const remove = createRoute({
   method: "delete",
   path: `${BASE}/{id}`,
+  operationId: "deleteWebhook",
+  summary: "Delete a webhook (AR System)",
   middleware: auth(),
   request: { params: idParam },
   responses: { 204: { description: "Deleted" }, 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },

@@ -1,7 +1,7 @@
 /**
  * The audit_log table: one row per management action (credentials, subscriptions, secrets, hooks, provisioning
  * destinations), saying who did it, when, to what, and what changed. Modules that make such a change put
- * auditRow() in the change's own D1 batch, or run it right after; secrets are redacted here whatever the
+ * auditRow() in the change's own D1 batch; secrets are redacted here whatever the
  * caller passes (changes.ts). Rows are read newest first, and pruned after the tenant's retention, a year at least.
  */
 import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
@@ -61,11 +61,6 @@ export function auditRow(db: Database, tenantId: string, entry: AuditEntry, opti
   return db.insert(auditLog).select(sql`
     SELECT ${newId("aud")}, ${tenantId}, ${seq}, ${entry.actor.kind}, ${entry.actor.id}, ${entry.action}, ${targetKind}, ${entry.targetId}, ${changes}, ${now}
     WHERE ${options.ifChanged ? sql`changes() = 1` : sql`1`}`);
-}
-
-/** Logs one action on its own, right after a change that was not a batch. */
-export async function recordAudit(db: Database, tenantId: string, entry: AuditEntry): Promise<void> {
-  await auditRow(db, tenantId, entry);
 }
 
 /** Where a page of the log starts: just older than this row. */

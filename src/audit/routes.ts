@@ -45,6 +45,7 @@ const cursorParam = z
 const listRoute = createRoute({
   method: "get",
   path: "/api/v1/audit-log",
+  operationId: "listAuditLog",
   summary: "The tenant's management actions, newest first",
   middleware: [authenticate({ scope: "api" })] as const,
   request: {

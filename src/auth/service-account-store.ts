@@ -1,8 +1,13 @@
 /**
  * The service_accounts table: an email and a PBKDF2 password hash per account, one live account per email and
- * tenant. Revoking keeps the row (audit) and frees the email.
+ * tenant. Revoking keeps the row (audit) and frees the email. A caller's `alongside` rows (its audit row) commit
+ * in the same D1 batch as the change.
  */
+
+/** Rows that belong to a change of one account, written in its batch. */
+export type AccountAlongside = (accountId: string) => BatchItem<"sqlite">[];
 import { and, asc, eq, isNull } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
 import { serviceAccounts, type ServiceAccount } from "../db/schema";
 import { AppError } from "../runtime/errors";
@@ -13,6 +18,7 @@ export async function createServiceAccount(
   db: Database,
   tenantId: string,
   input: { email: string; password: string; scopes: string[]; createdBy: string },
+  alongside: AccountAlongside = () => [],
 ): Promise<ServiceAccount> {
   const existing = await db
     .select({ id: serviceAccounts.id })
@@ -21,10 +27,11 @@ export async function createServiceAccount(
     .get();
   if (existing) throw new AppError("CONFLICT", `Service account '${input.email}' already exists`);
   const password = await hashPassword(input.password);
-  const [account] = await db
+  const id = newId("sa");
+  const insert = db
     .insert(serviceAccounts)
     .values({
-      id: newId("sa"),
+      id,
       tenantId,
       email: input.email,
       passwordHash: password.hash,
@@ -35,6 +42,7 @@ export async function createServiceAccount(
       createdBy: input.createdBy,
     })
     .returning();
+  const [[account]] = await db.batch([insert, ...alongside(id)]);
   return account!;
 }
 
@@ -54,12 +62,13 @@ export const listServiceAccounts = (db: Database, tenantId: string): Promise<Ser
     .orderBy(asc(serviceAccounts.createdAt))
     .all();
 
-/** False when the tenant has no live account with that id. */
-export async function revokeServiceAccount(db: Database, tenantId: string, id: string): Promise<boolean> {
-  const [revoked] = await db
+/** False when the tenant has no live account with that id (then `alongside` rows guarded by changes() write nothing). */
+export async function revokeServiceAccount(db: Database, tenantId: string, id: string, alongside: AccountAlongside = () => []): Promise<boolean> {
+  const revoke = db
     .update(serviceAccounts)
     .set({ revokedAt: Date.now() })
     .where(and(eq(serviceAccounts.id, id), eq(serviceAccounts.tenantId, tenantId), isNull(serviceAccounts.revokedAt)))
     .returning();
+  const [[revoked]] = await db.batch([revoke, ...alongside(id)]);
   return revoked !== undefined;
 }

@@ -1,7 +1,7 @@
 /**
- * The sign_in_failures table (control plane), the sign-in throttle's counters: read them, count a failure with
- * one upsert per counter (the database does the arithmetic, so racing failures never lose an increment),
- * clear one, and prune the ones whose window has ended. The rule they feed is sign-in-throttle.ts.
+ * The sign_in_failures table (control plane), the sign-in throttle's counters: read them, count an attempt with
+ * one upsert per counter (the database does the arithmetic, so racing attempts never lose an increment), take
+ * one back, clear one, and prune the ones whose window has ended. The rule they feed is sign-in-throttle.ts.
  */
 import { eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
@@ -13,10 +13,12 @@ export const readFailureCounts = (db: Database, keys: readonly string[]): Promis
   db.select().from(signInFailures).where(inArray(signInFailures.key, [...keys])).all();
 
 /**
- * One more failure on each counter, at `now`: a counter that does not exist yet, or whose window has ended,
- * starts a new window at 1; otherwise its count goes up by one and its window stays where it is.
+ * One more attempt on each counter, at `now`, and the counters as they are after it: a counter that does not
+ * exist yet, or whose window has ended, starts a new window at 1; otherwise its count goes up by one and its
+ * window stays where it is. The database does the arithmetic and answers in the same statement, so racing
+ * attempts each see their own count.
  */
-export async function recordFailures(db: Database, keys: readonly string[], now: number): Promise<void> {
+export async function recordFailures(db: Database, keys: readonly string[], now: number): Promise<FailureCount[]> {
   const [first, ...rest] = keys.map((key) => {
     // SET expressions read the row as it was before this update, so both CASEs test the same old window.
     const expired = sql`${signInFailures.windowStartedAt} <= ${now - SIGN_IN_WINDOW_MS}`;
@@ -29,14 +31,29 @@ export async function recordFailures(db: Database, keys: readonly string[], now:
           failures: sql`CASE WHEN ${expired} THEN 1 ELSE ${signInFailures.failures} + 1 END`,
           windowStartedAt: sql`CASE WHEN ${expired} THEN ${now} ELSE ${signInFailures.windowStartedAt} END`,
         },
-      });
+      })
+      .returning();
   });
-  if (first) await db.batch([first, ...rest]);
+  if (!first) return [];
+  const counted = await db.batch([first, ...rest]);
+  return counted.flat();
 }
 
-/** A successful sign-in forgets the account's failures. */
-export async function clearFailures(db: Database, key: string): Promise<void> {
-  await db.delete(signInFailures).where(eq(signInFailures.key, key));
+const releaseStatement = (db: Database, keys: readonly string[]) =>
+  db
+    .update(signInFailures)
+    .set({ failures: sql`MAX(${signInFailures.failures} - 1, 0)` })
+    .where(inArray(signInFailures.key, [...keys]));
+
+/** Takes back one attempt counted on each counter (it turned out not to be a failure). */
+export async function releaseAttempts(db: Database, keys: readonly string[]): Promise<void> {
+  if (keys.length > 0) await releaseStatement(db, keys);
+}
+
+/** A sign-in that succeeded, in one batch: its attempt is taken back from the address, the account forgets its failures. */
+export async function acceptSignIn(db: Database, address: string, account: string | undefined): Promise<void> {
+  if (account === undefined) await releaseStatement(db, [address]);
+  else await db.batch([releaseStatement(db, [address]), db.delete(signInFailures).where(eq(signInFailures.key, account))]);
 }
 
 /** Deletes up to `limit` counters whose window ended before `now` (the retention cron); returns how many. */

@@ -2,12 +2,12 @@
  * Runs one sign-in under the throttle (sign-in-throttle.ts), the same for the AR-JWT login, Basic on the API
  * and the portal: while a counter covering it is over the limit the sign-in is refused with 429 RATE_LIMITED and
  * `Retry-After` without checking the credential; a credential that fails (UNAUTHORIZED) counts on every
- * counter; a success clears the account's counter (not the address's, which other accounts share).
+ * counter; a success clears the account's counter (and is not counted on the address's, which others share).
  */
 import type { Database } from "../db/client";
 import { AppError } from "../runtime/errors";
 import { refusal, type Refusal } from "./sign-in-throttle";
-import { clearFailures, readFailureCounts, recordFailures } from "./sign-in-failure-store";
+import { acceptSignIn, recordFailures, releaseAttempts } from "./sign-in-failure-store";
 
 /** The counters that cover one sign-in: the client address, and the account when the credential names one. */
 export interface ThrottleKeys {
@@ -25,23 +25,33 @@ function rateLimited(refused: Refusal): AppError {
   );
 }
 
+/**
+ * Counts the attempt first, then checks the credential: racing attempts each see the count that includes them,
+ * so however many arrive at once, at most MAX_SIGN_IN_FAILURES credentials are checked per window. An attempt
+ * that is refused, or whose credential turns out right, takes its count back where it is not a failure.
+ */
 export async function throttledSignIn<T>(db: Database, keys: ThrottleKeys, now: number, attempt: () => Promise<T>): Promise<T> {
   const all = keys.account === undefined ? [keys.address] : [keys.address, keys.account];
-  const counts = await readFailureCounts(db, all);
-  const refused = refusal(counts, now);
+  const counted = await recordFailures(db, all, now);
+  // The rule judges the failures before this attempt.
+  const refused = refusal(
+    counted.map((count) => ({ ...count, failures: count.failures - 1 })),
+    now,
+  );
   if (refused) {
-    // A refused attempt counts on the counters that refused it (their windows do not move), never on the others:
-    // a throttled address cannot push other accounts towards their limit.
-    await recordFailures(db, refused.keys, now);
+    // A refused attempt stays counted on the counters that refused it, never on the others: a throttled address
+    // cannot push other accounts towards their limit.
+    await releaseAttempts(db, all.filter((key) => !refused.keys.includes(key)));
     throw rateLimited(refused);
   }
   let signedIn: T;
   try {
     signedIn = await attempt();
   } catch (error) {
-    if (error instanceof AppError && error.code === "UNAUTHORIZED") await recordFailures(db, all, now);
+    // A wrong credential is the failure already counted; anything else (an outage) was no guess.
+    if (!(error instanceof AppError && error.code === "UNAUTHORIZED")) await releaseAttempts(db, all);
     throw error;
   }
-  if (keys.account !== undefined && counts.some((count) => count.key === keys.account)) await clearFailures(db, keys.account);
+  await acceptSignIn(db, keys.address, keys.account);
   return signedIn;
 }

@@ -63,6 +63,8 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({ descrip
 const list = createRoute({
   method: "get",
   path: "/api/v1/deliveries",
+  operationId: "listDeliveries",
+  summary: "List deliveries in stream order",
   middleware: auth(),
   request: {
     query: z.object({
@@ -78,6 +80,8 @@ const list = createRoute({
 const read = createRoute({
   method: "get",
   path: "/api/v1/deliveries/{id}",
+  operationId: "getDelivery",
+  summary: "Read a delivery with its attempts",
   middleware: auth(),
   request: { params: deliveryIdParam },
   responses: { 200: json(deliveryView.extend({ attemptLog: z.array(attemptView) }), "The delivery with its attempts"), 401: errors[401], 403: errors[403], 404: errors[404] },
@@ -86,6 +90,8 @@ const read = createRoute({
 const replay = createRoute({
   method: "post",
   path: "/api/v1/deliveries/{id}/replay",
+  operationId: "replayDelivery",
+  summary: "Queue a delivery again",
   middleware: auth(),
   request: { params: deliveryIdParam },
   responses: { 202: json(deliveryView, "The new delivery, queued"), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
@@ -94,6 +100,8 @@ const replay = createRoute({
 const skip = createRoute({
   method: "post",
   path: "/api/v1/deliveries/{id}/skip",
+  operationId: "skipDelivery",
+  summary: "Skip a pending or blocked delivery",
   middleware: auth(),
   request: { params: deliveryIdParam },
   responses: { 200: json(deliveryView, "The skipped delivery"), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
@@ -102,6 +110,8 @@ const skip = createRoute({
 const bulkReplay = createRoute({
   method: "post",
   path: "/api/v1/subscriptions/{id}/replay",
+  operationId: "replaySubscription",
+  summary: "Replay a subscription's deliveries since an event or a time",
   middleware: [...auth(), jsonBody()],
   request: {
     params: subscriptionIdParam,
@@ -122,6 +132,8 @@ const bulkReplay = createRoute({
 const test = createRoute({
   method: "post",
   path: "/api/v1/subscriptions/{id}/test",
+  operationId: "testSubscription",
+  summary: "Send a test delivery to a subscription's endpoint",
   middleware: auth(),
   request: { params: subscriptionIdParam },
   responses: {
@@ -135,6 +147,8 @@ const test = createRoute({
 const streams = createRoute({
   method: "get",
   path: "/api/v1/streams",
+  operationId: "listStreams",
+  summary: "List every delivery stream's state",
   middleware: auth(),
   responses: {
     200: json(
@@ -166,6 +180,8 @@ const streams = createRoute({
 const rotate = createRoute({
   method: "post",
   path: "/api/v1/subscriptions/{id}/rotate-secret",
+  operationId: "rotateSubscriptionSecret",
+  summary: "Rotate a subscription's signing secret",
   middleware: auth(),
   request: { params: subscriptionIdParam },
   responses: { 200: json(z.object({ key: z.string(), previousKeyExpiresAt: z.string().nullable() }), "The new whsec_ secret (the old one signs for 24 h more)"), 401: errors[401], 403: errors[403], 404: errors[404] },
@@ -174,6 +190,8 @@ const rotate = createRoute({
 const secret = createRoute({
   method: "get",
   path: "/api/v1/subscriptions/{id}/secret",
+  operationId: "getSubscriptionSecret",
+  summary: "Read a subscription's current signing secret",
   middleware: auth(),
   request: { params: subscriptionIdParam },
   responses: { 200: json(z.object({ key: z.string() }), "The current whsec_ signing secret"), 401: errors[401], 403: errors[403], 404: errors[404] },

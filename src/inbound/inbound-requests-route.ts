@@ -42,6 +42,8 @@ const toView = (row: InboundRequest): z.infer<typeof inboundRequestView> => ({
 const listInbound = createRoute({
   method: "get",
   path: "/api/v1/inbound-requests",
+  operationId: "listInboundRequests",
+  summary: "List inbound requests, newest first",
   middleware: [authenticate({ scope: "api" })] as const,
   request: {
     query: z.object({

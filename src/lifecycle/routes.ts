@@ -58,6 +58,8 @@ const toView = (config: LifecycleHooks): z.infer<typeof configView> => ({
 const putConfig = createRoute({
   method: "put",
   path: "/api/v1/lifecycle-hooks",
+  operationId: "saveLifecycleHooks",
+  summary: "Save the lifecycle hooks configuration",
   middleware: [...auth(), jsonBody()],
   request: { body: { required: true, content: { "application/json": { schema: configBody } } } },
   responses: { 200: json(configView, "The saved configuration, token masked"), ...errors },
@@ -66,6 +68,8 @@ const putConfig = createRoute({
 const getConfig = createRoute({
   method: "get",
   path: "/api/v1/lifecycle-hooks",
+  operationId: "getLifecycleHooks",
+  summary: "Read the lifecycle hooks configuration",
   middleware: auth(),
   responses: { 200: json(configView, "The configuration, token masked"), 401: errors[401], 403: errors[403], 404: errors[404] },
 });
@@ -73,6 +77,8 @@ const getConfig = createRoute({
 const testHooks = createRoute({
   method: "post",
   path: "/api/v1/lifecycle-hooks/test",
+  operationId: "testLifecycleHooks",
+  summary: "Call the tenant's lifecycle /test endpoint",
   middleware: auth(),
   responses: {
     200: json(

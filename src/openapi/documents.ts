@@ -92,6 +92,7 @@ export function tenantDocument(tenantApi: Router, { baseDomain, protocol }: Docu
   router.openAPIRegistry.registerPath({
     method: "get",
     path: "/healthz",
+    operationId: "getHealth",
     summary: "Liveness probe (answers on any host, no tenant needed)",
     security: [],
     responses: { 200: { description: "The Worker is up", content: { "application/json": { schema: healthSchema } } } },
@@ -112,13 +113,13 @@ export function tenantDocument(tenantApi: Router, { baseDomain, protocol }: Docu
     servers: [
       {
         url: `${protocol}://{tenant}.{baseDomain}`,
-        description: "The tenant's own host",
-        variables: { tenant: { default: "acme", description: "Tenant slug" }, baseDomain: { default: baseDomain } },
+        description: "The tenant's own host; `tenant` is the tenant's slug",
+        variables: { tenant: { default: "acme" }, baseDomain: { default: baseDomain } },
       },
       {
         url: `${protocol}://{baseDomain}/t/{tenant}`,
-        description: "Any host, tenant in the path",
-        variables: { tenant: { default: "acme", description: "Tenant slug" }, baseDomain: { default: baseDomain } },
+        description: "Any host, the tenant's slug in the path",
+        variables: { tenant: { default: "acme" }, baseDomain: { default: baseDomain } },
       },
     ],
     security: TENANT_SECURITY,

@@ -132,8 +132,12 @@ function headerValue(headers: Headers | Record<string, string | undefined>, name
   return entry?.[1] ?? null;
 }
 
+/** A Standard Webhooks header, `webhook-<name>`, or Svix's alias of it, `svix-<name>` (the same scheme). */
+const standardHeader = (headers: Headers | Record<string, string | undefined>, name: "id" | "timestamp" | "signature"): string | null =>
+  headerValue(headers, `webhook-${name}`) ?? headerValue(headers, `svix-${name}`);
+
 /**
- * Verifies an inbound Standard Webhooks request: its timestamp must be within `toleranceSeconds` of `now`
+ * Verifies an inbound Standard Webhooks request (under `webhook-*` or Svix's `svix-*` header names): its timestamp must be within `toleranceSeconds` of `now`
  * (epoch ms), and one of the `v1` signatures in the header must match one of `secrets` (several during the
  * sender's rotation). Signatures are compared in constant time; other versions (`v1a`) are ignored.
  */
@@ -144,9 +148,9 @@ export async function verifyStandardWebhook(
   now: number,
   toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
 ): Promise<VerificationResult> {
-  const id = headerValue(headers, "webhook-id");
-  const timestampHeader = headerValue(headers, "webhook-timestamp");
-  const signatureHeader = headerValue(headers, "webhook-signature");
+  const id = standardHeader(headers, "id");
+  const timestampHeader = standardHeader(headers, "timestamp");
+  const signatureHeader = standardHeader(headers, "signature");
   if (!id || !timestampHeader || !signatureHeader) return { ok: false, reason: "missing_headers" };
   const outsideWindow = timestampWindowFailure(timestampHeader, now, toleranceSeconds);
   if (outsideWindow) return { ok: false, reason: outsideWindow };

@@ -20,6 +20,8 @@ const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).
 const getRecord = createRoute({
   method: "get",
   path: "/api/v1/records/{form}/{id}",
+  operationId: "getRecord",
+  summary: "Read one record",
   middleware: [authenticate({ scope: "api" })] as const,
   request: { params: z.object({ form: formParam, id: z.string().min(1).max(64) }) },
   responses: {
@@ -34,6 +36,8 @@ const getRecord = createRoute({
 const listFormRecords = createRoute({
   method: "get",
   path: "/api/v1/records/{form}",
+  operationId: "listRecords",
+  summary: "List a form's live records",
   middleware: [authenticate({ scope: "api" })] as const,
   request: {
     params: z.object({ form: formParam }),
@@ -53,6 +57,8 @@ const listFormRecords = createRoute({
 const eraseOne = createRoute({
   method: "delete",
   path: "/api/v1/records/{form}/{id}",
+  operationId: "eraseRecord",
+  summary: "Erase a record and every value it held (GDPR)",
   middleware: [authenticate({ scope: "api" })] as const,
   description:
     "Erases the record (GDPR): it is gone, each of its events stays in the feed as a tombstone (erased: true, no field values, same seq), " +
@@ -73,6 +79,8 @@ const eraseOne = createRoute({
 const eventFeed = createRoute({
   method: "get",
   path: "/api/v1/events",
+  operationId: "listEvents",
+  summary: "Read the event feed in commit order",
   middleware: [authenticate({ scope: "api" })] as const,
   request: { query: z.object({ after: z.coerce.number().int().min(0).default(0), limit: limit(1000, 100) }) },
   responses: {

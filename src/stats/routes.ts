@@ -36,6 +36,8 @@ const statsView = z
 const stats = createRoute({
   method: "get",
   path: "/api/v1/stats",
+  operationId: "getStats",
+  summary: "Activity and delivery stream state over a recent window",
   middleware: [authenticate({ scope: "api" })] as const,
   request: { query: z.object({ window: z.enum(windows).default("1h") }) },
   responses: {

@@ -1,3 +1,4 @@
+/** The inbound log: authenticated requests keep a row each; rejected anonymous ones are one row per minute and outcome, with its count. */
 import { describe, expect, it } from "vitest";
 import { SEED_TICKET, TICKET_PATH, call, countRows, createTenant, waitForAnonymousLog, waitForInboundLog } from "../helpers";
 

@@ -8,7 +8,7 @@ import { BASE_DOMAIN, createTenant, tenantUrl } from "../helpers";
 type Document = {
   openapi: string;
   servers: { url: string }[];
-  paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
+  paths: Record<string, Record<string, { operationId?: string; summary?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, { type: string; scheme?: string }> };
   security: Record<string, string[]>[];
 };
@@ -75,6 +75,23 @@ describe("OpenAPI documents", () => {
     expect([...tenantOps, ...adminOps].filter((route) => !mounted.includes(route))).toEqual([]);
     expect(tenantOps.filter((route) => adminOps.includes(route))).toEqual([]);
     expect(adminOps.every((route) => route.split(" ")[1]!.startsWith("/admin/v1/"))).toBe(true);
+  });
+
+  it("names every operation of both documents: a summary and an operationId, unique across both", async () => {
+    const [tenant, admin] = await Promise.all([tenantDoc(), adminDoc()]);
+    const operations = [tenant, admin].flatMap((document) =>
+      Object.entries(document.paths).flatMap(([path, item]) =>
+        Object.entries(item)
+          .filter(([method]) => method !== "parameters")
+          .map(([method, operation]) => ({ route: `${method} ${path}`, operationId: operation.operationId, summary: operation.summary })),
+      ),
+    );
+    expect(operations.length).toBeGreaterThan(50);
+    expect(operations.filter((operation) => !operation.summary?.trim()).map((operation) => operation.route), "operations without a summary").toEqual([]);
+    expect(operations.filter((operation) => !operation.operationId).map((operation) => operation.route), "operations without an operationId").toEqual([]);
+    expect(operations.filter((operation) => !/^[a-z][A-Za-z0-9]*$/.test(operation.operationId!)).map((operation) => operation.operationId), "operationIds not in camelCase").toEqual([]);
+    const ids = operations.map((operation) => operation.operationId);
+    expect(ids.filter((id, index) => ids.indexOf(id) !== index), "operationIds used twice").toEqual([]);
   });
 
   it("describes both tenant servers, the security schemes and the error shapes", async () => {

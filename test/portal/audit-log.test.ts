@@ -1,3 +1,4 @@
+/** The portal's audit log page: navigation, rows with actor and target, paging, tenant isolation. */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createTenant } from "../helpers";

@@ -10,8 +10,11 @@ import { idColumn, tenantIdColumn, createdAtColumn, timestampColumns } from "./c
 export const inboundHookAuthKinds = ["header_secret", "hmac", "standard_webhooks"] as const;
 export type InboundHookAuthKind = (typeof inboundHookAuthKinds)[number];
 
-export const inboundHookEvents = ["create", "update", "archive"] as const;
+/** What a hook does to the record of each item; `auto` lets the preset or the template decide per item. */
+export const inboundHookEvents = ["create", "update", "archive", "auto"] as const;
 export type InboundHookEvent = (typeof inboundHookEvents)[number];
+/** The change one item makes: `create` upserts, `update` needs the record, `archive` soft-deletes it. */
+export type RecordAction = Exclude<InboundHookEvent, "auto">;
 
 /** Non-secret verification settings (header name, HMAC algorithm, encoding, prefix). */
 export interface InboundHookAuthSettings {

@@ -8,7 +8,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client";
 import type { EventType, StoredRecord } from "../../db/schema";
-import type { InboundHookEvent } from "../../db/schema/inbound-hooks";
+import type { RecordAction } from "../../db/schema/inbound-hooks";
 import type { CommitPorts, SQLRecordId } from "../../records/commit-change";
 import { findByKeys, upsertByKey, type Decision, type Found, type KeyValue } from "../../records/upsert-by-key";
 import { applyPatch, changedFields } from "../../records/diff";
@@ -21,7 +21,8 @@ export const syncKeyScope = (form: string, key: string): string => `sync:${form}
 export interface ApplyContext {
   tenantId: string;
   form: string;
-  event: InboundHookEvent;
+  /** What this item does: its hook's event, or the one its preset or template decided on an `auto` hook. */
+  event: RecordAction;
   syncKeys: readonly string[];
   source: string;
   now: number;

@@ -35,6 +35,8 @@ const presetView = z
     eventId: z.record(z.string(), z.string()).optional(),
     verificationChallengeHeader: z.string().optional(),
     cloudEventsHandshake: z.boolean().optional(),
+    eventGridValidation: z.boolean().optional(),
+    events: z.looseObject({ description: z.string() }).optional().openapi({ description: "What the vendor's events do on an `auto` hook" }),
     sample: z.object({ headers: z.record(z.string(), z.string()), body: z.unknown() }),
   })
   .openapi("InboundHookPreset");
@@ -42,6 +44,7 @@ const presetView = z
 const listPresets = createRoute({
   method: "get",
   path: "/api/v1/inbound-hooks/presets",
+  operationId: "listInboundHookPresets",
   summary: "Vendor presets for configurable inbound hooks",
   middleware: [authenticate({ scope: "api" })] as const,
   responses: { 200: jsonResponse(itemsOf(presetView), "Every preset"), ...errorResponses(401, 403) },
@@ -50,6 +53,7 @@ const listPresets = createRoute({
 const createHook = createRoute({
   method: "post",
   path: "/api/v1/inbound-hooks",
+  operationId: "createInboundHook",
   summary: "Create a configurable inbound hook",
   middleware: [authenticate({ scope: "api" }), jsonBody()] as const,
   request: { body: jsonRequestBody(hookInput) },
@@ -59,6 +63,8 @@ const createHook = createRoute({
 const listAll = createRoute({
   method: "get",
   path: "/api/v1/inbound-hooks",
+  operationId: "listInboundHooks",
+  summary: "List the tenant's configurable inbound hooks",
   middleware: [authenticate({ scope: "api" })] as const,
   responses: { 200: jsonResponse(itemsOf(hookView), "The tenant's hooks, secrets masked"), ...errorResponses(401, 403) },
 });
@@ -66,6 +72,8 @@ const listAll = createRoute({
 const getOne = createRoute({
   method: "get",
   path: "/api/v1/inbound-hooks/{id}",
+  operationId: "getInboundHook",
+  summary: "Read a configurable inbound hook",
   middleware: [authenticate({ scope: "api" })] as const,
   request: { params: idParam },
   responses: { 200: jsonResponse(hookView, "The hook, secret masked"), ...errorResponses(400, 401, 403, 404) },
@@ -74,6 +82,7 @@ const getOne = createRoute({
 const replace = createRoute({
   method: "put",
   path: "/api/v1/inbound-hooks/{id}",
+  operationId: "replaceInboundHook",
   summary: "Replace a hook's settings; without a secret the stored one is kept (unless the auth kind changes)",
   middleware: [authenticate({ scope: "api" }), jsonBody()] as const,
   request: { params: idParam, body: jsonRequestBody(hookInput) },
@@ -83,6 +92,8 @@ const replace = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/api/v1/inbound-hooks/{id}",
+  operationId: "deleteInboundHook",
+  summary: "Delete a configurable inbound hook and its secret",
   middleware: [authenticate({ scope: "api" })] as const,
   request: { params: idParam },
   responses: { 204: { description: "Deleted with its secret" }, ...errorResponses(400, 401, 403, 404) },
@@ -109,6 +120,7 @@ const dryRunResult = z.object({
 const dryRun = createRoute({
   method: "post",
   path: "/api/v1/inbound-hooks/{id}/dry-run",
+  operationId: "dryRunInboundHook",
   summary: "Render the hook's template, or a template to try, over a sample body; nothing is stored",
   middleware: [authenticate({ scope: "api" }), jsonBody()] as const,
   request: { params: idParam, body: jsonRequestBody(dryRunInput) },

@@ -1,6 +1,6 @@
 /**
  * From a vendor delivery to record changes, without I/O: the preset's items list (one change per item, e.g.
- * Okta's data.events[], at most MAX_DELIVERY_ITEMS), the template rendered per item under one budget for the
+ * Okta's data.events[] or a CloudEvents batch, at most MAX_DELIVERY_ITEMS), the template rendered per item under one budget for the
  * delivery, the vendor's event id, and the sync-key values of the mapped fields in the hook's order. Pure.
  */
 import type { Template } from "@huggingface/jinja";
@@ -20,13 +20,18 @@ export function valueAt(value: unknown, path: string): unknown {
   return current;
 }
 
-/** The elements the delivery carries: the array at the preset's itemsPath, or the body as the only item. */
-export function itemsOf(preset: InboundHookPreset, body: unknown): unknown[] {
-  if (!preset.itemsPath) return [body];
-  const items = valueAt(body, preset.itemsPath);
-  if (!Array.isArray(items)) throw new TemplateError(`The ${preset.name} body must have an array at '${preset.itemsPath}'`);
+/**
+ * The elements the delivery carries: the array at the preset's itemsPath, each event of a CloudEvents batch
+ * (`batch`, an `application/cloudevents-batch+json` body), or the body as the only item.
+ */
+export function itemsOf(preset: InboundHookPreset, body: unknown, batch = false): unknown[] {
+  const where = preset.itemsPath ?? (batch ? "" : null);
+  if (where === null) return [body];
+  const items = where === "" ? body : valueAt(body, where);
+  const at = where === "" ? "the top level (a CloudEvents batch)" : `'${where}'`;
+  if (!Array.isArray(items)) throw new TemplateError(`The ${preset.name} body must have an array at ${at}`);
   if (items.length > MAX_DELIVERY_ITEMS) {
-    throw new TemplateError(`The body carries ${items.length} items at '${preset.itemsPath}'; a delivery may carry at most ${MAX_DELIVERY_ITEMS}`);
+    throw new TemplateError(`The body carries ${items.length} items at ${at}; a delivery may carry at most ${MAX_DELIVERY_ITEMS}`);
   }
   return items;
 }

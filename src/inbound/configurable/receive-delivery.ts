@@ -1,7 +1,8 @@
 /**
  * The receiving use case of a configurable inbound hook, once the request is verified: a vendor event id or an
  * HMAC signature already accepted in the last 24 h is a replay (nothing written); otherwise the hook's template
- * maps the body to items, every item is checked before the first write (a bad item rejects the delivery
+ * maps the body to items (each with the action its hook, preset or template decides; ignored ones, pings
+ * included, make no change), every item is checked before the first write (a bad item rejects the delivery
  * without a partial change), and each item is applied through records/ with the event id and the signature
  * remembered in the batch of the last, so of two racing copies of one delivery only one commits.
  */
@@ -14,8 +15,9 @@ import { AppError } from "../../runtime/errors";
 import { findIdempotentRecord, rememberIdempotencyKey, type IdempotencyRequest } from "../idempotency";
 import { rememberEventId, seenEventId, type EventIdKey } from "./hook-store";
 import type { InboundHookPreset } from "./presets";
-import { compileTemplate, TemplateError, type RecordFields } from "./template";
-import { headerRecord, mapDelivery, syncKeyValues } from "./mapping";
+import { compileTemplate, TemplateError } from "./template";
+import { headerRecord, syncKeyValues } from "./mapping";
+import { planDelivery, type PlannedItem } from "./item-event";
 import { applyItem, recordExists, type ApplyContext, type ItemChange } from "./apply";
 
 export const INBOUND_HOOK_SOURCE = "inbound_hook";
@@ -24,6 +26,8 @@ export interface VerifiedDelivery {
   hook: InboundHook;
   preset: InboundHookPreset;
   body: unknown;
+  /** The body is a CloudEvents batch: one item per event. */
+  batch: boolean;
   headers: Headers;
   /** The vendor's id of this delivery (Standard Webhooks `webhook-id` or the preset's event id), if any. */
   eventId: string | null;
@@ -60,10 +64,10 @@ const remember = (db: Database, form: string, { eventKey, signature }: DeliveryI
   ...(signature ? rememberIdempotencyKey(db, signature, form, recordId, now) : []),
 ];
 
-function renderItems(delivery: VerifiedDelivery): RecordFields[] {
+function renderItems(delivery: VerifiedDelivery): PlannedItem[] {
   try {
-    const { hook, preset, body, headers, now } = delivery;
-    return mapDelivery(compileTemplate(hook.template), preset, { body, headers: headerRecord(headers), now });
+    const { hook, preset, body, batch, headers, now } = delivery;
+    return planDelivery(compileTemplate(hook.template), preset, hook.event, { body, batch, headers: headerRecord(headers), now });
   } catch (error) {
     if (error instanceof TemplateError) throw new AppError("TEMPLATE_FAILED", error.message);
     throw error;
@@ -80,19 +84,19 @@ export async function receiveDelivery(ports: CommitPorts, delivery: VerifiedDeli
   if (await seenBefore(db, identity, now)) return REPLAYED;
 
   const items = renderItems(delivery);
-  const context: ApplyContext = {
+  const contextOf = ({ action }: PlannedItem): ApplyContext => ({
     tenantId: hook.tenantId,
     form: hook.form,
-    event: hook.event,
+    event: action,
     syncKeys: hook.syncKeys,
     source: `${INBOUND_HOOK_SOURCE}:${hook.id}`,
     now,
     lifecycle: delivery.lifecycle,
-  };
-  for (const fields of items) {
-    if (syncKeyValues(hook.syncKeys, fields).length === 0 || hook.event !== "create") {
-      if (!(await recordExists(db, context, fields))) {
-        throw new AppError("RECORD_NOT_FOUND", `No ${hook.form} record matches the sync keys of an item for '${hook.event}'`);
+  });
+  for (const item of items) {
+    if (syncKeyValues(hook.syncKeys, item.fields).length === 0 || item.action !== "create") {
+      if (!(await recordExists(db, contextOf(item), item.fields))) {
+        throw new AppError("RECORD_NOT_FOUND", `No ${hook.form} record matches the sync keys of an item for '${item.action}'`);
       }
     }
   }
@@ -100,8 +104,8 @@ export async function receiveDelivery(ports: CommitPorts, delivery: VerifiedDeli
   const changes: ItemChange[] = [];
   const memory = remember(db, hook.form, identity, now);
   try {
-    for (const [index, fields] of items.entries()) {
-      changes.push(await applyItem(ports, context, fields, index === items.length - 1 ? memory : () => []));
+    for (const [index, item] of items.entries()) {
+      changes.push(await applyItem(ports, contextOf(item), item.fields, index === items.length - 1 ? memory : () => []));
     }
     const [first, ...rest] = items.length === 0 ? memory(NO_RECORD) : [];
     if (first) await db.batch([first, ...rest]);

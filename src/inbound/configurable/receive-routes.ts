@@ -2,7 +2,9 @@
  * Issue 7 receiving side: `POST /hooks/{hookId}` verifies the vendor's request per the hook's auth kind (only
  * then does it count against the tenant's rate limit), drops a vendor event id or an HMAC signature already
  * accepted in the last 24 h (200, replayed), renders the Jinja template per item and writes each item's record
- * change through the record store and outbox; `GET /hooks/{hookId}` answers Okta's one-time verification
+ * change through the record store and outbox (the body as received: JSON, a CloudEvents batch or GitHub's form
+ * encoding, signatures checked over its exact bytes; an Event Grid-schema subscription validation is answered
+ * with its code once authenticated); `GET /hooks/{hookId}` answers Okta's one-time verification
  * challenge and `OPTIONS /hooks/{hookId}` the CloudEvents abuse-protection handshake of Azure Event Grid (never
  * authenticated, so only the anonymous limit applies). Every request, rejected ones too, lands in the inbound log.
  */
@@ -10,7 +12,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
-import { jsonBody } from "../../http/json-body";
 import { AppError } from "../../runtime/errors";
 import { secretStore } from "../../secrets/secret-store";
 import type { InboundHook } from "../../db/schema/inbound-hooks";
@@ -25,6 +26,8 @@ import { findHook } from "./hook-store";
 import { vendorEventId } from "./mapping";
 import type { ApplyContext } from "./apply";
 import { INBOUND_HOOK_SOURCE, receiveDelivery } from "./receive-delivery";
+import { deliveryBody, deliveryMediaType, parseDeliveryBody } from "./delivery-body";
+import { eventGridValidationCode } from "./event-grid";
 import { requestPorts } from "../../http/request-ports";
 
 const params = z.object({ hookId: z.string().min(1).max(64) });
@@ -46,16 +49,20 @@ const receivedSchema = z
   })
   .openapi("InboundHookReceived");
 
+const validationSchema = z.object({ validationResponse: z.string() }).openapi("EventGridValidationResponse");
+
 const receive = createRoute({
   method: "post",
   path: "/hooks/{hookId}",
+  operationId: "receiveHookDelivery",
   summary: "A vendor delivery to a configurable inbound hook",
-  middleware: [...inboundGate(INBOUND_HOOK_SOURCE), jsonBody()] as const,
+  middleware: [...inboundGate(INBOUND_HOOK_SOURCE), deliveryBody()] as const,
   request: { params },
   responses: {
     200: {
-      description: "Applied (or replayed, Idempotent-Replayed: true: the same event id, or the same HMAC signature, within 24 h)",
-      content: { "application/json": { schema: receivedSchema } },
+      description:
+        "Applied (or replayed, Idempotent-Replayed: true: the same event id, or the same HMAC signature, within 24 h); an Event Grid subscription validation is answered with its code",
+      content: { "application/json": { schema: z.union([receivedSchema, validationSchema]) } },
     },
     ...errors,
     429: inboundErrors[429],
@@ -65,6 +72,7 @@ const receive = createRoute({
 const challenge = createRoute({
   method: "get",
   path: "/hooks/{hookId}",
+  operationId: "answerHookVerificationChallenge",
   summary: "Okta's one-time event hook verification",
   middleware: [...inboundGate(INBOUND_HOOK_SOURCE)] as const,
   request: { params, headers: z.object({ "x-okta-verification-challenge": z.string().max(1024).optional() }) },
@@ -80,6 +88,7 @@ const challenge = createRoute({
 const handshake = createRoute({
   method: "options",
   path: "/hooks/{hookId}",
+  operationId: "answerHookHandshake",
   summary: "CloudEvents v1.0 abuse-protection handshake (Azure Event Grid)",
   middleware: [...inboundGate(INBOUND_HOOK_SOURCE)] as const,
   request: { params, headers: z.object({ "webhook-request-origin": z.string().max(255).optional() }) },
@@ -93,7 +102,7 @@ async function loadHook(c: Context<AppEnv>, hookId: string): Promise<{ hook: Inb
 }
 
 /** Throws 401 with the cause (a missing secret is an internal error, never a pass), then admits the request past the tenant's limit. */
-async function verify(c: Context<AppEnv>, hook: InboundHook, preset: InboundHookPreset, rawBody: string, now: number) {
+async function verify(c: Context<AppEnv>, hook: InboundHook, preset: InboundHookPreset, rawBody: Uint8Array, now: number) {
   const secret = await secretStore(c.env).get(hook.tenantId, hook.secretRef);
   if (secret === null) throw new Error(`Secret of inbound hook ${hook.id} is missing`);
   const outcome = await verifyHookRequest({
@@ -113,15 +122,22 @@ export const inboundHookReceiveRoutes = newRouter()
     const now = Date.now();
     const { hookId } = c.req.valid("param");
     const { hook, preset } = await loadHook(c, hookId);
-    const rawBody = await c.req.text();
+    const rawBody = new Uint8Array(await c.req.arrayBuffer());
     const verified = await verify(c, hook, preset, rawBody, now);
-    const body: unknown = JSON.parse(rawBody);
+    const mediaType = deliveryMediaType(c.req.header("content-type"))!;
+    const body = parseDeliveryBody(rawBody, mediaType);
+    const validationCode = eventGridValidationCode(preset, c.req.raw.headers, body);
+    if (validationCode !== null) return c.json({ validationResponse: validationCode }, 200);
     const eventId = verified.webhookId ?? vendorEventId(preset, c.req.raw.headers, body);
-    const signature = verified.signature === undefined ? null : await signatureIdempotency(hook.tenantId, hook.id, verified.signature, rawBody);
+    const signature =
+      verified.signature === undefined
+        ? null
+        : await signatureIdempotency(hook.tenantId, hook.id, verified.signature, new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(rawBody));
     // The tenant's validate/pre hooks are user hooks: they see changes to the User form only.
     const lifecycle: ApplyContext["lifecycle"] =
       hook.form === USER_FORM ? async (action, user) => (await runSyncLifecycleHooks(c.env, hook.tenantId, action, user)).user : undefined;
-    const outcome = await receiveDelivery(requestPorts(c), { hook, preset, body, headers: c.req.raw.headers, eventId, signature, now, lifecycle });
+    const batch = mediaType === "cloudevents_batch";
+    const outcome = await receiveDelivery(requestPorts(c), { hook, preset, body, batch, headers: c.req.raw.headers, eventId, signature, now, lifecycle });
     if (outcome.replayed) return c.json({ hookId: hook.id, eventId, replayed: true, changes: [] }, 200, { "Idempotent-Replayed": "true" });
     const last = outcome.changes[outcome.changes.length - 1];
     if (last) c.set("recordId", last.recordId);
@@ -134,7 +150,7 @@ export const inboundHookReceiveRoutes = newRouter()
     if (!header) throw new AppError("NOT_FOUND", `Inbound hook '${hook.id}' (preset ${preset.id}) has no verification challenge`);
     const value = c.req.valid("header")["x-okta-verification-challenge"];
     if (!value) throw new AppError("VALIDATION_FAILED", `Missing ${header} header`, [{ path: header, message: "is required" }]);
-    await verify(c, hook, preset, "", Date.now());
+    await verify(c, hook, preset, new Uint8Array(0), Date.now());
     return c.json({ verification: value }, 200);
   })
   .openapi(handshake, async (c) => {

@@ -2,7 +2,7 @@
  * Verifies a request to a configurable inbound hook against the hook's auth kind: a header secret compared in
  * constant time, an HMAC over the raw body (algorithm, encoding, prefix and signed content from the hook and
  * its preset; a signed timestamp must be within 5 minutes of our clock, like Standard Webhooks'), or Standard
- * Webhooks. A failure is a cause to log and answer with 401; a verifier that cannot run (unknown algorithm,
+ * Webhooks (Svix's `svix-*` header names too). The raw body is the bytes as received, a UTF-8 BOM included. A failure is a cause to log and answer with 401; a verifier that cannot run (unknown algorithm,
  * unusable secret) throws, so it can never count as a pass. Pure apart from Web Crypto.
  */
 import { timingSafeEqualStrings, toBase64, toHex } from "../../runtime/crypto";
@@ -32,12 +32,12 @@ export interface HookCredentials {
 const HASHES = { sha1: "SHA-1", sha256: "SHA-256", sha512: "SHA-512" } as const;
 const encoder = new TextEncoder();
 
-export async function hmacDigest(algorithm: keyof typeof HASHES, encoding: "hex" | "base64", secret: string, content: string): Promise<string> {
+export async function hmacDigest(algorithm: keyof typeof HASHES, encoding: "hex" | "base64", secret: string, content: Uint8Array): Promise<string> {
   const hash = HASHES[algorithm];
   if (!hash) throw new Error(`Unsupported HMAC algorithm '${String(algorithm)}'`);
   if (encoding !== "hex" && encoding !== "base64") throw new Error(`Unsupported signature encoding '${String(encoding)}'`);
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(content));
+  const mac = await crypto.subtle.sign("HMAC", key, content);
   return encoding === "hex" ? toHex(mac) : toBase64(mac);
 }
 
@@ -52,7 +52,14 @@ async function verifyHeaderSecret(credentials: HookCredentials, headers: Headers
   return { ok: true };
 }
 
-async function verifyHmac(credentials: HookCredentials, preset: InboundHookPreset, headers: Headers, rawBody: string, now: number): Promise<VerificationOutcome> {
+const concat = (first: Uint8Array, second: Uint8Array): Uint8Array => {
+  const joined = new Uint8Array(first.length + second.length);
+  joined.set(first);
+  joined.set(second, first.length);
+  return joined;
+};
+
+async function verifyHmac(credentials: HookCredentials, preset: InboundHookPreset, headers: Headers, rawBody: Uint8Array, now: number): Promise<VerificationOutcome> {
   const { headerName, algorithm, encoding, prefix = "" } = credentials.settings;
   if (!headerName || !algorithm || !encoding) throw new Error("HMAC hook is missing its header, algorithm or encoding");
   const offered = headers.get(headerName);
@@ -66,7 +73,7 @@ async function verifyHmac(credentials: HookCredentials, preset: InboundHookPrese
     if (timestamp === null || timestamp === "") return fail("SIGNATURE_INVALID", `Missing ${timestampHeader} header`);
     const outsideWindow = timestampWindowFailure(timestamp, now);
     if (outsideWindow) return fail("SIGNATURE_INVALID", `${timestampHeader} ${TIMESTAMP_CAUSES[outsideWindow]}`);
-    content = rawBody + timestamp;
+    content = concat(rawBody, encoder.encode(timestamp));
   }
   const expected = await hmacDigest(algorithm, encoding, credentials.secret, content);
   const signature = offered.slice(prefix.length).trim();
@@ -83,7 +90,7 @@ const TIMESTAMP_CAUSES: Record<TimestampFailure, string> = {
 };
 
 const STANDARD_WEBHOOK_CAUSES = {
-  missing_headers: "Missing webhook-id, webhook-timestamp or webhook-signature header",
+  missing_headers: "Missing webhook-id, webhook-timestamp or webhook-signature header (or svix-id, svix-timestamp, svix-signature)",
   invalid_timestamp: `webhook-timestamp ${TIMESTAMP_CAUSES.invalid_timestamp}`,
   timestamp_too_old: `webhook-timestamp ${TIMESTAMP_CAUSES.timestamp_too_old}`,
   timestamp_too_new: `webhook-timestamp ${TIMESTAMP_CAUSES.timestamp_too_new}`,
@@ -95,10 +102,12 @@ export async function verifyHookRequest(input: {
   credentials: HookCredentials;
   preset: InboundHookPreset;
   headers: Headers;
-  rawBody: string;
+  /** The body exactly as received (a string is taken as its UTF-8 bytes). */
+  rawBody: Uint8Array | string;
   now: number;
 }): Promise<VerificationOutcome> {
-  const { credentials, preset, headers, rawBody, now } = input;
+  const { credentials, preset, headers, now } = input;
+  const rawBody = typeof input.rawBody === "string" ? encoder.encode(input.rawBody) : input.rawBody;
   switch (credentials.kind) {
     case "header_secret":
       return verifyHeaderSecret(credentials, headers);

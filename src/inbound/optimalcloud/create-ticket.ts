@@ -37,6 +37,7 @@ export const createTicketBody = z
 const createTicket = createRoute({
   method: "post",
   path: "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/createticket",
+  operationId: "receiveHelpdeskTicket",
   summary: "Generic TICKETS webhook (seed 000)",
   middleware: [...inboundGate("helpdesk.createticket"), authenticate({ scope: "tickets" }), limitTenant(), jsonBody()] as const,
   request: {

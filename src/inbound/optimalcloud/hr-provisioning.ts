@@ -50,6 +50,7 @@ const hrResponse = z
 const hrRoute = createRoute({
   method: "post",
   path: "/v5.0/mgmt/api/v1.0/webhooks/provisioning/{plugin_id}/{action}",
+  operationId: "receiveHrProvisioning",
   summary: "HR webhooks (seed 000): adduser, modifyuser, deleteuser for a provisioning destination",
   middleware: [...inboundGate("hr.provisioning"), authenticate({ scope: "hr" }), limitTenant(), jsonBody()],
   request: {

@@ -52,6 +52,8 @@ const idParam = z.object({ plugin_id: z.string().min(1).max(64) });
 const create = createRoute({
   method: "post",
   path: "/api/v1/provisioning-destinations",
+  operationId: "createProvisioningDestination",
+  summary: "Create a provisioning destination",
   middleware: [...auth(), jsonBody()],
   request: { body: jsonRequestBody(z.object({ name: z.string().trim().min(1).max(100), type: z.enum(provisioningTypes) })) },
   responses: { 201: jsonResponse(destinationView, "Created"), ...errors },
@@ -60,6 +62,8 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/api/v1/provisioning-destinations",
+  operationId: "listProvisioningDestinations",
+  summary: "List live provisioning destinations",
   middleware: auth(),
   responses: { 200: jsonResponse(itemsOf(destinationView), "Live destinations"), ...errorResponses(401, 403) },
 });
@@ -67,6 +71,8 @@ const list = createRoute({
 const getOne = createRoute({
   method: "get",
   path: "/api/v1/provisioning-destinations/{plugin_id}",
+  operationId: "getProvisioningDestination",
+  summary: "Read a provisioning destination",
   middleware: auth(),
   request: { params: idParam },
   responses: { 200: jsonResponse(destinationView, "The destination"), ...errorResponses(401, 403, 404) },
@@ -75,6 +81,8 @@ const getOne = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/api/v1/provisioning-destinations/{plugin_id}",
+  operationId: "deleteProvisioningDestination",
+  summary: "Delete a provisioning destination",
   middleware: auth(),
   request: { params: idParam },
   responses: { 204: { description: "Deleted; its webhook URLs answer 404 from now on" }, ...errorResponses(401, 403, 404) },

@@ -26,6 +26,7 @@ const KEY_SCOPE = "servicenow";
 const serviceNow = createRoute({
   method: "post",
   path: "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/servicenow",
+  operationId: "receiveServiceNowTicket",
   summary: "ServiceNow TICKETS webhook (seed 000)",
   middleware: [...inboundGate(SOURCE), authenticate({ scope: "tickets" }), limitTenant(), jsonBody()],
   request: { body: { required: true, content: { "application/json": { schema: serviceNowTicketSchema } } } },

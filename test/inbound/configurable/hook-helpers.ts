@@ -35,9 +35,9 @@ export async function standardWebhookHeaders(secret: string, body: string, optio
   return headers as unknown as Record<string, string>;
 }
 
-/** POSTs a raw body to the hook with the given headers. */
+/** POSTs a raw body to the hook with the given headers (a `content-type` among them replaces application/json). */
 export const deliver = (tenant: TestTenant, hookId: string, body: string, headers: Record<string, string>) =>
-  call(tenant.slug, `/hooks/${hookId}`, { body, headers });
+  call(tenant.slug, `/hooks/${hookId}`, { body, headers, contentType: headers["content-type"] });
 
 export interface Received {
   hookId: string;

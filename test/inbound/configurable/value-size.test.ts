@@ -1,3 +1,4 @@
+/** Size predictions of template values: never below what the library really builds, and they stop counting past their limit. */
 import { Environment, Template } from "@huggingface/jinja";
 import { describe, expect, it } from "vitest";
 import {

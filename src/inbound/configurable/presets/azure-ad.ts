@@ -2,8 +2,9 @@
  * Microsoft Entra ID (Azure AD) user changes: Microsoft Graph change notifications for `users`, delivered
  * through an Azure Event Grid partner topic as CloudEvents (`Microsoft.Graph.UserCreated|Updated|Deleted`).
  * Graph does not sign them, so the Event Grid webhook destination adds a static delivery header carrying the
- * secret. Event Grid first validates the URL with the CloudEvents OPTIONS handshake. The notification names
- * the user by object id only.
+ * secret. Event Grid first validates the URL with the CloudEvents OPTIONS handshake (or, in the Event Grid
+ * schema, a `SubscriptionValidationEvent` POST carrying the same delivery header); a CloudEvents batch carries
+ * one user change per event. The notification names the user by object id only.
  */
 import { headerSecret, jsonObjectTemplate, userPreset } from "./define";
 
@@ -14,11 +15,18 @@ export const azureAd = userPreset({
   auth: headerSecret("a static Event Grid delivery header whose value is the secret"),
   eventId: { bodyPath: "id" },
   cloudEventsHandshake: true,
+  eventGridValidation: true,
+  events: {
+    description: "Microsoft.Graph.UserDeleted → archive; UserCreated, UserUpdated and any other → create (upsert)",
+    from: [{ itemPath: "type" }],
+    actions: { "Microsoft.Graph.UserDeleted": "archive" },
+    otherwise: "create",
+  },
   syncKeys: ["azure_object_id"],
   template: jsonObjectTemplate({
-    azure_object_id: "body.data.resourceData.id",
-    azure_tenant_id: "body.data.tenantId",
-    azure_change_type: "body.data.changeType",
+    azure_object_id: "item.data.resourceData.id",
+    azure_tenant_id: "item.data.tenantId",
+    azure_change_type: "item.data.changeType",
   }),
   sample: {
     headers: { Authorization: "<secret>" },

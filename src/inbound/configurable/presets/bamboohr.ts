@@ -15,6 +15,12 @@ export const bambooHr = userPreset({
     { timestampHeader: "X-BambooHR-Timestamp" },
   ),
   itemsPath: "employees",
+  events: {
+    description: "employees[].action Created, Updated → create (upsert); Deleted → archive; any other → ignored",
+    from: [{ itemPath: "action" }],
+    actions: { Created: "create", Updated: "create", Deleted: "archive" },
+    otherwise: "ignore",
+  },
   syncKeys: ["employee_id", "email"],
   template: jsonObjectTemplate({
     employee_id: "item.id | string",

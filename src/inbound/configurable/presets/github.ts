@@ -1,6 +1,8 @@
 /**
  * GitHub webhooks: `X-Hub-Signature-256: sha256=<hex>`, HMAC-SHA256 of the raw body with the webhook secret;
- * `X-GitHub-Delivery` is the delivery's GUID. The default maps organization membership events to users.
+ * `X-GitHub-Delivery` is the delivery's GUID. The default maps organization membership events to users. GitHub
+ * may send `application/x-www-form-urlencoded` (`payload=<JSON>`, signed as sent); the `ping` sent when the
+ * webhook is created changes nothing.
  */
 import { hmacSha256Hex, jsonObjectTemplate, userPreset } from "./define";
 
@@ -10,6 +12,13 @@ export const github = userPreset({
   docs: "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
   auth: hmacSha256Hex("X-Hub-Signature-256", "HMAC-SHA256, hex, of the raw body, prefixed with sha256=", { prefix: "sha256=" }),
   eventId: { header: "X-GitHub-Delivery" },
+  events: {
+    description: "organization member_added → create (upsert), member_removed → archive, other events ignored; ping (webhook created) → no change on every hook",
+    from: [{ header: "X-GitHub-Event" }, { itemPath: "action" }],
+    actions: { "organization.member_added": "create", "organization.member_removed": "archive" },
+    otherwise: "ignore",
+    pings: ["ping"],
+  },
   syncKeys: ["github_id", "github_login"],
   template: jsonObjectTemplate({
     github_id: "body.membership.user.id | string",

@@ -12,6 +12,21 @@ export const oktaEventHook = userPreset({
   auth: headerSecret("Okta sends the configured header with the secret as its value"),
   itemsPath: "data.events",
   eventId: { bodyPath: "eventId" },
+  events: {
+    description:
+      "user.lifecycle.create, activate, reactivate, unsuspend → create (upsert); deactivate, suspend, delete.initiated → archive; other events ignored",
+    from: [{ itemPath: "eventType" }],
+    actions: {
+      "user.lifecycle.create": "create",
+      "user.lifecycle.activate": "create",
+      "user.lifecycle.reactivate": "create",
+      "user.lifecycle.unsuspend": "create",
+      "user.lifecycle.deactivate": "archive",
+      "user.lifecycle.suspend": "archive",
+      "user.lifecycle.delete.initiated": "archive",
+    },
+    otherwise: "ignore",
+  },
   verificationChallengeHeader: "X-Okta-Verification-Challenge",
   syncKeys: ["email", "okta_id"],
   template: jsonObjectTemplate(

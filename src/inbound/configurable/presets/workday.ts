@@ -11,6 +11,12 @@ export const workday = userPreset({
   docs: "https://doc.workday.com/",
   auth: headerSecret("the integration's static Authorization header value"),
   eventId: { bodyPath: "Event.Event_ID" },
+  events: {
+    description: "Event.Business_Process_Type Termination (or Terminate) → archive; Hire, Change Job and any other → create (upsert)",
+    from: [{ itemPath: "Event.Business_Process_Type" }],
+    actions: { Termination: "archive", Terminate: "archive" },
+    otherwise: "create",
+  },
   syncKeys: ["employee_id", "email"],
   template: jsonObjectTemplate({
     employee_id: "body.Worker.Employee_ID",

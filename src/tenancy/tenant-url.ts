@@ -28,10 +28,10 @@ export function publicTenantBaseUrl(config: Config, slug: string): string {
 export function tenantBaseUrl(c: Context<AppEnv>): string {
   const config = c.get("config");
   const slug = c.get("tenant").slug;
-  if (config.PUBLIC_BASE_URL) return configuredBaseUrl(config.PUBLIC_BASE_URL, slug);
   const url = new URL(c.req.url);
-  if (c.req.param("tenant")) return `${url.origin}/t/${slug}`;
-  // Through the tenant's host: production normalises to https; elsewhere the scheme and port are kept (wrangler dev).
-  if (config.httpsOnly) return `https://${slug}.${config.BASE_DOMAIN}`;
+  if (!config.PUBLIC_BASE_URL && c.req.param("tenant")) return `${url.origin}/t/${slug}`;
+  // PUBLIC_BASE_URL, or production's https host: the same URL a delivery would carry.
+  if (config.PUBLIC_BASE_URL || config.httpsOnly) return publicTenantBaseUrl(config, slug);
+  // Through the tenant's host outside production: the request's scheme and port are kept (wrangler dev).
   return `${url.protocol}//${slug}.${config.BASE_DOMAIN}${url.port ? `:${url.port}` : ""}`;
 }

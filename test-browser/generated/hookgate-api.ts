@@ -1004,7 +1004,7 @@ export interface components {
         InboundHookInput: {
             name: string;
             /** @enum {string} */
-            preset: "okta-event-hook" | "azure-ad" | "bamboohr" | "workday" | "github" | "standard-webhooks" | "generic-hmac" | "generic-header-secret";
+            preset: "okta-event-hook" | "azure-ad" | "bamboohr" | "bamboohr-events" | "workday" | "github" | "standard-webhooks" | "generic-hmac" | "generic-header-secret";
             /** @enum {string} */
             event?: "create" | "update" | "archive" | "auto";
             form?: string;
@@ -4042,6 +4042,11 @@ export interface operations {
                     "application/json": {
                         eventId: string | null;
                         items: {
+                            /**
+                             * @description What the item would do to its record: the hook's event, or on an `auto` hook the preset's or template's choice
+                             * @enum {string}
+                             */
+                            action: "create" | "update" | "archive" | "ignore";
                             fields: {
                                 [key: string]: unknown;
                             };
@@ -4189,7 +4194,18 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description The vendor's delivery, signed over these exact bytes (a UTF-8 BOM included); at most MAX_BODY_BYTES */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+                "application/cloudevents+json": Record<string, never>;
+                "application/cloudevents-batch+json": Record<string, never>[];
+                "application/x-www-form-urlencoded": {
+                    /** @description The JSON event (GitHub's form-encoded deliveries) */
+                    payload: string;
+                };
+            };
+        };
         responses: {
             /** @description Applied (or replayed, Idempotent-Replayed: true: the same event id, or the same HMAC signature, within 24 h); an Event Grid subscription validation is answered with its code */
             200: {

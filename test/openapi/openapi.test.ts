@@ -112,6 +112,17 @@ describe("OpenAPI documents", () => {
     expect(document.paths["/hooks/{hookId}"]!.post!.security).toEqual([]);
   });
 
+  it("documents every body a hook accepts: JSON, CloudEvents (single and batch) and GitHub's form encoding", async () => {
+    const document = await tenantDoc();
+    const receive = document.paths["/hooks/{hookId}"]!.post as unknown as { requestBody: { required: boolean; content: Record<string, { schema: { type: string } }> } };
+    expect(receive.requestBody.required).toBe(true);
+    expect(Object.keys(receive.requestBody.content).sort()).toEqual(
+      ["application/cloudevents+json", "application/cloudevents-batch+json", "application/json", "application/x-www-form-urlencoded"].sort(),
+    );
+    expect(receive.requestBody.content["application/cloudevents-batch+json"]!.schema.type).toBe("array");
+    expect(receive.requestBody.content["application/x-www-form-urlencoded"]!.schema).toMatchObject({ required: ["payload"] });
+  });
+
   it("the admin document uses the bearer admin token", async () => {
     const document = await adminDoc();
     expect(document.security).toEqual([{ adminToken: [] }]);

@@ -17,7 +17,8 @@ import { PRESETS } from "./presets";
 import { deleteHook, findHook, insertHook, listHooks, replaceHook } from "./hook-store";
 import { hookInput, hookView, presetOf, resolveHook, toHookView } from "./hook-view";
 import { compileTemplate, MAX_TEMPLATE_CHARS, TemplateError } from "./template";
-import { headerRecord, mapDelivery, syncKeyValues, vendorEventId } from "./mapping";
+import { headerRecord, syncKeyValues, vendorEventId } from "./mapping";
+import { decideItems } from "./item-event";
 
 const idParam = z.object({ id: z.string().regex(/^hook_[0-9a-f]{24}$/, "is not an inbound hook id") });
 
@@ -111,6 +112,7 @@ const dryRunResult = z.object({
   eventId: z.string().nullable(),
   items: z.array(
     z.object({
+      action: z.enum(["create", "update", "archive", "ignore"]).openapi({ description: "What the item would do to its record: the hook's event, or on an `auto` hook the preset's or template's choice" }),
       fields: z.record(z.string(), z.unknown()),
       syncKey: z.object({ name: z.string(), value: z.string() }).nullable(),
     }),
@@ -165,11 +167,11 @@ export const inboundHookConfigRoutes = newRouter()
     const body = sample.body === undefined ? preset.sample.body : sample.body;
     const headers = new Headers(sample.headers ?? (sample.body === undefined ? preset.sample.headers : {}));
     try {
-      const items = mapDelivery(compileTemplate(sample.template ?? hook.template), preset, { body, headers: headerRecord(headers), now: Date.now() });
+      const items = decideItems(compileTemplate(sample.template ?? hook.template), preset, hook.event, { body, headers: headerRecord(headers), now: Date.now() });
       return c.json(
         {
           eventId: vendorEventId(preset, headers, body),
-          items: items.map((fields) => ({ fields, syncKey: syncKeyValues(hook.syncKeys, fields)[0] ?? null })),
+          items: items.map(({ action, fields }) => ({ action, fields, syncKey: action === "ignore" ? null : (syncKeyValues(hook.syncKeys, fields)[0] ?? null) })),
         },
         200,
       );

@@ -47,18 +47,28 @@ export interface PlannedItem {
   fields: RecordFields;
 }
 
-/** The delivery's record changes: the items not ignored, rendered under one budget, each with its action. */
-export function planDelivery(
+/** One item of a delivery as decided: an ignored item keeps its place with no fields (a dry run shows it). */
+export interface DecidedItem {
+  action: ItemAction;
+  fields: RecordFields;
+}
+
+/** Every item of the delivery with its action, rendered under one budget; ignored items are not rendered. */
+export function decideItems(
   template: Template,
   preset: InboundHookPreset,
   hookEvent: InboundHookEvent,
   input: { body: unknown; headers: Record<string, string>; now: number; batch?: boolean },
-): PlannedItem[] {
-  const decided = itemsOf(preset, input.body, input.batch)
-    .map((item) => ({ item, action: presetAction(hookEvent, preset, input.headers, item) }))
-    .filter((entry): entry is { item: unknown; action: RecordAction } => entry.action !== "ignore");
+): DecidedItem[] {
+  const decided = itemsOf(preset, input.body, input.batch).map((item) => ({ item, action: presetAction(hookEvent, preset, input.headers, item) }));
+  const rendered = decided.filter((entry): entry is { item: unknown; action: RecordAction } => entry.action !== "ignore");
   const delivery = { body: input.body, headers: input.headers, now: new Date(input.now).toISOString() };
-  return renderDelivery(template, delivery, decided.map((entry) => entry.item))
-    .map((fields, index) => templateAction(hookEvent, decided[index]!.action, fields))
-    .filter((planned): planned is PlannedItem => planned.action !== "ignore");
+  const outputs = renderDelivery(template, delivery, rendered.map((entry) => entry.item)).map((fields, index) => templateAction(hookEvent, rendered[index]!.action, fields));
+  let next = 0;
+  return decided.map((entry) => (entry.action === "ignore" ? { action: "ignore", fields: {} } : outputs[next++]!));
+}
+
+/** The delivery's record changes: the items not ignored, each with its action. */
+export function planDelivery(...args: Parameters<typeof decideItems>): PlannedItem[] {
+  return decideItems(...args).filter((planned): planned is PlannedItem => planned.action !== "ignore");
 }

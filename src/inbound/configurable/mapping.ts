@@ -3,9 +3,9 @@
  * Okta's data.events[] or a CloudEvents batch, at most MAX_DELIVERY_ITEMS), the template rendered per item under one budget for the
  * delivery, the vendor's event id, and the sync-key values of the mapped fields in the hook's order. Pure.
  */
-import type { Template } from "@huggingface/jinja";
 import type { InboundHookPreset } from "./presets";
-import { renderDelivery, TemplateError, type RecordFields } from "./template";
+import { sha256Hex } from "../../runtime/crypto";
+import { TemplateError, type RecordFields } from "./template";
 
 /** Items one delivery may carry: a 1 MiB body could otherwise carry hundreds of thousands. */
 export const MAX_DELIVERY_ITEMS = 1_000;
@@ -44,18 +44,27 @@ export function headerRecord(headers: Headers): Record<string, string> {
   return result;
 }
 
-/** Renders the template once per item. Every item is rendered before anything is written. */
-export function mapDelivery(template: Template, preset: InboundHookPreset, input: { body: unknown; headers: Record<string, string>; now: number }): RecordFields[] {
-  const delivery = { body: input.body, headers: input.headers, now: new Date(input.now).toISOString() };
-  return renderDelivery(template, delivery, itemsOf(preset, input.body));
-}
-
 /** The vendor's id for this delivery, where the preset says it is; null when the preset has none or it is absent. */
 export function vendorEventId(preset: InboundHookPreset, headers: Headers, body: unknown): string | null {
   if (!preset.eventId) return null;
   const value = "header" in preset.eventId ? headers.get(preset.eventId.header) : valueAt(body, preset.eventId.bodyPath);
   if ((typeof value === "string" && value.trim() !== "") || (typeof value === "number" && Number.isFinite(value))) return String(value).slice(0, 200);
   return null;
+}
+
+/**
+ * A CloudEvents batch's id: the events' own ids (each at the preset's eventId body path) hashed together, so an
+ * exact resend of the batch is caught as a replay. Null when the preset names no body id or any event lacks one.
+ */
+export async function batchEventId(preset: InboundHookPreset, events: readonly unknown[]): Promise<string | null> {
+  if (!preset.eventId || !("bodyPath" in preset.eventId)) return null;
+  const ids: string[] = [];
+  for (const event of events) {
+    const id = valueAt(event, preset.eventId.bodyPath);
+    if (typeof id !== "string" || id.trim() === "") return null;
+    ids.push(id);
+  }
+  return `batch:${await sha256Hex(JSON.stringify(ids))}`;
 }
 
 export interface SyncKeyValue {

@@ -23,7 +23,7 @@ import { presetOf } from "./hook-view";
 import type { InboundHookPreset } from "./presets";
 import { verifyHookRequest } from "./verify";
 import { findHook } from "./hook-store";
-import { vendorEventId } from "./mapping";
+import { batchEventId, vendorEventId } from "./mapping";
 import type { ApplyContext } from "./apply";
 import { INBOUND_HOOK_SOURCE, receiveDelivery } from "./receive-delivery";
 import { deliveryBody, deliveryMediaType, parseDeliveryBody } from "./delivery-body";
@@ -51,13 +51,35 @@ const receivedSchema = z
 
 const validationSchema = z.object({ validationResponse: z.string() }).openapi("EventGridValidationResponse");
 
+/**
+ * What vendors post, for the document only: plain JSON Schema objects (not zod), so the router adds no body
+ * validator of its own; the delivery is checked over its raw bytes first, then parsed by `parseDeliveryBody`.
+ */
+const vendorEvent = { type: "object" as const, description: "The vendor's event as it sends it; the hook's template maps it" };
+const deliveryRequestBody = {
+  required: true,
+  description: "The vendor's delivery, signed over these exact bytes (a UTF-8 BOM included); at most MAX_BODY_BYTES",
+  content: {
+    "application/json": { schema: vendorEvent },
+    "application/cloudevents+json": { schema: vendorEvent },
+    "application/cloudevents-batch+json": { schema: { type: "array" as const, items: vendorEvent, description: "A CloudEvents batch: one change per event, at most 1,000" } },
+    "application/x-www-form-urlencoded": {
+      schema: {
+        type: "object" as const,
+        required: ["payload"],
+        properties: { payload: { type: "string" as const, description: "The JSON event (GitHub's form-encoded deliveries)" } },
+      },
+    },
+  },
+};
+
 const receive = createRoute({
   method: "post",
   path: "/hooks/{hookId}",
   operationId: "receiveHookDelivery",
   summary: "A vendor delivery to a configurable inbound hook",
   middleware: [...inboundGate(INBOUND_HOOK_SOURCE), deliveryBody()] as const,
-  request: { params },
+  request: { params, body: deliveryRequestBody },
   responses: {
     200: {
       description:
@@ -128,7 +150,8 @@ export const inboundHookReceiveRoutes = newRouter()
     const body = parseDeliveryBody(rawBody, mediaType);
     const validationCode = eventGridValidationCode(preset, c.req.raw.headers, body);
     if (validationCode !== null) return c.json({ validationResponse: validationCode }, 200);
-    const eventId = verified.webhookId ?? vendorEventId(preset, c.req.raw.headers, body);
+    const batch = mediaType === "cloudevents_batch";
+    const eventId = verified.webhookId ?? (batch && Array.isArray(body) ? await batchEventId(preset, body) : vendorEventId(preset, c.req.raw.headers, body));
     const signature =
       verified.signature === undefined
         ? null
@@ -136,7 +159,6 @@ export const inboundHookReceiveRoutes = newRouter()
     // The tenant's validate/pre hooks are user hooks: they see changes to the User form only.
     const lifecycle: ApplyContext["lifecycle"] =
       hook.form === USER_FORM ? async (action, user) => (await runSyncLifecycleHooks(c.env, hook.tenantId, action, user)).user : undefined;
-    const batch = mediaType === "cloudevents_batch";
     const outcome = await receiveDelivery(requestPorts(c), { hook, preset, body, batch, headers: c.req.raw.headers, eventId, signature, now, lifecycle });
     if (outcome.replayed) return c.json({ hookId: hook.id, eventId, replayed: true, changes: [] }, 200, { "Idempotent-Replayed": "true" });
     const last = outcome.changes[outcome.changes.length - 1];

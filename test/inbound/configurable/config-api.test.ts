@@ -170,10 +170,11 @@ describe("POST /api/v1/inbound-hooks/{id}/dry-run", () => {
       eventId: "evt-1",
       items: [
         {
+          action: "create",
           fields: { email: "a@example.com", okta_id: "00u1", display_name: "A", okta_event_type: "user.lifecycle.create" },
           syncKey: { name: "email", value: "a@example.com" },
         },
-        { fields: { email: "b@example.com", okta_id: "00u2", okta_event_type: "user.lifecycle.deactivate" }, syncKey: { name: "email", value: "b@example.com" } },
+        { action: "create", fields: { email: "b@example.com", okta_id: "00u2", okta_event_type: "user.lifecycle.deactivate" }, syncKey: { name: "email", value: "b@example.com" } },
       ],
     });
     expect(await countRows("records", tenant.id)).toBe(0);

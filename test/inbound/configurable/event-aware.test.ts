@@ -76,6 +76,40 @@ describe("auto hooks: the preset maps the vendor's events", () => {
     expect(await isArchived(tenant, added.changes[0]!.recordId)).toBe(true);
   });
 
+  it("bamboohr-events: employee.created upserts by employee id, employee.deleted archives, others are ignored", async () => {
+    const tenant = await createTenant();
+    const secret = "bamboo-private-key-0123";
+    const hook = await createHook(tenant, { preset: "bamboohr-events", event: "auto", auth: { kind: "hmac", secret } });
+    const send = async (type: string) => {
+      const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: { companyId: "12345", employeeId: "67890", changedFields: [] } });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      return deliver(tenant, hook.id, body, { "x-bamboohr-timestamp": timestamp, "x-bamboohr-signature": await hmac("SHA-256", secret, `${body}${timestamp}`, "hex") });
+    };
+    const created = await ok(await send("employee.created"));
+    expect(created.changes).toMatchObject([{ event: "create", syncKey: { name: "employee_id", value: "67890" } }]);
+    expect((await ok(await send("employee.training.completed"))).changes).toEqual([]);
+    const deleted = await ok(await send("employee.deleted"));
+    expect(deleted.changes).toMatchObject([{ recordId: created.changes[0]!.recordId, event: "archive" }]);
+    expect(await isArchived(tenant, created.changes[0]!.recordId)).toBe(true);
+  });
+
+  it("the dry run shows each item's action on an auto hook, ignored ones included, and stores nothing", async () => {
+    const tenant = await createTenant();
+    const hook = await createHook(tenant, { preset: "okta-event-hook", event: "auto", auth: { kind: "header_secret", secret: OKTA_SECRET } });
+    const body = JSON.parse(oktaDelivery("user.lifecycle.create", "user.session.start", "user.lifecycle.deactivate")) as unknown;
+    const response = await call(tenant.slug, `/api/v1/inbound-hooks/${hook.id}/dry-run`, { key: tenant.key, json: { body } });
+    expect(response.status).toBe(200);
+    const { items } = await response.json<{ items: { action: string; fields: Record<string, unknown>; syncKey: unknown }[] }>();
+    expect(items.map((item) => item.action)).toEqual(["create", "ignore", "archive"]);
+    expect(items[1]).toEqual({ action: "ignore", fields: {}, syncKey: null });
+    expect(items[2]!.syncKey).toEqual({ name: "email", value: USER.email });
+    expect(await countRows("records", tenant.id)).toBe(0);
+
+    const fixed = await createHook(tenant, { preset: "okta-event-hook", auth: { kind: "header_secret", secret: OKTA_SECRET } });
+    const fixedRun = await call(tenant.slug, `/api/v1/inbound-hooks/${fixed.id}/dry-run`, { key: tenant.key, json: { body } });
+    expect((await fixedRun.json<{ items: { action: string }[] }>()).items.map((item) => item.action)).toEqual(["create", "create", "create"]);
+  });
+
   it("a hook with a fixed event keeps it whatever the vendor's event", async () => {
     const tenant = await createTenant();
     const hook = await createHook(tenant, { preset: "okta-event-hook", auth: { kind: "header_secret", secret: OKTA_SECRET } });

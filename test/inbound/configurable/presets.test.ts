@@ -19,7 +19,7 @@ describe("GET /api/v1/inbound-hooks/presets", () => {
     expect(response.status).toBe(200);
     const { items } = await response.json<{ items: PresetView[] }>();
     expect(items.map((preset) => preset.id).sort()).toEqual(
-      ["azure-ad", "bamboohr", "generic-header-secret", "generic-hmac", "github", "okta-event-hook", "standard-webhooks", "workday"].sort(),
+      ["azure-ad", "bamboohr", "bamboohr-events", "generic-header-secret", "generic-hmac", "github", "okta-event-hook", "standard-webhooks", "workday"].sort(),
     );
     for (const preset of items) {
       expect(["header_secret", "hmac", "standard_webhooks"]).toContain(preset.auth.kind);

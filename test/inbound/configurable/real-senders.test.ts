@@ -145,5 +145,12 @@ describe("Azure Event Grid", () => {
     expect(result.changes.map((change) => change.syncKey.value)).toEqual(["user-a", "user-b", "user-c"]);
     expect(result.changes.every((change) => change.event === "create")).toBe(true);
     expect(await countRows("records", tenant.id)).toBe(3);
+    expect(result.eventId).toMatch(/^batch:[0-9a-f]{64}$/);
+
+    // The same batch again (Event Grid retries a batch whole) is a replay: no change, no event.
+    const again = await deliver(tenant, hook.id, body, { authorization: AZURE_SECRET, "content-type": "application/cloudevents-batch+json" });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ eventId: result.eventId, replayed: true, changes: [] });
+    expect(await countRows("events", tenant.id)).toBe(3);
   });
 });

@@ -481,11 +481,12 @@ const signers: Record<string, (secret: string, body: string) => Promise<Record<s
     const timestamp = String(Math.floor(Date.now() / 1000));
     return { "x-bamboohr-timestamp": timestamp, "x-bamboohr-signature": await hmac("SHA-256", secret, `${body}${timestamp}`, "hex") };
   },
+  "bamboohr-events": async (secret, body) => signers.bamboohr!(secret, body),
   github: async (secret, body) => ({ "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": `sha256=${await hmac("SHA-256", secret, body, "hex")}` }),
   "generic-hmac": async (secret, body) => ({ "x-signature": await hmac("SHA-256", secret, body, "hex") }),
   "standard-webhooks": async (secret, body) => standardWebhookHeaders(secret, body),
 };
-const SIGNED = new Set(["bamboohr", "github", "generic-hmac", "standard-webhooks"]);
+const SIGNED = new Set(["bamboohr", "bamboohr-events", "github", "generic-hmac", "standard-webhooks"]);
 
 describe("POST /hooks/{hookId}: every preset rejects a wrong secret, and the signed ones a tampered body", () => {
   it.each(Object.keys(signers))("%s", async (presetId) => {

@@ -1,6 +1,7 @@
 /** The preset catalogue, by id. Adding a vendor is adding a file here, not a code path. */
 import { azureAd } from "./azure-ad";
 import { bambooHr } from "./bamboohr";
+import { bambooHrEvents } from "./bamboohr-events";
 import { genericHeaderSecret } from "./generic-header-secret";
 import { genericHmac } from "./generic-hmac";
 import { github } from "./github";
@@ -15,6 +16,7 @@ export const PRESETS: readonly InboundHookPreset[] = [
   oktaEventHook,
   azureAd,
   bambooHr,
+  bambooHrEvents,
   workday,
   github,
   standardWebhooks,

@@ -14,7 +14,7 @@ export const oktaEventHook = userPreset({
   eventId: { bodyPath: "eventId" },
   events: {
     description:
-      "user.lifecycle.create, activate, reactivate, unsuspend → create (upsert); deactivate, suspend, delete.initiated → archive; other events ignored",
+      "user.lifecycle.create, activate, reactivate, unsuspend → create (upsert); deactivate, suspend, delete.initiated, delete.completed → archive; other events ignored",
     from: [{ itemPath: "eventType" }],
     actions: {
       "user.lifecycle.create": "create",
@@ -24,6 +24,7 @@ export const oktaEventHook = userPreset({
       "user.lifecycle.deactivate": "archive",
       "user.lifecycle.suspend": "archive",
       "user.lifecycle.delete.initiated": "archive",
+      "user.lifecycle.delete.completed": "archive",
     },
     otherwise: "ignore",
   },

@@ -120,7 +120,8 @@ export function finalCheck(
   // Every committed event on a user calls its post hook if that was enabled from before its commit to the end.
   for (const event of events) {
     if (event.form !== USER_FORM) continue;
-    const enabledSince = lifecycle.get(postHookFor(event));
+    const hook = postHookFor(event);
+    const enabledSince = hook === null ? undefined : lifecycle.get(hook);
     if (enabledSince !== undefined && event.created_at > enabledSince) checkOwed(deliveryId(event.seq, LIFECYCLE_SUBSCRIPTION_ID));
   }
   // Per stream, the first receipts of originals follow commit order; and per subscription and record, whatever

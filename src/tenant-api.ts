@@ -14,12 +14,16 @@ import { jwtRoutes } from "./arsys/jwt-routes";
 import { AR_SYSTEM_ROUTES, arErrorFormat } from "./arsys/ar-errors";
 import { webhookRoutes } from "./arsys/webhook-routes";
 import { entryRoutes } from "./arsys/entry-routes";
+import { attachmentRoutes } from "./arsys/attachment-routes";
 import { deliveryRoutes } from "./delivery/routes";
 import { inboundHookRoutes } from "./inbound/configurable/routes";
 import { lifecycleRoutes } from "./lifecycle/routes";
+import { userRoutes } from "./lifecycle/user-routes";
 import { statsRoutes } from "./stats/routes";
 import { tenantApiKeyRoutes } from "./api-keys/tenant-api-keys";
 import { auditLogRoutes } from "./audit/routes";
+import { formRoutes } from "./records/form-routes";
+import { fieldRoutes } from "./arsys/field-routes";
 
 export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*", "/hooks/*"] as const;
 
@@ -35,8 +39,12 @@ export function buildTenantApi() {
     .route("/", jwtRoutes)
     .route("/", webhookRoutes)
     .route("/", entryRoutes)
+    .route("/", attachmentRoutes)
+    .route("/", formRoutes)
+    .route("/", fieldRoutes)
     .route("/", deliveryRoutes)
     .route("/", lifecycleRoutes)
+    .route("/", userRoutes)
     .route("/", inboundHookRoutes)
     .route("/", statsRoutes)
     .route("/", tenantApiKeyRoutes)

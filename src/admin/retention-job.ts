@@ -1,7 +1,8 @@
 /**
  * The cron's retention pass: for the tenants that waited longest, deletes what is older than each tenant's
  * `retentionDays` — events the delivery cursor has passed, inbound log rows, vendor event ids, idempotency
- * keys, delivery attempts, and the delivery object's closed deliveries. Every delete is a bounded batch and a
+ * keys, delivery attempts, the delivery object's closed deliveries, attachment files a later upload
+ * replaced (records/attachment-store.ts), and provisionings whose result was reported. Every delete is a bounded batch and a
  * run does a bounded number of them, so a run's cost is known however large the history; what is left waits
  * for the next run. Open work is never pruned. Each table's own module does its deletes. The same pass drops
  * sign-in throttle counters whose window has ended (control plane, not per tenant), in the same bounded batches.
@@ -13,6 +14,8 @@ import { shardDatabase } from "../db/shards";
 import type { PruneBatch } from "../db/prune";
 import { markPruned, tenantsToPrune } from "../tenancy/tenant-store";
 import { pruneEvents } from "../records/retention";
+import { pruneReplacedUploads } from "../records/attachment-store";
+import { pruneCompletedProvisionings } from "../lifecycle/provisioning-store";
 import { pruneIdempotencyKeys } from "../inbound/idempotency";
 import { deliveredThrough, pruneDeliveryAttempts } from "../delivery/attempt-log";
 import { pruneClosedDeliveries } from "../delivery/delivery-retention";
@@ -35,7 +38,7 @@ export interface RetentionLimits {
 
 export const DEFAULT_RETENTION_LIMITS: RetentionLimits = { tenantsPerRun: 25, batch: 500, batchesPerTable: 4 };
 
-export const PRUNED_KINDS = ["events", "idempotencyKeys", "inboundLog", "eventIds", "attempts", "deliveries", "auditLog"] as const;
+export const PRUNED_KINDS = ["events", "idempotencyKeys", "inboundLog", "eventIds", "attempts", "deliveries", "auditLog", "replacedAttachments", "provisionings"] as const;
 export type PrunedKind = (typeof PRUNED_KINDS)[number];
 
 export interface RetentionReport {
@@ -76,6 +79,10 @@ export async function pruneExpired(env: Bindings, now = Date.now(), limits: Rete
       // A tenant whose delivery object never fanned anything out has no deliveries: its object is not woken.
       deliveries: () => (cursor === 0 ? Promise.resolve(0) : pruneClosedDeliveries(env, tenant.id, batch.before, batch.limit)),
       auditLog: () => pruneAuditLog(db, { ...batch, before: now - auditRetentionDays(tenant.retentionDays) * DAY_MS }),
+      // Files a later upload replaced (their rows and R2 objects); a record's current files go only with the record.
+      replacedAttachments: () => pruneReplacedUploads(data, env.ATTACHMENTS, batch),
+      // Provisionings whose result was reported; one still waiting for its result is open work.
+      provisionings: () => pruneCompletedProvisionings(data, batch),
     };
     for (const kind of PRUNED_KINDS) deleted[kind] += await repeatBatches(limits, prunes[kind]);
   }

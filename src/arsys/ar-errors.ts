@@ -27,6 +27,10 @@ const AR_MESSAGE: Partial<Record<ErrorCode, { number: number; text: string }>> =
   UNSUPPORTED_MEDIA_TYPE: { number: 8792, text: "Unsupported content type" },
   // AR's own number for a sign-in refused after too many bad passwords (the throttle: auth/sign-in-throttle.ts).
   RATE_LIMITED: { number: 624, text: "Too many failed sign-in attempts" },
+  // A veto of the tenant's synchronous lifecycle hook is AR's filter error (user-defined messages start at 10000);
+  // the tenant's own message is the appended text.
+  HOOK_REJECTED: { number: 10000, text: "The change was rejected by the tenant's lifecycle hook" },
+  HOOK_UNAVAILABLE: { number: 10001, text: "The tenant's lifecycle hook is unavailable; nothing was changed" },
 };
 
 const INTERNAL_MESSAGE = { number: 8760, text: "Internal server error" };

@@ -14,10 +14,16 @@ import type { StoredRecord } from "../db/schema";
 import { FORM_NAME_PATTERN } from "../records/record-ids";
 import { findRecord, listRecords } from "../records/store";
 import { resolveFormName } from "../records/form-names";
-import { commitChange, type Alongside, type ChangeIntent } from "../records/commit-change";
+import type { Alongside, ChangeIntent } from "../records/commit-change";
+import { commitWithAttachments } from "../records/attachment-writes";
+import type { Upload } from "../records/attachments";
 import { requestPorts } from "../http/request-ports";
 import { tenantBaseUrl } from "../tenancy/tenant-url";
 import { entryWriteHeaders, idempotentEntryWrite } from "./idempotent-entry";
+import { checkedIntent } from "../records/form-definitions";
+import { actorOf, createdByOf } from "../audit/actor";
+import { withUserLifecycleHooks } from "../lifecycle/hooked-intent";
+import { entryBody, entryValuesSchema, multipartEntry, multipartEntryContent } from "./entry-multipart";
 
 const SOURCE = "arsys.entry";
 /** AR's field 1: on mergeEntry it names the entry to merge into. */
@@ -26,7 +32,7 @@ const REQUEST_ID_FIELD = "Request ID";
 const auth = () => [authenticate({ scope: "api" })];
 const formParam = z.object({ formName: z.string().regex(FORM_NAME_PATTERN, "is not a form name") });
 const entryParams = formParam.extend({ entryId: z.string().min(1).max(64) });
-const valuesBody = z.object({ values: z.record(z.string(), z.unknown(), { error: "must be an object of field values" }) }).loose();
+const valuesBody = entryValuesSchema;
 
 const linkTo = (href: string) => ({ self: [{ href }] });
 const entryView = z.object({
@@ -55,9 +61,31 @@ async function liveEntry(c: Context<AppEnv>, form: string, entryId: string): Pro
 /** The form the path names, in the spelling its records use (form names are unique ignoring case). */
 const formNamed = (c: Context<AppEnv>, name: string) => resolveFormName(c.get("data"), c.get("tenant").id, name);
 
-/** Commits one entry change on the request's tenant through records/ (which wakes delivery when it appends an event). */
-const commitEntry = (c: Context<AppEnv>, form: string, intent: ChangeIntent, alongside?: Alongside) =>
-  commitChange(requestPorts(c), { tenantId: c.get("tenant").id, form, source: SOURCE, intent, alongside });
+/**
+ * Commits one entry change on the request's tenant through records/ (which wakes delivery when it appends an
+ * event), with the files of a multipart write stored first (records/attachment-writes.ts).
+ */
+const commitEntry = async (c: Context<AppEnv>, form: string, intent: ChangeIntent, alongside?: Alongside, uploads: readonly Upload[] = []) => {
+  // A change to a User first runs the tenant's synchronous lifecycle hooks, as the HR path does: a veto is 422.
+  // On a defined form, values are checked and stored under field names (ids and selection labels translated).
+  const checked = await checkedIntent(c.get("data"), c.get("tenant").id, form, intent);
+  const hooked = await withUserLifecycleHooks(c.env, c.get("data"), c.get("tenant").id, form, checked);
+  const change = { tenantId: c.get("tenant").id, form, source: SOURCE, actor: createdByOf(actorOf(c.get("principal"))), intent: hooked, alongside };
+  return commitWithAttachments({ ...requestPorts(c), attachments: c.env.ATTACHMENTS }, change, uploads);
+};
+
+/** The entry a create or update carries: a multipart one (values and files) or the JSON body's values. */
+const entryInput = (c: Context<AppEnv>, json: () => { values: Record<string, unknown> }) => multipartEntry(c.req.raw) ?? { values: json().values, uploads: [] };
+
+/**
+ * JSON, or AR's multipart form with files. Not `required` for the validator: a multipart body has no JSON for
+ * it to check, and entryBody() already refuses a request with neither (415).
+ */
+const entryRequestBody = { required: false, content: { "application/json": { schema: valuesBody }, ...multipartEntryContent } } as unknown as {
+  // The multipart schema is documentation only (not zod): typed as the JSON alone, so c.req.valid("json") stays typed.
+  required: false;
+  content: { "application/json": { schema: typeof valuesBody } };
+};
 
 /** A retry-safe write: an Idempotency-Key header makes a publisher's retry answer the first write's entry. */
 const idempotencyHeader = z.object({ "idempotency-key": z.string().optional() });
@@ -77,8 +105,8 @@ const create = createRoute({
   path: "/api/arsys/v1.0/entry/{formName}",
   operationId: "createEntry",
   summary: "Create an entry on a form (AR System)",
-  middleware: [...auth(), jsonBody()],
-  request: { params: formParam, headers: idempotencyHeader, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
+  middleware: [...auth(), entryBody()],
+  request: { params: formParam, headers: idempotencyHeader, body: entryRequestBody },
   responses: { 201: writtenResponse("Created (or replayed: Idempotent-Replayed: true); Location names the entry"), ...errors },
 });
 
@@ -118,8 +146,8 @@ const replace = createRoute({
   path: "/api/arsys/v1.0/entry/{formName}/{entryId}",
   operationId: "replaceEntry",
   summary: "Update an entry's fields (AR System)",
-  middleware: [...auth(), jsonBody()],
-  request: { params: entryParams, body: { required: true, content: { "application/json": { schema: valuesBody } } } },
+  middleware: [...auth(), entryBody()],
+  request: { params: entryParams, body: entryRequestBody },
   responses: { 204: { description: "Updated (an update event lists only the changed fields)" }, ...errors },
 });
 
@@ -146,8 +174,8 @@ const merge = createRoute({
 export const entryRoutes = newRouter()
   .openapi(create, async (c) => {
     const formName = await formNamed(c, c.req.valid("param").formName);
-    const { values } = c.req.valid("json");
-    const write = await idempotentEntryWrite(c, formName, (alongside) => commitEntry(c, formName, { kind: "create", data: values }, alongside));
+    const { values, uploads } = entryInput(c, () => c.req.valid("json"));
+    const write = await idempotentEntryWrite(c, formName, (alongside) => commitEntry(c, formName, { kind: "create", data: values }, alongside, uploads));
     return c.body(null, 201, entryWriteHeaders(entryHref(c, formName, write.entryId), write));
   })
   .openapi(list, async (c) => {
@@ -163,7 +191,8 @@ export const entryRoutes = newRouter()
   })
   .openapi(replace, async (c) => {
     const { formName, entryId } = c.req.valid("param");
-    await commitEntry(c, formName, { kind: "update", id: entryId, patch: c.req.valid("json").values });
+    const { values, uploads } = entryInput(c, () => c.req.valid("json"));
+    await commitEntry(c, formName, { kind: "update", id: entryId, patch: values }, undefined, uploads);
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {

@@ -15,6 +15,7 @@ import { createSubscription, deleteSubscription, findSubscription, listSubscript
 import { toWebhookPage, toWebhookView, webhookView } from "./webhook-view";
 import { openDeliveryCount } from "../delivery/open-deliveries";
 import { actorOf } from "../audit/actor";
+import { requireDefinedFields } from "../subscriptions/condition-fields";
 
 const BASE = "/api/arsys/v1.0/webhook";
 const auth = () => [authenticate({ scope: "api" })];
@@ -108,6 +109,7 @@ const remove = createRoute({
 export const webhookRoutes = newRouter()
   .openapi(create, async (c) => {
     const settings = subscriptionSettingsFrom(c.req.valid("json"));
+    await requireDefinedFields(c.get("data"), c.get("tenant").id, settings);
     const subscription = await createSubscription(c.get("db"), secretStore(c.env), c.get("tenant").id, settings, actorOf(c.get("principal")));
     // Its form is now of interest: commits on it wake delivery from here on (see delivery-interest.ts).
     c.get("deliveryInterestChanged")(c.get("tenant").id);
@@ -126,6 +128,7 @@ export const webhookRoutes = newRouter()
   .openapi(replace, async (c) => {
     const tenantId = c.get("tenant").id;
     const settings = subscriptionSettingsFrom(c.req.valid("json"));
+    await requireDefinedFields(c.get("data"), tenantId, settings);
     const ports = { openDeliveries: (subscriptionId: string) => openDeliveryCount(c.env, tenantId, subscriptionId) };
     await updateSubscription(c.get("db"), secretStore(c.env), tenantId, c.req.valid("param").id, settings, ports, actorOf(c.get("principal")));
     // Saving may enable it again (or clear a 410 disable): its held deliveries go now, not at the next event.

@@ -6,7 +6,8 @@
 import { z } from "@hono/zod-openapi";
 import type { Principal } from "../http/principal";
 
-export const actorKinds = ["api_key", "service_account", "portal", "admin"] as const;
+/** `lifecycle_token` (an issued lifecycle hook token) is read-only, so it never makes a change; it is named for completeness. */
+export const actorKinds = ["api_key", "service_account", "portal", "admin", "lifecycle_token"] as const;
 export type ActorKind = (typeof actorKinds)[number];
 
 export interface Actor {

@@ -27,6 +27,7 @@ export const auditActions = [
   "inbound_hook.deleted",
   "lifecycle_hooks.created",
   "lifecycle_hooks.updated",
+  "lifecycle_hooks.token_rotated",
   "provisioning_destination.created",
   "provisioning_destination.deleted",
 ] as const;

@@ -1,9 +1,11 @@
 /**
  * Tenant authentication middleware factory. Routes declare the scope they need; the middleware accepts an
- * API key (bare or Bearer) or a service account (Basic), checks it belongs to the resolved tenant and is not
- * revoked, and sets `principal`. Any failure is 401 UNAUTHORIZED with a WWW-Authenticate challenge: the
- * response never says whether a key exists for another tenant. Basic is a password sign-in, throttled like
- * every other (password-sign-in.ts): 429 RATE_LIMITED with Retry-After after too many failures.
+ * API key (bare or Bearer), a service account (Basic), an AR-JWT or an issued lifecycle hook token (Bearer
+ * `hglt_…`), checks it belongs to the resolved tenant and is not revoked, and sets `principal`. Any failure is
+ * 401 UNAUTHORIZED with a WWW-Authenticate challenge: the response never says whether a key exists for another
+ * tenant. Basic is a password sign-in, throttled like every other (password-sign-in.ts): 429 RATE_LIMITED with
+ * Retry-After after too many failures. A read-only principal (a lifecycle token) gets 403 FORBIDDEN on any
+ * method but GET and HEAD, and on reads that reveal a secret (`revealsSecret`).
  */
 import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
@@ -22,6 +24,10 @@ import { unauthorized } from "./unauthorized";
 import { verifyArJwt } from "./ar-jwt";
 import { hasScope, type Principal, type Scope } from "./principal";
 import { internalPrincipal } from "./internal-principal";
+import { lifecycleTokenPrincipal } from "./lifecycle-tokens";
+
+/** The methods a read-only principal may call: they change nothing. */
+const READ_METHODS = new Set(["GET", "HEAD"]);
 
 /** last_used_at is advisory: refresh it at most this often, off the response path. */
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
@@ -79,6 +85,8 @@ async function arJwtPrincipal(db: Database, masterKey: string, tenantId: string,
 interface AuthenticateOptions {
   /** The scope a credential must carry to call the route. */
   scope: Scope;
+  /** The route answers a secret in clear (a signing secret): a read-only principal may not call it. */
+  revealsSecret?: boolean;
 }
 
 export const authenticate = (options: AuthenticateOptions) =>
@@ -89,11 +97,14 @@ export const authenticate = (options: AuthenticateOptions) =>
     if (!hasScope(principal, options.scope)) {
       throw new AppError("FORBIDDEN", `This credential is not allowed the '${options.scope}' scope`);
     }
+    if (principal.readOnly && (!READ_METHODS.has(c.req.method) || options.revealsSecret)) {
+      throw new AppError("FORBIDDEN", "This credential is read-only: it may read the tenant API (GET), not change it or read secrets");
+    }
     c.set("principal", principal);
     await next();
   });
 
-/** The principal behind the request's Authorization header (API key, service account or AR-JWT). */
+/** The principal behind the request's Authorization header (API key, service account, AR-JWT or lifecycle token). */
 async function credentialPrincipal(c: Context<AppEnv>): Promise<Principal> {
   const credential = parseAuthorization(c.req.header("authorization"));
   if (!credential) throw unauthorized("Missing or malformed Authorization header");
@@ -102,6 +113,7 @@ async function credentialPrincipal(c: Context<AppEnv>): Promise<Principal> {
   const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(() => undefined));
   if (credential.kind === "api_key") return apiKeyPrincipal(c.env, db, tenant.id, credential.key, Date.now(), defer);
   if (credential.kind === "ar_jwt") return arJwtPrincipal(db, c.get("config").MASTER_KEY, tenant.id, credential.token);
+  if (credential.kind === "lifecycle_token") return lifecycleTokenPrincipal(db, tenant.id, credential.token);
   const { email, password } = credential;
   return passwordSignIn(db, { tenantId: tenant.id, email, password, connectingIp: c.req.header("cf-connecting-ip") });
 }

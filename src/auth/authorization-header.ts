@@ -1,12 +1,16 @@
 /**
  * Parses the inbound Authorization header as seed 000 describes it ("passed in the Authorization Header"):
  * `<api key>`, `Bearer <api key>`, or `Basic base64(email:password)` for a service account; AR System
- * clients send `AR-JWT <token>` from /api/jwt/login. Pure.
+ * clients send `AR-JWT <token>` from /api/jwt/login. A Bearer (or bare) credential starting `hglt_` is a lifecycle
+ * hook token Hookgate issued (lifecycle-tokens.ts). Pure.
  */
+import { isLifecycleToken } from "./lifecycle-tokens";
+
 type Credential =
   | { kind: "api_key"; key: string }
   | { kind: "service_account"; email: string; password: string }
-  | { kind: "ar_jwt"; token: string };
+  | { kind: "ar_jwt"; token: string }
+  | { kind: "lifecycle_token"; token: string };
 
 export function parseAuthorization(header: string | undefined): Credential | null {
   const value = header?.trim();
@@ -15,16 +19,19 @@ export function parseAuthorization(header: string | undefined): Credential | nul
   const token = rest.join(" ");
   switch (scheme.toLowerCase()) {
     case "bearer":
-      return token ? { kind: "api_key", key: token } : null;
+      return token ? keyOrLifecycleToken(token) : null;
     case "basic":
       return parseBasic(token);
     case "ar-jwt":
       return token ? { kind: "ar_jwt", token } : null;
     default:
       // A bare key, as the seed's vendors send it.
-      return rest.length === 0 ? { kind: "api_key", key: value } : null;
+      return rest.length === 0 ? keyOrLifecycleToken(value) : null;
   }
 }
+
+const keyOrLifecycleToken = (credential: string): Credential =>
+  isLifecycleToken(credential) ? { kind: "lifecycle_token", token: credential } : { kind: "api_key", key: credential };
 
 function parseBasic(token: string): Credential | null {
   let decoded: string;

@@ -9,12 +9,16 @@ import { database, type Database } from "../db/client";
 import { shardDatabase } from "../db/shards";
 import { deliveryAttempts, deliveryCursors, type LifecycleHooks, type Subscription } from "../db/schema";
 import { EVENT_PAGE_BYTES, eventPageAfter, newestEventSeq, type EventPage } from "../records/event-feed";
+import { listFormDefinitions } from "../records/form-definitions";
+import type { FormDefinition } from "../records/form-fields";
 import { findTenantById } from "../tenancy/tenant-store";
 import { publicTenantBaseUrl } from "../tenancy/tenant-url";
-import type { Tenant } from "../db/schema";
+import type { StoredAttachment, StoredEvent, Tenant } from "../db/schema";
+import { attachmentsOfVersion } from "../records/attachment-store";
 import { disableSubscription, listAllSubscriptions } from "../subscriptions/subscription-store";
 import { findLifecycleConfig, lifecycleTarget } from "../lifecycle/config-store";
 import { logLine } from "../runtime/log";
+import { secretStore } from "../secrets/secret-store";
 import { eraseAttemptExcerpts } from "./attempt-log";
 
 export type AttemptLogRow = typeof deliveryAttempts.$inferInsert;
@@ -24,6 +28,7 @@ export const ACTIVE_CACHE_MS = 1_000;
 
 export class ControlPlane {
   private subscriptionCache: Map<string, Subscription> | null = null;
+  private definitionCache: Promise<ReadonlyMap<string, FormDefinition>> | null = null;
   /** The tenant's lifecycle hook configuration (undefined: not loaded since the last forget) and its opened token. */
   private lifecycleCache: { config: LifecycleHooks | null; token: Promise<string | null> | null } | undefined;
   /** Until when the tenant is known active (0: ask D1). A suspension is never kept, so reactivation shows at once. */
@@ -73,9 +78,16 @@ export class ControlPlane {
     return publicTenantBaseUrl(readConfig(this.env), tenant?.slug ?? tenantId);
   }
 
+  /** The stored files the event's version of its record names, by field (records/attachment-store.ts). */
+  async attachmentsOf(event: StoredEvent): Promise<Map<string, StoredAttachment>> {
+    const at = { tenantId: event.tenantId, form: event.form, recordId: event.recordId, version: event.version, data: event.data };
+    return attachmentsOfVersion(await this.data(event.tenantId), at);
+  }
+
   /** Drops the cached subscriptions and lifecycle configuration: the next read loads them again. */
   forget(): void {
     this.subscriptionCache = null;
+    this.definitionCache = null;
     this.lifecycleCache = undefined;
   }
 
@@ -93,6 +105,18 @@ export class ControlPlane {
 
   async newestEventSeq(tenantId: string): Promise<number> {
     return newestEventSeq(await this.data(tenantId), tenantId);
+  }
+
+  /** The tenant's form definitions by name key, read once per fan-out (forget() drops them). */
+  formDefinitions(tenantId: string): Promise<ReadonlyMap<string, FormDefinition>> {
+    this.definitionCache ??= this.data(tenantId).then(
+      (db) => listFormDefinitions(db, tenantId),
+      (error: unknown) => {
+        this.definitionCache = null;
+        throw error;
+      },
+    );
+    return this.definitionCache;
   }
 
   /** The tenant's subscriptions by id, disabled ones included. */
@@ -142,6 +166,14 @@ export class ControlPlane {
     const config = cache.config;
     cache.token ??= lifecycleTarget(this.env, config).then((target) => target?.token ?? null);
     return cache.token;
+  }
+
+  async lifecycleSecret(tenantId: string, ref: string): Promise<string | null> {
+    return secretStore(this.env).get(tenantId, ref);
+  }
+
+  async discardLifecycleSecret(tenantId: string, ref: string): Promise<void> {
+    await secretStore(this.env).delete(tenantId, ref);
   }
 
   /** Mirrors the engine's cursor into D1, where the sweeper compares it with the tenant's newest event. */

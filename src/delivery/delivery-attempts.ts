@@ -11,11 +11,18 @@ import { checkCallbackUrl, type CallbackUrlCheck } from "../outbound/ssrf-guard"
 import { CLOSED_BREAKER, type CircuitBreaker } from "./circuit-breaker";
 import type { DeliveryStore } from "./delivery-store";
 import type { DeliveryRow } from "./delivery-tables";
-import { authenticatesWithToken, buildLifecycleRequest, buildOutboundRequest, forgetCallbackToken, OutboundCredentials } from "./outbound-request";
+import { buildLifecycleRequest, buildOutboundRequest, OutboundCredentials } from "./outbound-request";
+import { authenticatesWithToken, forgetCallbackToken } from "./callback-tokens";
+import { assembleBody, plannedFileBytes } from "./multipart-body";
+import { ByteBudget } from "./byte-budget";
 
-/** An attempt refused before anything was sent. */
-const refused = (reason: string, error: string): AttemptRecord => ({
-  outcome: { kind: "network_error", error: reason, beforeSend: true },
+/** Attachment bytes this object's sends may hold in memory at once (see byte-budget.ts). */
+export const ATTACHMENT_MEMORY_BYTES = 24 * 1024 * 1024;
+import { openAttachment } from "../records/attachment-store";
+
+/** An attempt refused before anything was sent; `final` when no retry can succeed either. */
+const refused = (reason: string, error: string, final?: boolean): AttemptRecord => ({
+  outcome: { kind: "network_error", error: reason, beforeSend: true, ...(final ? { final } : {}) },
   startedAt: Date.now(),
   durationMs: 0,
   statusCode: null,
@@ -33,6 +40,8 @@ export class DeliveryAttempts {
   private readonly breakerCache = new Map<string, CircuitBreaker | null>();
   /** The SSRF guard's verdict per callback URL for this drain: a pure function of the URL and the environment. */
   private readonly urlChecks = new Map<string, CallbackUrlCheck>();
+  /** Shared by every send of this object, across drains: callbacks with files wait here for memory. */
+  private readonly attachmentMemory = new ByteBudget(ATTACHMENT_MEMORY_BYTES);
 
   /** `store` is read on every use: the object that owns it may replace it. */
   constructor(
@@ -88,6 +97,12 @@ export class DeliveryAttempts {
     return check;
   }
 
+  /** A stored file's bytes, or null when it is gone (or not the tenant's). */
+  private async attachmentBytes(tenantId: string, ref: string): Promise<Uint8Array | null> {
+    const object = await openAttachment(this.env.ATTACHMENTS, tenantId, ref);
+    return object ? new Uint8Array(await object.arrayBuffer()) : null;
+  }
+
   /** A lifecycle hook call with the tenant's Bearer token. */
   async attemptLifecycle(delivery: DeliveryRow & { url: string }, token: string | null, timeoutMs: number): Promise<AttemptRecord> {
     const guard = this.checkUrl(delivery.url);
@@ -110,15 +125,23 @@ export class DeliveryAttempts {
     const guard = this.checkUrl(subscription.callbackUrl);
     if (!guard.ok) return refused(guard.reason, `Refused by the SSRF guard: ${guard.message}`);
     const credentials = this.credentials ?? new OutboundCredentials(this.env, subscription.tenantId);
+    const fileBytes = plannedFileBytes(delivery);
+    const release = fileBytes > 0 ? await this.attachmentMemory.acquire(fileBytes) : () => undefined;
     try {
-      const record = await attempt(await buildOutboundRequest(delivery, subscription, credentials, Date.now()), timeoutMs);
+      // A callback with files: loaded now, from the tenant's own prefix only (multipart-body.ts).
+      const assembled = await assembleBody(delivery, (ref) => this.attachmentBytes(subscription.tenantId, ref));
+      if (!assembled.ok) return refused(assembled.error, assembled.error, true);
+      const sent = { id: delivery.id, body: assembled.body, content_type: assembled.contentType };
+      const record = await attempt(await buildOutboundRequest(sent, subscription, credentials, Date.now()), timeoutMs);
       if (!authenticatesWithToken(subscription) || record.statusCode !== 401) return record;
       forgetCallbackToken(subscription);
-      return await attempt(await buildOutboundRequest(delivery, subscription, credentials, Date.now()), timeoutMs);
+      return await attempt(await buildOutboundRequest(sent, subscription, credentials, Date.now()), timeoutMs);
     } catch (error) {
       // Building the request failed (e.g. the IMS login or OAuth2 token endpoint refused): nothing reached the callback.
       const message = error instanceof Error ? error.message : String(error);
       return refused(message, message);
+    } finally {
+      release();
     }
   }
 }

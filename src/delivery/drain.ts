@@ -7,7 +7,7 @@
 import type { Subscription } from "../db/schema";
 import { recordInstanceId } from "../records/record-instance-id";
 import type { AttemptRecord } from "../outbound/attempt";
-import { planLifecycleDeliveries } from "../lifecycle/post-hooks";
+import { planLifecycleDeliveries, unsentPasswordRef } from "../lifecycle/post-hooks";
 import { planFanOut, type PlannedDelivery } from "./fan-out";
 import type { DeliveryStore } from "./delivery-store";
 import type { HeadRow } from "./delivery-tables";
@@ -17,6 +17,8 @@ import { decideAfterAttempt, type AttemptDecision } from "./retry-policy";
 import { forErasedEvent, judgeAttempt, targetOf, type AttemptTarget } from "./attempt-judgement";
 import type { EnginePorts } from "./engine-ports";
 import { StreamHeads } from "./stream-heads";
+import { SealedPasswords } from "./sealed-passwords";
+import { sealedRefOf } from "../lifecycle/sealed-password";
 
 const EVENT_PAGE = 100;
 const ATTEMPT_LOG_FLUSH = 25;
@@ -73,8 +75,11 @@ export class Drain {
   private addingWork = 0;
   /** The cursor as this instance last mirrored it into D1 (see fanOutNewEvents). */
   private mirroredCursor: number | null = null;
+  private readonly passwords: SealedPasswords;
 
-  constructor(private readonly host: DrainHost) {}
+  constructor(private readonly host: DrainHost) {
+    this.passwords = new SealedPasswords({ controlPlane: () => this.controlPlane, log: this.ports.log, waitUntil: (work) => this.ports.waitUntil(work), now: () => this.now() });
+  }
 
   private get store(): DeliveryStore {
     return this.host.store();
@@ -108,12 +113,17 @@ export class Drain {
       const active = [...subscriptionsById.values()];
       const lifecycle = await this.controlPlane.lifecycleConfig(tenantId);
       const tenantBaseUrl = await this.controlPlane.tenantBaseUrl(tenantId);
+      const definitions = await this.controlPlane.formDefinitions(tenantId);
       const planned: PlannedDelivery[] = [];
       for (const event of page) {
         // An erased record's event is a tombstone: nothing of it is sent.
         if (event.erasedAt !== null) continue;
         const instanceId = await recordInstanceId(tenantId, event.form, event.recordId);
-        planned.push(...planFanOut(event, active, { instanceId, tenantBaseUrl }), ...planLifecycleDeliveries(event, lifecycle));
+        const hooks = planLifecycleDeliveries(event, lifecycle);
+        const attachments = await this.controlPlane.attachmentsOf(event);
+        planned.push(...planFanOut(event, active, { instanceId, tenantBaseUrl, attachments }, { definitions }), ...hooks);
+        // A password no hook is to receive (its hook was disabled since) is not kept.
+        this.passwords.release(tenantId, unsentPasswordRef(event, hooks));
       }
       // Filtered when stored, not when read: a record erased after this page was read leaves nothing behind.
       const unerased = () => planned.filter((delivery) => !this.store.erased.has(delivery.eventSeq));
@@ -238,6 +248,7 @@ export class Drain {
       started += sends.length;
       if (this.inFlight.size === 0) {
         this.store.flushHeld();
+        this.passwords.discardReleased();
         this.cautious = false;
         this.controlPlane.flushAttemptLogInBackground();
         await this.controlPlane.attemptLogFlushed();
@@ -360,10 +371,14 @@ export class Drain {
     const hook = delivery.url.slice(delivery.url.lastIndexOf("/") + 1);
     if (!config || !config.enabled.some((name) => name === hook)) {
       this.finishDelivery(delivery.id, { status: "skipped", lastStatus: null, lastError: "lifecycle hook no longer enabled", now: this.now() });
+      this.passwords.release(target.tenantId, sealedRefOf(delivery.body));
       return;
     }
-    const record = await this.attempts.attemptLifecycle(delivery, await this.controlPlane.lifecycleToken(target.tenantId), target.policy.timeoutMs);
-    this.recordAttempt(delivery, attemptNumber, record, target);
+    // changePassword: the password goes in now, and nothing of the receiver's answer is kept (it may echo it).
+    const opened = await this.passwords.open(target.tenantId, delivery.body);
+    const record = opened.ok ? await this.attempts.attemptLifecycle({ ...delivery, body: opened.body }, await this.controlPlane.lifecycleToken(target.tenantId), target.policy.timeoutMs) : opened.record;
+    const decision = this.recordAttempt(delivery, attemptNumber, opened.sealedRef === null ? record : { ...record, responseExcerpt: null }, target);
+    if (decision.kind !== "retry") this.passwords.release(target.tenantId, opened.sealedRef);
   }
 
   /** Applies an attempt's outcome to its delivery and the URL's breaker, and queues it for the attempt log. */

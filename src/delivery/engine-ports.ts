@@ -4,8 +4,9 @@
  * seeded fakes, so one seed replays one whole run, crashes and failures included.
  */
 import type { AttemptRecord } from "../outbound/attempt";
-import type { LifecycleHooks, Subscription } from "../db/schema";
+import type { LifecycleHooks, StoredAttachment, StoredEvent, Subscription } from "../db/schema";
 import type { EventPage } from "../records/event-feed";
+import type { FormDefinition } from "../records/form-fields";
 import type { CircuitBreaker } from "./circuit-breaker";
 import type { DeliveryRow } from "./delivery-tables";
 import type { AttemptLogRow } from "./control-plane";
@@ -34,10 +35,18 @@ export interface ControlPlanePort {
   newestEventSeq(tenantId: string): Promise<number>;
   /** The tenant's public base URL (thin events link to the record under it). */
   tenantBaseUrl(tenantId: string): Promise<string>;
+  /** The stored files an event's values name, by field (empty, without a read, when no value looks like one). */
+  attachmentsOf(event: StoredEvent): Promise<Map<string, StoredAttachment>>;
   subscriptions(tenantId: string): Promise<Map<string, Subscription>>;
+  /** The tenant's form definitions by name key (records/form-names.ts), for conditions and payload fields. */
+  formDefinitions(tenantId: string): Promise<ReadonlyMap<string, FormDefinition>>;
   disable(subscription: Subscription, reason: string): Promise<void>;
   lifecycleConfig(tenantId: string): Promise<LifecycleHooks | null>;
   lifecycleToken(tenantId: string): Promise<string | null>;
+  /** A changePassword delivery's sealed password, opened; null when KV does not have it (yet, or any more). */
+  lifecycleSecret(tenantId: string, ref: string): Promise<string | null>;
+  /** Deletes a changePassword delivery's sealed password once that delivery has ended. */
+  discardLifecycleSecret(tenantId: string, ref: string): Promise<void>;
   saveCursor(tenantId: string, cursor: number): Promise<void>;
   /** Mirrors when the object will wake next (null: it will not), for the sweeper's backstop. */
   saveNextDue(tenantId: string, nextDueAt: number | null): Promise<void>;

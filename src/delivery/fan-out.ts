@@ -2,13 +2,17 @@
  * Fan-out: which subscriptions an event goes to, and the exact body each one gets. A subscription matches
  * when it is enabled, its form is the event's form, its entry_events include the event's type, and its AR
  * qualification holds on the record's values. Bodies are rendered once, here, so retries resend the same
- * bytes. Pure: the caller supplies the subscriptions and the record instance id.
+ * bytes. Pure: the caller supplies the subscriptions, the record instance id, the tenant's form definitions (fields
+ * by id, selection labels in conditions; payload fields named by id are sent by name). A condition's clock is the
+ * event's commit time.
  */
-import type { EventType, RecordData, Subscription } from "../db/schema";
+import { recordEventTypes, type EventType, type RecordData, type RecordEventType, type StoredAttachment, type Subscription } from "../db/schema";
 import { evaluate, parseQualification, type Qualification } from "../subscriptions/qualification";
+import { findField, type FormDefinition } from "../records/form-fields";
 import { renderArCallback, type ArEntryEvent } from "../subscriptions/ar-payload";
 import { renderThinEvent } from "../subscriptions/thin-payload";
-import { serializeMultipart } from "../subscriptions/multipart";
+import { attachmentUrl } from "../records/attachments";
+import { planMultipartBody } from "./multipart-body";
 import { recordUrl } from "../records/record-view";
 import { formNameKey } from "../records/record-ids";
 import { streamKey } from "./stream-scheduler";
@@ -21,12 +25,25 @@ export interface FanOutEvent {
   data: RecordData;
   changedFields: string[];
   createdAt: number;
+  /** Who made the change ($USER$); null or left out when unknown. */
+  actor?: string | null;
+  /** The changed fields' values before the change ('DB.Field'); null or left out on a create. */
+  previous?: RecordData | null;
 }
 
-/** What an event's bodies need beyond the event: AR's record instance id, and the tenant's base URL (thin events). */
+/** What matching and rendering need besides the event: the tenant's form definitions by name key (formNameKey). */
+export interface FanOutContext {
+  definitions?: ReadonlyMap<string, FormDefinition>;
+}
+
+/**
+ * What an event's bodies need beyond the event: AR's record instance id, the tenant's base URL (thin events,
+ * attachment URLs), and the stored files the event's values name, by field (AR callbacks with attachments).
+ */
 export interface RecordAddress {
   instanceId: string;
   tenantBaseUrl: string;
+  attachments?: ReadonlyMap<string, StoredAttachment>;
 }
 
 export interface PlannedDelivery {
@@ -45,15 +62,22 @@ export interface PlannedDelivery {
 }
 
 /** AR knows four entry events; archiving a user is its soft delete. */
-const AR_EVENT: Record<EventType, ArEntryEvent> = { create: "create", update: "update", merge: "merge", delete: "delete", archive: "delete" };
+const AR_EVENT: Record<RecordEventType, ArEntryEvent> = { create: "create", update: "update", merge: "merge", delete: "delete", archive: "delete" };
+
+type RecordEvent = FanOutEvent & { type: RecordEventType };
+
+/** A change to a record's values; a user event (a password change, a provisioning) goes only to lifecycle hooks. */
+const isRecordEvent = (event: FanOutEvent): event is RecordEvent => (recordEventTypes as readonly string[]).includes(event.type);
 
 /** Parsed conditions by their text, least recently used first (a Map iterates in insertion order). */
 const parsedConditions = new Map<string, Qualification | null>();
 /** How many parsed conditions an isolate keeps: bounded, whatever the number of subscriptions it serves. */
 export const PARSED_CONDITIONS_KEPT = 1000;
 
+const definitionOf = (event: FanOutEvent, context: FanOutContext): FormDefinition | null => context.definitions?.get(formNameKey(event.form)) ?? null;
+
 /** The parsed condition (null = always), cached by its text; an unparseable stored condition never matches. */
-function conditionHolds(condition: string, values: RecordData): boolean {
+function conditionHolds(condition: string, event: FanOutEvent, context: FanOutContext): boolean {
   if (condition.trim() === "") return true;
   let parsed = parsedConditions.get(condition);
   if (parsed === undefined) {
@@ -65,7 +89,16 @@ function conditionHolds(condition: string, values: RecordData): boolean {
     parsedConditions.delete(condition);
   }
   parsedConditions.set(condition, parsed);
-  return parsed !== null && evaluate(parsed, values);
+  if (parsed === null) return false;
+  return evaluate(parsed, event.data, {
+    // A create sets every field it carries and has nothing before it.
+    changedFields: event.type === "create" ? undefined : event.changedFields,
+    previous: event.type === "create" ? null : (event.previous ?? null),
+    user: event.actor ?? null,
+    // The clock of $DATE$, $TIMESTAMP$ ... is the change's commit time, as when AR runs its filters: a late fan-out decides the same.
+    now: event.createdAt,
+    definition: definitionOf(event, context),
+  });
 }
 
 /** How many parsed conditions this isolate holds (for a test of the bound). */
@@ -81,17 +114,34 @@ const sameForm = (a: string, b: string): boolean => a === b || formNameKey(a) ==
  * reads an event (a tenant with nothing to deliver to is not woken per event; see delivery-interest.ts), what
  * it fans out is the same.
  */
-export function subscriptionMatches(subscription: Subscription, event: FanOutEvent): boolean {
+export function subscriptionMatches(subscription: Subscription, event: FanOutEvent, context: FanOutContext = {}): boolean {
   return (
+    isRecordEvent(event) &&
     subscription.enabled &&
     event.createdAt >= subscription.createdAt &&
     sameForm(subscription.formName, event.form) &&
     subscription.entryEvents.includes(AR_EVENT[event.type]) &&
-    conditionHolds(subscription.condition, event.data)
+    conditionHolds(subscription.condition, event, context)
   );
 }
 
-function renderBody(subscription: Subscription, event: FanOutEvent, address: RecordAddress): { body: string; contentType: string } | null {
+/** The event's stored files as the AR renderer takes them: name, size, the object to load, the download URL. */
+function arAttachments(event: FanOutEvent, address: RecordAddress) {
+  if (!address.attachments || address.attachments.size === 0) return undefined;
+  return Object.fromEntries(
+    [...address.attachments].map(([field, stored]) => [
+      field,
+      { name: stored.name, sizeBytes: stored.sizeBytes, ref: stored.objectKey, url: attachmentUrl(address.tenantBaseUrl, event.form, event.recordId, field) },
+    ]),
+  );
+}
+
+/** Payload fields as the callback names them: a field given by id is sent under its name. */
+function payloadFieldNames(payloadFields: readonly string[], definition: FormDefinition | null): readonly string[] {
+  return definition ? payloadFields.map((reference) => findField(definition, reference)?.name ?? reference) : payloadFields;
+}
+
+function renderBody(subscription: Subscription, event: RecordEvent, address: RecordAddress, context: FanOutContext): { body: string; contentType: string } | null {
   if (subscription.format === "thin") {
     const thin = renderThinEvent(event, recordUrl(address.tenantBaseUrl, event.form, event.recordId));
     return { body: JSON.stringify(thin), contentType: "application/json" };
@@ -100,24 +150,33 @@ function renderBody(subscription: Subscription, event: FanOutEvent, address: Rec
     {
       webhookId: subscription.id,
       formName: subscription.formName,
-      payloadFields: subscription.payloadFields,
+      payloadFields: payloadFieldNames(subscription.payloadFields, definitionOf(event, context)),
       sendUnchangedFields: subscription.sendUnchangedFields,
       sendAttachmentAsReference: subscription.sendAttachmentAsReference,
       customJson: subscription.customJson,
     },
-    { type: AR_EVENT[event.type], form: event.form, entryId: event.recordId, recordId: address.instanceId, data: event.data, changedFields: event.changedFields },
+    {
+      type: AR_EVENT[event.type],
+      form: event.form,
+      entryId: event.recordId,
+      recordId: address.instanceId,
+      data: event.data,
+      changedFields: event.changedFields,
+      attachments: arAttachments(event, address),
+    },
   );
   if (callback === null) return null;
   if (callback.format === "json") return { body: JSON.stringify(callback.body), contentType: "application/json" };
-  return serializeMultipart(callback.parts, `hookgate-${event.seq}-${subscription.id}`);
+  return planMultipartBody(callback.parts, `hookgate-${event.seq}-${subscription.id}`);
 }
 
 /** The deliveries one event makes: one per matching subscription, its body rendered now. */
-export function planFanOut(event: FanOutEvent, subscriptions: readonly Subscription[], address: RecordAddress): PlannedDelivery[] {
+export function planFanOut(event: FanOutEvent, subscriptions: readonly Subscription[], address: RecordAddress, context: FanOutContext = {}): PlannedDelivery[] {
   const planned: PlannedDelivery[] = [];
+  if (!isRecordEvent(event)) return planned;
   for (const subscription of subscriptions) {
-    if (!subscriptionMatches(subscription, event)) continue;
-    const rendered = renderBody(subscription, event, address);
+    if (!subscriptionMatches(subscription, event, context)) continue;
+    const rendered = renderBody(subscription, event, address, context);
     if (rendered === null) continue;
     const other = { id: subscription.id, ordering: subscription.ordering === "record" ? ("subscription" as const) : ("record" as const) };
     planned.push({ subscriptionId: subscription.id, streamKey: streamKey(subscription, event), otherOrderingKey: streamKey(other, event), eventSeq: event.seq, ...rendered });

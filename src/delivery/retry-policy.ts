@@ -95,13 +95,14 @@ export interface AttemptResult {
 
 /**
  * Decides what follows an attempt: 2xx delivers, 410 disables the subscription, anything else retries on the
- * jittered schedule until the policy's last attempt, after which the delivery is dead-lettered. A
+ * jittered schedule until the policy's last attempt, after which the delivery is dead-lettered (at once when the
+ * attempt says no retry can succeed: a `final` network error). A
  * `Retry-After` only ever postpones a retry (never brings it forward), and by at most an hour.
  */
 export function decideAfterAttempt({ attempt, outcome, policy, now, random }: AttemptResult): AttemptDecision {
   if (outcome.kind === "response" && isSuccessStatus(outcome.status)) return { kind: "delivered" };
   if (outcome.kind === "response" && outcome.status === 410) return { kind: "disable" };
-  if (attempt >= policy.maxAttempts) return { kind: "dead_letter" };
+  if (attempt >= policy.maxAttempts || (outcome.kind === "network_error" && outcome.final)) return { kind: "dead_letter" };
   const scheduled = withJitter(scheduledDelayMs(policy, attempt), random);
   const requested = outcome.kind === "response" ? (parseRetryAfter(outcome.retryAfter, now) ?? 0) : 0;
   return { kind: "retry", at: now + Math.max(scheduled, requested) };

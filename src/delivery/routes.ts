@@ -192,7 +192,7 @@ const secret = createRoute({
   path: "/api/v1/subscriptions/{id}/secret",
   operationId: "getSubscriptionSecret",
   summary: "Read a subscription's current signing secret",
-  middleware: auth(),
+  middleware: [authenticate({ scope: "api", revealsSecret: true })],
   request: { params: subscriptionIdParam },
   responses: { 200: json(z.object({ key: z.string() }), "The current whsec_ signing secret"), 401: errors[401], 403: errors[403], 404: errors[404] },
 });

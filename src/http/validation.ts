@@ -2,10 +2,13 @@
 import type { z } from "zod";
 import { AppError, type ErrorDetail } from "../runtime/errors";
 
+/** zod's default words for a field that is absent; a caller reads "is required" better. */
+const ABSENT = /^Invalid input: expected .+, received undefined$/;
+
 export function validationDetails(error: z.ZodError): ErrorDetail[] {
   return error.issues.map((issue) => ({
     path: issue.path.length === 0 ? "(body)" : issue.path.map(String).join("."),
-    message: issue.message,
+    message: issue.code === "invalid_type" && ABSENT.test(issue.message) ? "is required" : issue.message,
   }));
 }
 

@@ -5,6 +5,7 @@
  * seed's field names and back. Pure: no bindings, no I/O.
  */
 import type { LifecycleHookName } from "../db/schema/lifecycle-hooks";
+import type { PolicyMapFields } from "../db/schema/provisionings";
 
 /** A user as stored on the `User` form: the canonical HR fields (first_name, last_name, email, ...) and any others. */
 export type UserFields = Record<string, unknown>;
@@ -91,14 +92,6 @@ export interface ProvisionContext {
   action: string;
 }
 
-/** The attribute policyMap asks the tenant to map (seed: targetAttribute, cymmetrifield, defaultValue, formVeriable). */
-export interface PolicyMapContext {
-  targetAttribute: string;
-  cymmetrifield: string;
-  defaultValue: string;
-  formVeriable: string;
-}
-
 export type UserHookName = Exclude<LifecycleHookName, "test" | "changePassword" | "preProvision" | "postProvision" | "policyMap">;
 
 /** One hook call and what its body needs. */
@@ -108,7 +101,7 @@ export type HookCall =
   | { hook: "changePassword"; user: UserFields; passwordText: string }
   | { hook: "preProvision"; user: UserFields; provision: ProvisionContext }
   | { hook: "postProvision"; user: UserFields; provision: ProvisionContext; isSuccess: boolean; uid: string }
-  | { hook: "policyMap"; user: UserFields; policy: PolicyMapContext };
+  | { hook: "policyMap"; user: UserFields; policy: PolicyMapFields };
 
 /** The JSON body of a hook call, keys in the seed's order. */
 export function hookBody(call: HookCall): Record<string, unknown> {

@@ -1,6 +1,7 @@
 /**
  * Tenant API for lifecycle hooks (issue 8, seed 001's webhook configuration): PUT and GET the tenant's one
- * configuration (the token sealed in KV and masked on every read; sending the mask back keeps it), and
+ * configuration (the token sealed in KV and masked on every read; sending the mask back keeps it; leaving it
+ * out has Hookgate issue one, answered once), rotate-token (issue 18: a new issued token, answered once), and
  * "save & test", which POSTs `{}` to `{baseUrl}/test` with the Bearer token and reports what came back.
  */
 import { createRoute, z } from "@hono/zod-openapi";
@@ -11,7 +12,7 @@ import { AppError } from "../runtime/errors";
 import { lifecycleHookNames, type LifecycleHooks } from "../db/schema";
 import { MASKED_SECRET } from "../secrets/seal";
 import { checkCallbackUrl } from "../outbound/ssrf-guard";
-import { findLifecycleConfig, lifecycleTarget, saveLifecycleConfig } from "./config-store";
+import { findLifecycleConfig, lifecycleTarget, rotateLifecycleToken, saveLifecycleConfig, type SavedLifecycleConfig, type TokenChoice } from "./config-store";
 import { buildHookRequest } from "./hook-requests";
 import { sendHook } from "./hook-client";
 import { actorOf } from "../audit/actor";
@@ -27,7 +28,12 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({ descrip
 
 const configBody = z.object({
   baseUrl: z.string().trim().min(1, "is required").max(2048),
-  token: z.string().min(1, "is required").max(8192),
+  token: z
+    .string()
+    .min(1, "must not be empty")
+    .max(8192)
+    .optional()
+    .openapi({ description: "Your own token (only sent to the hooks), `********` to keep the stored one, or leave it out: Hookgate issues one (`hglt_…`, also a read-only API credential), answered once" }),
   enabled: z.array(z.enum(lifecycleHookNames)).max(lifecycleHookNames.length * 2),
   timeoutMs: z.int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
   onTimeout: z.enum(["reject", "allow"]).default("reject"),
@@ -36,7 +42,10 @@ const configBody = z.object({
 const configView = z
   .object({
     baseUrl: z.string(),
-    token: z.literal(MASKED_SECRET),
+    token: z.string().openapi({ description: "`********`, except in the answer that issued a token: the new `hglt_…` token, shown this once" }),
+    tokenSource: z.enum(["issued", "supplied"]).openapi({
+      description: "`issued`: Hookgate made the token, which is also a read-only credential for this tenant's API; `supplied`: the tenant's own, only sent to the hooks",
+    }),
     enabled: z.array(z.enum(lifecycleHookNames)),
     timeoutMs: z.number().int(),
     onTimeout: z.enum(["reject", "allow"]),
@@ -45,9 +54,10 @@ const configView = z
   })
   .openapi("LifecycleHooks");
 
-const toView = (config: LifecycleHooks): z.infer<typeof configView> => ({
+const toView = (config: LifecycleHooks, issuedToken: string | null = null): z.infer<typeof configView> => ({
   baseUrl: config.baseUrl,
-  token: MASKED_SECRET,
+  token: issuedToken ?? MASKED_SECRET,
+  tokenSource: config.tokenHash === null ? "supplied" : "issued",
   enabled: config.enabled,
   timeoutMs: config.timeoutMs,
   onTimeout: config.onTimeout,
@@ -62,7 +72,22 @@ const putConfig = createRoute({
   summary: "Save the lifecycle hooks configuration",
   middleware: [...auth(), jsonBody()],
   request: { body: { required: true, content: { "application/json": { schema: configBody } } } },
-  responses: { 200: json(configView, "The saved configuration, token masked"), ...errors },
+  responses: { 200: json(configView, "The saved configuration; the token masked, unless this save issued it"), ...errors },
+});
+
+const rotateToken = createRoute({
+  method: "post",
+  path: "/api/v1/lifecycle-hooks/rotate-token",
+  operationId: "rotateLifecycleHooksToken",
+  summary: "Issue a new lifecycle hooks token in place of the current one",
+  middleware: auth(),
+  responses: {
+    200: json(configView, "The configuration with the new token, shown this once; the old one stops working at once"),
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+    409: { ...errors[409], description: "Another rotation or save changed the token at the same time; nothing was rotated (CONFLICT)" },
+  },
 });
 
 const getConfig = createRoute({
@@ -107,24 +132,31 @@ function baseUrlOf(input: string, allowPrivate: boolean): string {
 
 const notConfigured = () => new AppError("NOT_FOUND", "No lifecycle hooks are configured for this tenant");
 
+/** The body's token as a save's choice: absent issues (or keeps an issued one), the mask keeps, a value is the tenant's own. */
+const tokenChoice = (token: string | undefined): TokenChoice => (token === undefined ? "issue" : token === MASKED_SECRET ? "keep" : { supplied: token });
+
+const savedView = (saved: SavedLifecycleConfig) => toView(saved.config, saved.issuedToken);
+
 export const lifecycleRoutes = newRouter()
   .openapi(putConfig, async (c) => {
     const body = c.req.valid("json");
     const tenantId = c.get("tenant").id;
     const input = {
       baseUrl: baseUrlOf(body.baseUrl, c.get("config").allowPrivateNetworks),
-      token: body.token === MASKED_SECRET ? null : body.token,
+      token: tokenChoice(body.token),
       enabled: [...new Set(body.enabled)],
       timeoutMs: body.timeoutMs,
       onTimeout: body.onTimeout,
     };
     const saved = await saveLifecycleConfig(c.env, c.get("db"), tenantId, input, actorOf(c.get("principal")));
-    if (!saved) {
-      throw new AppError("VALIDATION_FAILED", "Request is invalid: token", [{ path: "token", message: "is masked, but no token is stored yet: send the token" }]);
-    }
     // The post hooks enabled now decide whether commits on User wake delivery (see delivery-interest.ts).
     c.get("deliveryInterestChanged")(tenantId);
-    return c.json(toView(saved), 200);
+    return c.json(savedView(saved), 200);
+  })
+  .openapi(rotateToken, async (c) => {
+    const rotated = await rotateLifecycleToken(c.env, c.get("db"), c.get("tenant").id, actorOf(c.get("principal")));
+    if (!rotated) throw notConfigured();
+    return c.json(savedView(rotated), 200);
   })
   .openapi(getConfig, async (c) => {
     const config = await findLifecycleConfig(c.get("db"), c.get("tenant").id);

@@ -4,7 +4,8 @@
  * the tenant enabled, each with the tenant's hard timeout. A tenant's rejection throws HOOK_REJECTED (422)
  * with the tenant's message; a failure (non-2xx, not the answer envelope, timeout, refused URL) follows the
  * tenant's `onTimeout`: `reject` throws HOOK_UNAVAILABLE (503), `allow` goes on and returns a warning.
- * Inbound connectors (HR adduser/modifyuser, configurable hooks, records API) call runSyncLifecycleHooks.
+ * Inbound connectors (HR adduser/modifyuser, configurable hooks) and the AR entry API (through hooked-intent.ts)
+ * call runSyncLifecycleHooks; provisioning requests use the same rules for their own hooks (provision-hooks.ts).
  */
 import type { Bindings } from "../runtime/env";
 import { readConfig } from "../runtime/env";
@@ -52,6 +53,28 @@ export async function callLifecycleHook(env: Bindings, target: LifecycleTarget, 
 }
 
 /**
+ * A synchronous hook that did not answer usably, under the tenant's policy: `reject` throws HOOK_UNAVAILABLE (the
+ * caller is not told why; the reason goes to the tenant's inbound log), `allow` logs it and returns the warning.
+ */
+export function failedUnderPolicy(onTimeout: LifecycleTarget["onTimeout"], tenantId: string, hook: LifecycleHookName, message: string): LifecycleWarning {
+  if (onTimeout === "reject") {
+    throw new AppError(
+      "HOOK_UNAVAILABLE",
+      "The tenant's lifecycle hook is unavailable; nothing was changed",
+      [{ path: hook, message: "did not answer usably" }],
+      undefined,
+      `The tenant's lifecycle hook failed: ${message}; nothing was changed`,
+    );
+  }
+  logLine("warn", "lifecycle_hook_failed_allowed", { tenantId, hook, reason: message });
+  return { hook, message };
+}
+
+/** The hook call as far as the tenant's token allows: a configuration whose token cannot be opened fails each hook (by the policy), never skips it. */
+export const callIfTarget = (env: Bindings, target: LifecycleTarget | null, call: Exclude<HookCall, { hook: "test" }>): Promise<HookOutcome> =>
+  target ? callLifecycleHook(env, target, call) : Promise.resolve({ ok: false, message: `${call.hook} was not called: the lifecycle hook token is unavailable` });
+
+/**
  * Runs the tenant's synchronous hooks for a user about to be created or updated, and returns the user to
  * store. For `update`, pass the whole user as it will be after the change (the stored record with the patch
  * applied), which is what the tenant validates; store the returned user (the record store diffs it).
@@ -63,27 +86,13 @@ export async function runSyncLifecycleHooks(env: Bindings, tenantId: string, act
   const config = await findLifecycleConfig(database(env.DB), tenantId);
   const hooks = SYNC_HOOKS[action].filter((hook) => config?.enabled.includes(hook));
   if (!config || hooks.length === 0) return result;
-  // A configuration whose token cannot be opened fails each hook (by the policy); it never skips them silently.
   const target = await lifecycleTarget(env, config);
   for (const hook of hooks) {
     result.called.push(hook);
     const sent = toCymmetriUser(result.user);
-    const outcome: HookOutcome = target
-      ? await callLifecycleHook(env, target, { hook, user: result.user })
-      : { ok: false, message: `${hook} was not called: the lifecycle hook token is unavailable` };
+    const outcome = await callIfTarget(env, target, { hook, user: result.user });
     if (!outcome.ok) {
-      if (config.onTimeout === "reject") {
-        // The vendor learns only that the tenant's hook is unavailable; why goes to the tenant's inbound log.
-        throw new AppError(
-          "HOOK_UNAVAILABLE",
-          "The tenant's lifecycle hook is unavailable; nothing was changed",
-          [{ path: hook, message: "did not answer usably" }],
-          undefined,
-          `The tenant's lifecycle hook failed: ${outcome.message}; nothing was changed`,
-        );
-      }
-      logLine("warn", "lifecycle_hook_failed_allowed", { tenantId, hook, reason: outcome.message });
-      result.warnings.push({ hook, message: outcome.message });
+      result.warnings.push(failedUnderPolicy(config.onTimeout, tenantId, hook, outcome.message));
       continue;
     }
     const { answer } = outcome;

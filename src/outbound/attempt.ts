@@ -9,8 +9,11 @@ import { readBodyText } from "../http/read-body";
 export type AttemptOutcome =
   | { kind: "response"; status: number; retryAfter?: string | null }
   | { kind: "timeout" }
-  /** `beforeSend`: the request provably never reached the receiver (connection refused, DNS failure). */
-  | { kind: "network_error"; error: string; beforeSend?: boolean };
+  /**
+   * `beforeSend`: the request provably never reached the receiver (connection refused, DNS failure).
+   * `final`: no retry can succeed (the request could not be built, e.g. a file it carries is no longer stored).
+   */
+  | { kind: "network_error"; error: string; beforeSend?: boolean; final?: boolean };
 
 export const RESPONSE_EXCERPT_BYTES = 1024;
 

@@ -16,7 +16,8 @@ export type { CommittedEvent, RecordChange, SQLRecordId };
 
 export type ChangeIntent =
   | { kind: "create"; data: RecordData; type?: "create" | "merge" }
-  | { kind: "update"; id: string; patch: RecordData; type?: "update" | "merge" }
+  /** `alsoChanged`: fields that count as changed even when their value compares equal (a file uploaded again). */
+  | { kind: "update"; id: string; patch: RecordData; type?: "update" | "merge"; alsoChanged?: readonly string[] }
   | { kind: "delete"; id: string; type?: "delete" | "archive" };
 
 /** Rows that belong to a change: written in its batch, so they exist if and only if the change committed. */
@@ -27,6 +28,8 @@ export interface Change {
   form: string;
   /** Who made the change (e.g. `helpdesk.createticket`), stored on its event. */
   source: string;
+  /** The principal behind it (`api_key:{id}`, ...), stored on its event: `$USER$` in a qualification. */
+  actor?: string | null;
   intent: ChangeIntent;
   alongside?: Alongside;
   now?: number;
@@ -45,13 +48,13 @@ export async function commitChange(ports: CommitPorts, change: Change): Promise<
     intent.kind === "create"
       ? await registerFormName(ports.db, change.tenantId, change.form, change.now)
       : await resolveFormName(ports.db, change.tenantId, change.form);
-  const context = { tenantId: change.tenantId, form, source: change.source, now: change.now };
+  const context = { tenantId: change.tenantId, form, source: change.source, actor: change.actor, now: change.now };
   const alongside = change.alongside ?? (() => []);
   const committed =
     intent.kind === "create"
       ? await createRecord(ports.db, { ...context, data: intent.data, type: intent.type }, alongside)
       : intent.kind === "update"
-        ? await updateRecord(ports.db, { ...context, id: intent.id, patch: intent.patch, type: intent.type }, alongside)
+        ? await updateRecord(ports.db, { ...context, id: intent.id, patch: intent.patch, type: intent.type, alsoChanged: intent.alsoChanged }, alongside)
         : await deleteRecord(ports.db, { ...context, id: intent.id, type: intent.type }, alongside);
   if (committed.event) ports.wakeDelivery(change.tenantId, form);
   return committed;

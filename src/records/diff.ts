@@ -30,3 +30,8 @@ export function applyPatch(before: RecordData, patch: RecordData): RecordData {
   }
   return after;
 }
+
+/** The values `changed` fields held before a change (a field that did not exist is left out): an event's `previous`. */
+export function previousValues(before: RecordData, changed: readonly string[]): RecordData {
+  return Object.fromEntries(changed.filter((name) => Object.hasOwn(before, name)).map((name) => [name, before[name]]));
+}

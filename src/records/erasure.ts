@@ -9,16 +9,23 @@
  * Erasing again is safe and finishes what an interrupted erasure left (the engine's part): a record that is gone
  * but has tombstones counts as erased, not unknown. Idempotency keys that named the record are kept (they hold
  * no values); a retried ticket create with such a key is refused (inbound/optimalcloud/create-ticket.ts).
+ *
+ * Attachment bytes go too: the objects the record's uploads name are deleted from the bucket before the batch
+ * (a failure there fails the erasure, which can simply be run again), and the batch removes their rows; an
+ * object whose row a racing write added after that first read is deleted from what the batch returns.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { events, recordKeys, records } from "../db/schema";
 import { AppError } from "../runtime/errors";
+import { deleteObjects, deleteRecordUploadRows, recordObjectKeys, type AttachmentBucket } from "./attachment-store";
 
 export interface ErasurePorts {
   db: Database;
   /** Closes what the tenant's delivery engine holds of these events (delivery's eraseDeliveries middleware). */
   eraseDeliveries: (tenantId: string, eventSeqs: number[]) => Promise<void>;
+  /** Where the record's attachment bytes are kept (the ATTACHMENTS bucket). */
+  attachments: AttachmentBucket;
 }
 
 export interface Erasure {
@@ -32,18 +39,23 @@ export async function eraseRecord(ports: ErasurePorts, erasure: Erasure): Promis
   const { db } = ports;
   const { tenantId, form, id } = erasure;
   const ofRecord = and(eq(events.tenantId, tenantId), eq(events.form, form), eq(events.recordId, id));
-  const [removed, , , tombstones] = await db.batch([
+  const objectKeys = await recordObjectKeys(db, tenantId, form, id);
+  await deleteObjects(ports.attachments, objectKeys);
+  const [removed, , , tombstones, uploads] = await db.batch([
     db
       .delete(records)
       .where(and(eq(records.tenantId, tenantId), eq(records.form, form), eq(records.id, id)))
       .returning({ id: records.id }),
     db
       .update(events)
-      .set({ data: {}, changedFields: [], erasedAt: erasure.now ?? Date.now() })
+      .set({ data: {}, changedFields: [], previous: null, erasedAt: erasure.now ?? Date.now() })
       .where(and(ofRecord, isNull(events.erasedAt))),
     db.delete(recordKeys).where(and(eq(recordKeys.tenantId, tenantId), eq(recordKeys.form, form), eq(recordKeys.recordId, id))),
     db.select({ seq: events.seq }).from(events).where(ofRecord),
+    deleteRecordUploadRows(db, tenantId, form, id),
   ]);
+  const late = uploads.map((upload) => upload.objectKey).filter((key) => !objectKeys.includes(key));
+  if (late.length > 0) await deleteObjects(ports.attachments, late);
   if (removed.length === 0 && tombstones.length === 0) throw new AppError("NOT_FOUND", `No ${form} record '${id}'`);
   const seqs = tombstones.map((event) => event.seq);
   if (seqs.length > 0) await ports.eraseDeliveries(tenantId, seqs);

@@ -35,7 +35,7 @@ export interface EventPage {
 /** eventsAfter(), saying whether the page reached the newest event, so a reader needs no empty read to know. */
 export async function eventPageAfter(db: Database, tenantId: string, afterSeq: number, limit: number, maxBytes = EVENT_PAGE_BYTES): Promise<EventPage> {
   const where = and(eq(events.tenantId, tenantId), gt(events.seq, afterSeq));
-  const size = sql<number>`length(CAST(${events.data} AS BLOB)) + length(CAST(${events.changedFields} AS BLOB))`;
+  const size = sql<number>`length(CAST(${events.data} AS BLOB)) + length(CAST(${events.changedFields} AS BLOB)) + COALESCE(length(CAST(${events.previous} AS BLOB)), 0)`;
   const rows = Math.min(limit, MAX_EVENT_PAGE);
   const sizes = await db.select({ seq: events.seq, size }).from(events).where(where).orderBy(asc(events.seq)).limit(rows).all();
   let fitting = 0;

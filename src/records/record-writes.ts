@@ -10,7 +10,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
 import { commitGuard, events, records, type EventType, type RecordData, type StoredRecord } from "../db/schema";
-import { applyPatch, changedFields } from "./diff";
+import { applyPatch, changedFields, previousValues } from "./diff";
 import { recordIdFormat, recordSequenceName } from "./record-ids";
 import { bumpSequence, EVENT_SEQUENCE, eventSeqExpression, sequenceIdExpression } from "./sequences";
 import { findRecord } from "./store";
@@ -32,6 +32,8 @@ interface WriteContext {
   tenantId: string;
   form: string;
   source: string;
+  /** Who made the change, stored on its event. */
+  actor?: string | null;
   now?: number;
 }
 
@@ -54,7 +56,7 @@ const MAX_BACKOFF_MS = 40;
  * The statement that aborts its batch unless the statement before it changed exactly one row: it inserts
  * into `commit_guard` (always empty) a value its CHECK refuses. See db/schema/commit-guard.ts.
  */
-const abortUnlessOneRowChanged = (db: Database) => db.run(sql`INSERT INTO ${commitGuard} (changed) SELECT changes() WHERE changes() <> 1`);
+export const abortUnlessOneRowChanged = (db: Database) => db.run(sql`INSERT INTO ${commitGuard} (changed) SELECT changes() WHERE changes() <> 1`);
 
 /** True when D1 rolled a batch back because its version-guarded UPDATE matched no row (a concurrent writer won). */
 export const isStaleVersion = (error: unknown): boolean =>
@@ -92,6 +94,7 @@ export async function createRecord(
         data,
         version: 1,
         source: context.source,
+        actor: context.actor ?? null,
         createdAt: now,
       })
       .returning({ seq: events.seq, changedFields: events.changedFields }),
@@ -109,7 +112,7 @@ export async function createRecord(
  */
 async function writeVersion(
   db: Database,
-  context: WriteContext & { id: string; type: EventType },
+  context: WriteContext & { id: string; type: EventType; alsoChanged?: readonly string[] },
   next: (current: StoredRecord) => { data: RecordData; deleted: boolean },
   extra: ExtraStatements,
 ): Promise<RecordChange> {
@@ -119,7 +122,8 @@ async function writeVersion(
     if (!current || current.deletedAt !== null) throw new AppError("NOT_FOUND", `No ${form} record '${id}'`);
     const now = context.now ?? Date.now();
     const { data, deleted } = next(current);
-    const changed = changedFields(current.data, data);
+    // A field can change while its value compares equal: an attachment uploaded again with the same name and size.
+    const changed = [...new Set([...changedFields(current.data, data), ...(context.alsoChanged ?? []).filter((field) => field in data)])].sort();
     if (changed.length === 0 && !deleted) return { record: current, event: null };
     const version = current.version + 1;
     if (attempt > 1) await pause(attempt);
@@ -149,6 +153,8 @@ async function writeVersion(
               source: sql`${context.source}`.as("source"),
               createdAt: records.updatedAt,
               erasedAt: sql<number | null>`NULL`.as("erased_at"),
+              actor: sql<string | null>`${context.actor ?? null}`.as("actor"),
+              previous: sql<string>`${JSON.stringify(previousValues(current.data, changed))}`.as("previous"),
             })
             .from(records)
             .where(and(eq(records.tenantId, tenantId), eq(records.form, form), eq(records.id, id), sql`changes() = 1`)),
@@ -173,7 +179,7 @@ async function writeVersion(
 
 export function updateRecord(
   db: Database,
-  context: WriteContext & { id: string; patch: RecordData; type?: "update" | "merge" },
+  context: WriteContext & { id: string; patch: RecordData; type?: "update" | "merge"; alsoChanged?: readonly string[] },
   extra: ExtraStatements = () => [],
 ): Promise<RecordChange> {
   return writeVersion(

@@ -15,6 +15,7 @@ export interface Bindings extends Env {
   /** Set only while rotating MASTER_KEY: the old key, tried when the current one does not open a secret. */
   MASTER_KEY_PREVIOUS?: string;
   MAX_BODY_BYTES?: string;
+  MAX_ATTACHMENT_BYTES?: string;
 }
 
 const base64Key32 = z
@@ -43,6 +44,8 @@ export const configSchema = z.object({
   MASTER_KEY: base64Key32,
   MASTER_KEY_PREVIOUS: base64Key32.optional(),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  /** The most attachment bytes one multipart entry write may carry, all files together (10 MiB). */
+  MAX_ATTACHMENT_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
 }).transform((vars) => ({
   ...vars,

@@ -19,6 +19,8 @@ export const errorStatus = {
   /** An inbound hook's `update` or `archive` found no record through its sync keys. */
   RECORD_NOT_FOUND: 404,
   CONFLICT: 409,
+  /** The record is archived (a terminated user): it takes no password change or provisioning. */
+  RECORD_ARCHIVED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** The tenant's synchronous lifecycle hook (validateUser ...) refused the change; the message is the tenant's. */

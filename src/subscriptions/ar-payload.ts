@@ -12,8 +12,10 @@
  * entry_details holds the subscription's payload_fields (every field of the record when none are given),
  * a field without a value as null. On update it holds only the registered fields that changed, or all of
  * them with send_unchanged_fields; when no registered field changed there is no callback at all.
- * Attachment fields never appear in entry_details: they travel as `attach-{field}` parts of a multipart
- * callback (renderArMultipart), as the seed's attachment example shows.
+ * Attachment fields (the event's `attachments`, resolved from storage by the delivery engine) do not appear in
+ * entry_details: they travel as `attach-{field}` parts of a multipart callback (renderArMultipart), as the
+ * seed's attachment example shows. With send_attachment_as_reference the callback stays JSON and the field
+ * holds `{name, sizeBytes, url}` in entry_details instead, url being the entry API's download of the file.
  */
 
 export const arEntryEvents = ["create", "update", "merge", "delete"] as const;
@@ -27,7 +29,7 @@ export interface ArSubscription {
   /** Registered payload_fields; empty means every field of the record. */
   payloadFields: readonly string[];
   sendUnchangedFields: boolean;
-  /** Attachments as JSON references instead of their bytes (multipart only). */
+  /** Attachments as `{name, sizeBytes, url}` in entry_details of a JSON callback, instead of multipart file parts. */
   sendAttachmentAsReference?: boolean;
   customJson?: Record<string, unknown> | null;
 }
@@ -44,18 +46,25 @@ export interface ArRecordEvent {
   data: Readonly<Record<string, unknown>>;
   /** Names of the fields this change touched (added, changed or removed). */
   changedFields: readonly string[];
+  /** The fields of `data` that name a stored file, by field name; absent or empty when none do. */
+  attachments?: Readonly<Record<string, ArAttachment>>;
 }
 
-/** A stored file, as a record field holds it: `{ "$attachment": { name, contentType, size, ref } }`. */
+/** A stored file an attachment field names. */
 export interface ArAttachment {
   name: string;
-  contentType: string;
-  size: number;
-  /**
-   * Where the bytes are kept: the delivery engine loads them from here for a binary part. With
-   * send_attachment_as_reference the receiver gets it as is, so it should then be something it can use (a URL).
-   */
+  sizeBytes: number;
+  /** Which stored object holds the bytes: the delivery engine loads them at send time. Never sent. */
   ref: string;
+  /** Where the receiver can download the bytes (send_attachment_as_reference). */
+  url: string;
+}
+
+/** What entry_details holds for an attachment sent as a reference. */
+export interface ArAttachmentReference {
+  name: string;
+  sizeBytes: number;
+  url: string;
 }
 
 export interface ArCallbackBody {
@@ -85,34 +94,19 @@ export interface ArPayload {
   attachments: ArAttachmentField[];
 }
 
-/** Content type of the `entry` part (as in the seed's multipart example) and of attachment-reference parts. */
+/** Content type of the `entry` part, as in the seed's multipart example. */
 export const JSON_PART_CONTENT_TYPE = "application/json; charset=UTF-8";
+/** Content type of every file part, as in the seed's multipart example, whatever the file's own type. */
+export const FILE_PART_CONTENT_TYPE = "application/octet-stream";
 
 /** One part of a multipart/form-data callback; the delivery engine turns the list into the request body. */
 export type ArCallbackPart =
   | { kind: "entry"; name: "entry"; contentType: typeof JSON_PART_CONTENT_TYPE; json: ArCallbackBody }
   /** The file itself: the engine loads the bytes from `ref` and sends them with Content-Transfer-Encoding: binary. */
-  | { kind: "attachment"; name: `attach-${string}`; filename: string; contentType: string; size: number; ref: string }
-  /** send_attachment_as_reference: the part carries the attachment's description as JSON, no bytes. */
-  | { kind: "attachment-reference"; name: `attach-${string}`; contentType: typeof JSON_PART_CONTENT_TYPE; json: ArAttachment };
+  | { kind: "attachment"; name: `attach-${string}`; filename: string; contentType: typeof FILE_PART_CONTENT_TYPE; sizeBytes: number; ref: string };
 
 /** What to send for one (subscription, event): a JSON body, or multipart parts when attachments travel with it. */
 export type ArCallback = { format: "json"; body: ArCallbackBody } | { format: "multipart"; parts: ArCallbackPart[] };
-
-/** Reads an attachment value; anything else (including a malformed `$attachment`) is an ordinary field value. */
-export function attachmentOf(value: unknown): ArAttachment | undefined {
-  if (typeof value !== "object" || value === null || !("$attachment" in value)) return undefined;
-  const inner: unknown = value.$attachment;
-  if (typeof inner !== "object" || inner === null) return undefined;
-  const { name, contentType, size, ref } = inner as Record<string, unknown>;
-  if (typeof name !== "string" || typeof ref !== "string") return undefined;
-  return {
-    name,
-    contentType: typeof contentType === "string" && contentType !== "" ? contentType : "application/octet-stream",
-    size: typeof size === "number" ? size : 0,
-    ref,
-  };
-}
 
 function unique(names: readonly string[]): string[] {
   return [...new Set(names)];
@@ -148,8 +142,9 @@ export function renderArPayload(subscription: ArSubscription, event: ArRecordEve
     const details: Record<string, unknown> = {};
     for (const field of fields) {
       const value = Object.hasOwn(event.data, field) ? event.data[field] : undefined;
-      const attachment = attachmentOf(value);
-      if (attachment) attachments.push({ field, attachment });
+      const attachment = event.attachments && Object.hasOwn(event.attachments, field) ? event.attachments[field] : undefined;
+      if (attachment && subscription.sendAttachmentAsReference) details[field] = referenceTo(attachment);
+      else if (attachment) attachments.push({ field, attachment });
       else details[field] = value ?? null;
     }
     body.entry_details = details;
@@ -158,34 +153,34 @@ export function renderArPayload(subscription: ArSubscription, event: ArRecordEve
   return { body, attachments };
 }
 
-function attachmentPart(subscription: ArSubscription, { field, attachment }: ArAttachmentField): ArCallbackPart {
-  const name = `attach-${field}` as const;
-  return subscription.sendAttachmentAsReference
-    ? { kind: "attachment-reference", name, contentType: JSON_PART_CONTENT_TYPE, json: attachment }
-    : { kind: "attachment", name, filename: attachment.name, contentType: attachment.contentType, size: attachment.size, ref: attachment.ref };
-}
+const referenceTo = ({ name, sizeBytes, url }: ArAttachment): ArAttachmentReference => ({ name, sizeBytes, url });
 
-function partsOf(subscription: ArSubscription, payload: ArPayload): ArCallbackPart[] {
-  return [
-    { kind: "entry", name: "entry", contentType: JSON_PART_CONTENT_TYPE, json: payload.body },
-    ...payload.attachments.map((attachment) => attachmentPart(subscription, attachment)),
-  ];
+const attachmentPart = ({ field, attachment }: ArAttachmentField): ArCallbackPart => ({
+  kind: "attachment",
+  name: `attach-${field}`,
+  filename: attachment.name,
+  contentType: FILE_PART_CONTENT_TYPE,
+  sizeBytes: attachment.sizeBytes,
+  ref: attachment.ref,
+});
+
+function partsOf(payload: ArPayload): ArCallbackPart[] {
+  return [{ kind: "entry", name: "entry", contentType: JSON_PART_CONTENT_TYPE, json: payload.body }, ...payload.attachments.map(attachmentPart)];
 }
 
 /**
  * The multipart form of a callback (seed: "returns the callback response as a multipart, form-data
  * entity"): first the `entry` part holding the JSON body, then one `attach-{field}` part per attachment
- * field, carrying the file, or with send_attachment_as_reference its JSON description. Null when there is
- * no callback.
+ * field, carrying the file. Null when there is no callback.
  */
 export function renderArMultipart(subscription: ArSubscription, event: ArRecordEvent): { parts: ArCallbackPart[] } | null {
   const payload = renderArPayload(subscription, event);
-  return payload && { parts: partsOf(subscription, payload) };
+  return payload && { parts: partsOf(payload) };
 }
 
 /** The callback to send: plain JSON, or multipart when at least one attachment field travels with it. Null when none. */
 export function renderArCallback(subscription: ArSubscription, event: ArRecordEvent): ArCallback | null {
   const payload = renderArPayload(subscription, event);
   if (payload === null) return null;
-  return payload.attachments.length === 0 ? { format: "json", body: payload.body } : { format: "multipart", parts: partsOf(subscription, payload) };
+  return payload.attachments.length === 0 ? { format: "json", body: payload.body } : { format: "multipart", parts: partsOf(payload) };
 }

@@ -2,7 +2,7 @@
  * Thin events (seed 002, onePortal): `{id, entityType, eventType, timestamp}`, plus `url`, the absolute address of
  * the record in the records API (`GET /api/v1/records/{form}/{id}`), which the receiver fetches. Pure.
  */
-import type { EventType } from "../db/schema";
+import type { RecordEventType } from "../db/schema";
 
 export interface ThinEvent {
   id: string;
@@ -12,7 +12,7 @@ export interface ThinEvent {
   url: string;
 }
 
-const THIN_EVENT_TYPE: Record<EventType, ThinEvent["eventType"]> = {
+const THIN_EVENT_TYPE: Record<RecordEventType, ThinEvent["eventType"]> = {
   create: "CREATE",
   update: "UPDATE",
   merge: "UPDATE",
@@ -20,7 +20,7 @@ const THIN_EVENT_TYPE: Record<EventType, ThinEvent["eventType"]> = {
   archive: "DELETE",
 };
 
-export function renderThinEvent(event: { recordId: string; form: string; type: EventType; createdAt: number }, recordUrl: string): ThinEvent {
+export function renderThinEvent(event: { recordId: string; form: string; type: RecordEventType; createdAt: number }, recordUrl: string): ThinEvent {
   return {
     id: event.recordId,
     entityType: event.form.toUpperCase(),

@@ -13,6 +13,12 @@ describe("parseAuthorization", () => {
     expect(parseAuthorization("bearer hg_abc")).toEqual({ kind: "api_key", key: "hg_abc" });
   });
 
+  it("reads an issued lifecycle hook token (hglt_), Bearer or bare, apart from API keys", () => {
+    expect(parseAuthorization("Bearer hglt_abc")).toEqual({ kind: "lifecycle_token", token: "hglt_abc" });
+    expect(parseAuthorization("hglt_abc")).toEqual({ kind: "lifecycle_token", token: "hglt_abc" });
+    expect(parseAuthorization("Bearer hg_lt")).toEqual({ kind: "api_key", key: "hg_lt" });
+  });
+
   it("reads Basic service-account credentials, lower-casing the email", () => {
     expect(parseAuthorization(basic("Svc@Acme.example", "pa:ss word"))).toEqual({
       kind: "service_account",

@@ -6,7 +6,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTenant, type TestTenant, shardOf } from "../helpers";
-import { TOKEN_ANSWER_LIMIT_BYTES } from "../../src/delivery/outbound-request";
+import { TOKEN_ANSWER_LIMIT_BYTES } from "../../src/delivery/callback-tokens";
 import { createEntry, listDeliveries, settle, startReceiver, subscribe, type Received, type Receiver } from "./harness";
 
 let receiver: Receiver | null = null;
@@ -269,5 +269,181 @@ describe("callback secrets stay secret", () => {
       expect(logged).not.toContain(secret);
     }
     expect(logged).toContain("delivery_attempt");
+  });
+});
+
+describe("IMS token refresh (authRefreshTokenPath)", () => {
+  const LOGIN = "/ims/api/v1/access_keys/login";
+  const REFRESH = "/ims/api/v1/auth/tokens";
+  const ACCESS_SECRET = "ims-access-secret-never-shown";
+  const kindOf = (request: Received) => (request.url.endsWith(LOGIN) ? "login" : request.url.endsWith(REFRESH) ? "refresh" : "callback");
+
+  /**
+   * A local IMS: logins answer `jwt-login-N` with the refresh token `refresh-N`; refreshes of a known refresh token
+   * answer `jwt-refresh-M`; each JWT lives `expiresIn` seconds. Counts logins and refreshes apart.
+   */
+  function imsServer(options: { expiresIn?: number; loginAnswer?: (n: number) => Record<string, unknown>; refuseRefresh?: () => boolean } = {}) {
+    const counts = { login: 0, refresh: 0 };
+    const issuedRefreshTokens = new Set<string>();
+    const answer = (request: Received): Response | null => {
+      if (request.url.endsWith(LOGIN)) {
+        const n = ++counts.login;
+        issuedRefreshTokens.add(`refresh-${n}`);
+        return Response.json(options.loginAnswer?.(n) ?? { json_web_token: `jwt-login-${n}`, token: `refresh-${n}`, expires_in: options.expiresIn ?? 3600 });
+      }
+      if (request.url.endsWith(REFRESH)) {
+        counts.refresh++;
+        if (options.refuseRefresh?.() || !issuedRefreshTokens.has(String(request.json.token))) return Response.json({ error: "invalid refresh token" }, { status: 401 });
+        return Response.json({ json_web_token: `jwt-refresh-${counts.refresh}`, expires_in: options.expiresIn ?? 3600 });
+      }
+      return null;
+    };
+    return { counts, answer };
+  }
+
+  const ims = (target: Receiver, extra: Record<string, unknown> = {}) => ({
+    type: "IMS",
+    accessKey: "AK",
+    accessSecretKey: ACCESS_SECRET,
+    tenantId: "1697761359",
+    authBaseUrl: `${target.url}/ims-host`,
+    authAccessTokenPath: LOGIN,
+    authRefreshTokenPath: REFRESH,
+    authHeaderTokenName: "IMS-JWT",
+    ...extra,
+  });
+  const callbackAuthorizationsOf = (target: Receiver) => target.received.filter((request) => kindOf(request) === "callback").map((request) => request.headers.get("authorization"));
+  const sequenceOf = (target: Receiver) => target.received.map((request) => (kindOf(request) === "callback" ? request.headers.get("authorization") : kindOf(request)));
+
+  it("renews an expired token at the refresh path with the login's refresh token, not with a new login", async () => {
+    const server = imsServer({ expiresIn: 1 });
+    receiver = startReceiver((request) => server.answer(request) ?? new Response("ok"));
+    const tenant = await createTenant("ims-refresh");
+    await subscribe(tenant, { url: receiver.url, authentication: ims(receiver) });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    expect(server.counts).toEqual({ login: 1, refresh: 1 });
+    expect(sequenceOf(receiver)).toEqual(["login", "IMS-JWT jwt-login-1", "refresh", "IMS-JWT jwt-refresh-1"]);
+    const [login, refresh] = receiver.received.filter((request) => kindOf(request) !== "callback");
+    expect(login!.url).toBe(`${receiver.url}/ims-host${LOGIN}`);
+    expect(login!.json).toEqual({ access_key: "AK", access_secret_key: ACCESS_SECRET, tenant_id: "1697761359" });
+    expect(refresh!.url).toBe(`${receiver.url}/ims-host${REFRESH}`);
+    expect(refresh!.headers.get("content-type")).toBe("application/json");
+    expect(refresh!.json).toEqual({ token: "refresh-1" });
+    expect(refresh!.body).not.toContain(ACCESS_SECRET);
+  });
+
+  it("a 401 from the callback renews the token with a refresh, and the retry carries it", async () => {
+    const server = imsServer();
+    let rejectNext = false;
+    receiver = startReceiver((request) => {
+      const token = server.answer(request);
+      if (token) return token;
+      if (rejectNext) {
+        rejectNext = false;
+        return new Response("expired", { status: 401 });
+      }
+      return new Response("ok");
+    });
+    const tenant = await createTenant("ims-refresh-401");
+    await subscribe(tenant, { url: receiver.url, authentication: ims(receiver) });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    rejectNext = true;
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    expect(sequenceOf(receiver)).toEqual(["login", "IMS-JWT jwt-login-1", "IMS-JWT jwt-login-1", "refresh", "IMS-JWT jwt-refresh-1"]);
+    expect(server.counts).toEqual({ login: 1, refresh: 1 });
+    expect((await listDeliveries(tenant)).map((delivery) => [delivery.status, delivery.attempts])).toEqual([
+      ["delivered", 1],
+      ["delivered", 1],
+    ]);
+  });
+
+  it("a refused refresh falls back to a login with the access key in the same attempt", async () => {
+    let refuse = false;
+    const server = imsServer({ expiresIn: 1, refuseRefresh: () => refuse });
+    receiver = startReceiver((request) => server.answer(request) ?? new Response("ok"));
+    const tenant = await createTenant("ims-refresh-refused");
+    await subscribe(tenant, { url: receiver.url, authentication: ims(receiver) });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    refuse = true;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    expect(sequenceOf(receiver)).toEqual(["login", "IMS-JWT jwt-login-1", "refresh", "login", "IMS-JWT jwt-login-2"]);
+    expect(server.counts).toEqual({ login: 2, refresh: 1 });
+    expect((await listDeliveries(tenant)).map((delivery) => [delivery.status, delivery.attempts])).toEqual([
+      ["delivered", 1],
+      ["delivered", 1],
+    ]);
+    expect(JSON.stringify(await attemptRows(tenant))).not.toContain(ACCESS_SECRET);
+  });
+
+  it("a login answering only `token` (IMS's two-step flow) is exchanged at the refresh path at once", async () => {
+    const server = imsServer({ loginAnswer: (n) => ({ token: `refresh-${n}` }) });
+    receiver = startReceiver((request) => server.answer(request) ?? new Response("ok"));
+    const tenant = await createTenant("ims-two-step");
+    await subscribe(tenant, { url: receiver.url, authentication: ims(receiver) });
+    await createEntry(tenant, { n: 1 });
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    expect(sequenceOf(receiver)).toEqual(["login", "refresh", "IMS-JWT jwt-refresh-1", "IMS-JWT jwt-refresh-1"]);
+  });
+
+  it("without authRefreshTokenPath every new token is a login, as before", async () => {
+    const server = imsServer({ expiresIn: 1 });
+    receiver = startReceiver((request) => server.answer(request) ?? new Response("ok"));
+    const tenant = await createTenant("ims-no-refresh");
+    await subscribe(tenant, { url: receiver.url, authentication: ims(receiver, { authRefreshTokenPath: null }) });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    expect(server.counts).toEqual({ login: 2, refresh: 0 });
+    expect(callbackAuthorizationsOf(receiver)).toEqual(["IMS-JWT jwt-login-1", "IMS-JWT jwt-login-2"]);
+  });
+
+  it("a refresh that never answers and a login after it share one time limit: the attempt fails at the timeout", async () => {
+    let hangRefresh = false;
+    const server = imsServer({ expiresIn: 1 });
+    receiver = startReceiver((request) => (hangRefresh && kindOf(request) === "refresh" ? new Promise<Response>(() => undefined) : (server.answer(request) ?? new Response("ok"))));
+    const tenant = await createTenant("ims-refresh-hang");
+    await subscribe(tenant, { url: receiver.url, authentication: ims(receiver), timeoutMs: 500, retryDelaysMs: [1] });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    hangRefresh = true;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    const rows = await attemptRows(tenant);
+    const failed = rows.find((row) => row.error !== null);
+    expect(failed).toMatchObject({ error: "IMS token refresh timed out after 500 ms", status_code: null });
+    expect(Number(failed!.duration_ms)).toBeLessThan(5_000);
+    // The failed refresh dropped the refresh token: the retry logs in and delivers.
+    expect(sequenceOf(receiver).slice(-2)).toEqual(["login", "IMS-JWT jwt-login-2"]);
+    expect((await listDeliveries(tenant)).map((delivery) => delivery.status)).toEqual(["delivered", "delivered"]);
+  });
+
+  it("a 1 MiB refresh answer is cut at 64 KiB and counts as a failed refresh: the login takes over", async () => {
+    let huge = false;
+    const server = imsServer({ expiresIn: 1 });
+    receiver = startReceiver((request) =>
+      huge && kindOf(request) === "refresh" ? Response.json({ json_web_token: "t".repeat(1024 * 1024) }) : (server.answer(request) ?? new Response("ok")),
+    );
+    const tenant = await createTenant("ims-refresh-huge");
+    await subscribe(tenant, { url: receiver.url, authentication: ims(receiver) });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    huge = true;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    expect(sequenceOf(receiver)).toEqual(["login", "IMS-JWT jwt-login-1", "refresh", "login", "IMS-JWT jwt-login-2"]);
   });
 });

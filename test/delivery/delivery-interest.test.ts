@@ -52,7 +52,8 @@ describe("a commit wakes delivery only when the tenant's delivery cares about it
   it("lifecycle post hooks make User commits wake delivery; sync hooks alone do not", async () => {
     const tenant = await createTenant("interest-hooks");
     const configure = (enabled: string[]) =>
-      callRecording(tenant, "/api/v1/lifecycle-hooks", { method: "PUT", json: { baseUrl: "https://hooks.example/cymmetri", token: "t0k3n", enabled } });
+      // onTimeout allow: the AR entry API runs validateUser too, and this host answers nothing.
+      callRecording(tenant, "/api/v1/lifecycle-hooks", { method: "PUT", json: { baseUrl: "https://hooks.example/cymmetri", token: "t0k3n", enabled, onTimeout: "allow" } });
     expect(await configure(["validateUser"])).toEqual({ status: 200, nudged: false });
     expect(await entry(tenant, "User")).toEqual({ status: 201, nudged: false });
     expect(await configure(["validateUser", "postCreateUser"])).toEqual({ status: 200, nudged: false });

@@ -128,7 +128,8 @@ describe("post hooks through the delivery engine", () => {
   });
 
   it("sends only enabled hooks, only for the User form; an AR subscription on User still gets its callbacks", async () => {
-    receiver = startReceiver();
+    // validateUser runs synchronously on the AR entry create, and answers as the seed does.
+    receiver = startReceiver((request) => (hookOf(request.url) === "validateUser" ? Response.json({ response: {} }) : new Response("ok")));
     const tenant = await createTenant("post-enabled");
     await configure(tenant, ["runDeprovision", "validateUser"]);
     await subscribe(tenant, { url: `${receiver.url}/ar`, form: "User" });
@@ -138,7 +139,7 @@ describe("post hooks through the delivery engine", () => {
     await deleteEntry(tenant, id);
     await settle(tenant.id);
     const lifecycle = receiver.received.filter((request) => !request.url.endsWith("/ar"));
-    expect(lifecycle.map((request) => hookOf(request.url))).toEqual(["runDeprovision"]);
+    expect(lifecycle.map((request) => hookOf(request.url))).toEqual(["validateUser", "runDeprovision"]);
     expect(receiver.received.filter((request) => request.url.endsWith("/ar")).map((request) => request.json.entry_event)).toEqual(["create", "update", "delete"]);
   });
 

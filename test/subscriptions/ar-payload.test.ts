@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  FILE_PART_CONTENT_TYPE,
   JSON_PART_CONTENT_TYPE,
-  attachmentOf,
   renderArCallback,
   renderArMultipart,
   renderArPayload,
+  type ArAttachment,
   type ArCallbackBody,
-  type ArCallbackPart,
   type ArRecordEvent,
   type ArSubscription,
 } from "../../src/subscriptions/ar-payload";
@@ -54,7 +54,9 @@ function bodyOf(subscription: ArSubscription, recordEvent: ArRecordEvent): ArCal
   return renderArPayload(subscription, recordEvent)?.body;
 }
 
-const sample = { "$attachment": { name: "sample.png", contentType: "application/octet-stream", size: 2048, ref: "attachments/t1/abc123" } };
+/** What an attachment field holds in the record, and the stored file the delivery engine resolves it to. */
+const sampleValue = { name: "sample.png", sizeBytes: 2048 };
+const sample: ArAttachment = { ...sampleValue, ref: "t1/HPD%3AHelp%20Desk/Attachment1/abc123", url: "https://acme.example/api/arsys/v1.0/entry/HPD%3AHelp%20Desk/000000000000001/attach/Attachment1" };
 
 describe("AR System callback payload: the seed's examples", () => {
   it("create: webhook_id, entry_event, form_name, entry_id, record_id and the registered fields (golden/create.json)", () => {
@@ -77,7 +79,7 @@ describe("AR System callback payload: the seed's examples", () => {
 
   it("multipart: an entry part with the JSON body, then attach-Attachment1 with the file (golden/multipart*.txt)", () => {
     const subscription = { ...helpDesk, payloadFields: [...helpDesk.payloadFields, "Attachment1"] };
-    const rendered = renderArMultipart(subscription, event("create", { data: { ...incident, Attachment1: sample } }));
+    const rendered = renderArMultipart(subscription, event("create", { data: { ...incident, Attachment1: sampleValue }, attachments: { Attachment1: sample } }));
     const [entry, attachment, ...more] = rendered?.parts ?? [];
     expect(more).toEqual([]);
 
@@ -108,8 +110,8 @@ describe("AR System callback payload: the seed's examples", () => {
       name: "attach-Attachment1",
       filename: "sample.png",
       contentType: "application/octet-stream",
-      size: 2048,
-      ref: "attachments/t1/abc123",
+      sizeBytes: 2048,
+      ref: sample.ref,
     });
   });
 });
@@ -202,48 +204,47 @@ describe("AR System callback payload: the envelope per event", () => {
 
 describe("AR System callback payload: attachments", () => {
   const withAttachments: ArSubscription = { ...helpDesk, payloadFields: ["Submitter", "Attachment1", "Attachment2"] };
-  const report = { "$attachment": { name: "report.pdf", contentType: "application/pdf", size: 10, ref: "attachments/t1/def456" } };
-  const data = { ...incident, Attachment1: sample, Attachment2: report };
+  const reportValue = { name: "report.pdf", sizeBytes: 10 };
+  const report: ArAttachment = { ...reportValue, ref: "t1/HPD%3AHelp%20Desk/Attachment2/def456", url: "https://acme.example/attach/Attachment2" };
+  const data = { ...incident, Attachment1: sampleValue, Attachment2: reportValue };
+  const attachments = { Attachment1: sample, Attachment2: report };
+  const withFiles = (type: ArRecordEvent["type"], overrides: Partial<ArRecordEvent> = {}) => event(type, { data, attachments, ...overrides });
 
-  it.each<[string, unknown, ReturnType<typeof attachmentOf>]>([
-    ["a full attachment", sample, { name: "sample.png", contentType: "application/octet-stream", size: 2048, ref: "attachments/t1/abc123" }],
-    ["no content type falls back to application/octet-stream", { "$attachment": { name: "a.bin", size: 1, ref: "r" } }, { name: "a.bin", contentType: "application/octet-stream", size: 1, ref: "r" }],
-    ["no size is 0", { "$attachment": { name: "a.txt", contentType: "text/plain", ref: "r" } }, { name: "a.txt", contentType: "text/plain", size: 0, ref: "r" }],
-    ["without a ref it is an ordinary value", { "$attachment": { name: "a.txt" } }, undefined],
-    ["without a name it is an ordinary value", { "$attachment": { ref: "r" } }, undefined],
-    ["a string", "sample.png", undefined],
-    ["null", null, undefined],
-    ["a non-object $attachment", { "$attachment": "x" }, undefined],
-  ])("attachmentOf: %s", (_name, value, expected) => {
-    expect(attachmentOf(value)).toEqual(expected);
+  it("a value shaped like an attachment that storage did not resolve is an ordinary value", () => {
+    expect(renderArCallback(withAttachments, event("create", { data }))).toEqual({ format: "json", body: bodyOf(withAttachments, event("create", { data })) });
+    expect(bodyOf(withAttachments, event("create", { data }))?.entry_details).toEqual({ Submitter: "Demo", Attachment1: sampleValue, Attachment2: reportValue });
   });
 
   it("renderArPayload leaves attachment fields out of entry_details and lists them, in registration order", () => {
-    const payload = renderArPayload(withAttachments, event("create", { data }));
+    const payload = renderArPayload(withAttachments, withFiles("create"));
     expect(payload?.body.entry_details).toEqual({ Submitter: "Demo" });
     expect(payload?.attachments.map((attachment) => attachment.field)).toEqual(["Attachment1", "Attachment2"]);
   });
 
-  it("multipart sends the entry part first, then one attach-{field} part per attachment with its bytes' reference", () => {
-    const parts = renderArMultipart(withAttachments, event("create", { data }))?.parts;
+  it("multipart sends the entry part first, then one attach-{field} part per attachment, octet-stream as in the seed", () => {
+    const parts = renderArMultipart(withAttachments, withFiles("create"))?.parts;
     expect(parts?.map((part) => [part.kind, part.name, part.contentType])).toEqual([
       ["entry", "entry", JSON_PART_CONTENT_TYPE],
-      ["attachment", "attach-Attachment1", "application/octet-stream"],
-      ["attachment", "attach-Attachment2", "application/pdf"],
+      ["attachment", "attach-Attachment1", FILE_PART_CONTENT_TYPE],
+      ["attachment", "attach-Attachment2", FILE_PART_CONTENT_TYPE],
     ]);
-    expect(parts?.[2]).toEqual({ kind: "attachment", name: "attach-Attachment2", filename: "report.pdf", contentType: "application/pdf", size: 10, ref: "attachments/t1/def456" });
+    expect(parts?.[2]).toEqual({ kind: "attachment", name: "attach-Attachment2", filename: "report.pdf", contentType: FILE_PART_CONTENT_TYPE, sizeBytes: 10, ref: report.ref });
   });
 
-  it("send_attachment_as_reference: each attach-{field} part is the attachment's JSON description, no bytes", () => {
-    const parts = renderArMultipart({ ...withAttachments, sendAttachmentAsReference: true }, event("create", { data }))?.parts;
-    expect(parts?.slice(1)).toEqual<ArCallbackPart[]>([
-      { kind: "attachment-reference", name: "attach-Attachment1", contentType: JSON_PART_CONTENT_TYPE, json: sample.$attachment },
-      { kind: "attachment-reference", name: "attach-Attachment2", contentType: JSON_PART_CONTENT_TYPE, json: report.$attachment },
-    ]);
+  it("send_attachment_as_reference: plain JSON, each attachment field {name, sizeBytes, url} in entry_details, no ref", () => {
+    const callback = renderArCallback({ ...withAttachments, sendAttachmentAsReference: true }, withFiles("create"));
+    expect(callback?.format).toBe("json");
+    const details = callback?.format === "json" ? callback.body.entry_details : undefined;
+    expect(details).toEqual({
+      Submitter: "Demo",
+      Attachment1: { name: "sample.png", sizeBytes: 2048, url: sample.url },
+      Attachment2: { name: "report.pdf", sizeBytes: 10, url: report.url },
+    });
+    expect(JSON.stringify(callback)).not.toContain(sample.ref);
   });
 
   it("update: only changed attachments travel (all of them with send_unchanged_fields)", () => {
-    const update = event("update", { data, changedFields: ["Attachment2"] });
+    const update = withFiles("update", { changedFields: ["Attachment2"] });
     const parts = renderArMultipart(withAttachments, update)?.parts;
     expect(parts?.map((part) => part.name)).toEqual(["entry", "attach-Attachment2"]);
     expect(parts?.[0]?.kind === "entry" && parts[0].json.entry_details).toEqual({});
@@ -253,7 +254,7 @@ describe("AR System callback payload: attachments", () => {
 
   it("an attachment removed by an update is reported as null in entry_details", () => {
     const { Attachment1: _removed, ...rest } = data;
-    const parts = renderArMultipart(withAttachments, event("update", { data: rest, changedFields: ["Attachment1"] }))?.parts;
+    const parts = renderArMultipart(withAttachments, event("update", { data: rest, attachments: { Attachment2: report }, changedFields: ["Attachment1"] }))?.parts;
     expect(parts).toHaveLength(1);
     expect(parts?.[0]?.kind === "entry" && parts[0].json.entry_details).toEqual({ Attachment1: null });
   });
@@ -265,11 +266,11 @@ describe("AR System callback payload: attachments", () => {
 
   it("renderArCallback chooses JSON, multipart or nothing", () => {
     expect(renderArCallback(helpDesk, event("create"))).toEqual({ format: "json", body: bodyOf(helpDesk, event("create")) });
-    expect(renderArCallback(withAttachments, event("create", { data }))).toEqual({
+    expect(renderArCallback(withAttachments, withFiles("create"))).toEqual({
       format: "multipart",
-      parts: renderArMultipart(withAttachments, event("create", { data }))?.parts,
+      parts: renderArMultipart(withAttachments, withFiles("create"))?.parts,
     });
-    expect(renderArCallback(withAttachments, event("delete", { data }))).toMatchObject({ format: "json", body: { entry_event: "delete" } });
-    expect(renderArCallback(withAttachments, event("update", { data, changedFields: ["Impact"] }))).toBeNull();
+    expect(renderArCallback(withAttachments, withFiles("delete"))).toMatchObject({ format: "json", body: { entry_event: "delete" } });
+    expect(renderArCallback(withAttachments, withFiles("update", { changedFields: ["Impact"] }))).toBeNull();
   });
 });

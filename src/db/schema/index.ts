@@ -13,3 +13,5 @@ export * from "./commit-guard";
 export * from "./audit-log";
 export * from "./sign-in-failures";
 export * from "./forms";
+export * from "./attachments";
+export * from "./provisionings";

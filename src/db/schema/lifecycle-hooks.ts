@@ -1,6 +1,7 @@
 /**
  * A tenant's lifecycle hooks (seed 001, Cymmetri style): the tenant's own web server, called at
- * `{baseUrl}/{hookName}` with a Bearer token (sealed in KV) around every user lifecycle change.
+ * `{baseUrl}/{hookName}` with a Bearer token (sealed in KV) around every user lifecycle change. A token Hookgate
+ * issued is also a read-only API credential: `token_hash` is its SHA-256 (null for a token the tenant supplied).
  */
 import { sqliteTable, text, integer } from "drizzle-orm/sqlite-core";
 import { timestampColumns } from "./columns";
@@ -25,6 +26,7 @@ export const lifecycleHooks = sqliteTable("lifecycle_hooks", {
   tenantId: text("tenant_id").primaryKey(),
   baseUrl: text("base_url").notNull(),
   tokenRef: text("token_ref").notNull(),
+  tokenHash: text("token_hash"),
   enabled: text("enabled", { mode: "json" }).$type<LifecycleHookName[]>().notNull(),
   timeoutMs: integer("timeout_ms").notNull(),
   onTimeout: text("on_timeout", { enum: ["reject", "allow"] }).notNull(),

@@ -32,7 +32,19 @@ export const sequences = sqliteTable(
   (table) => [primaryKey({ columns: [table.tenantId, table.name] })],
 );
 
-export const eventTypes = ["create", "update", "merge", "delete", "archive"] as const;
+/** What a change does to a record's values: the events subscriptions (AR entry events) can ask for. */
+export const recordEventTypes = ["create", "update", "merge", "delete", "archive"] as const;
+export type RecordEventType = (typeof recordEventTypes)[number];
+
+/**
+ * What happens to a user without changing its values (lifecycle hooks, seed 001): a password change, an
+ * application provisioning requested and its reported result. Their data is `{user, ...}`, never a secret
+ * (a password rides as the reference of its sealed value); only the tenant's lifecycle hooks receive them.
+ */
+export const userEventTypes = ["password", "provision", "provision_result"] as const;
+export type UserEventType = (typeof userEventTypes)[number];
+
+export const eventTypes = [...recordEventTypes, ...userEventTypes] as const;
 export type EventType = (typeof eventTypes)[number];
 
 export const events = sqliteTable(
@@ -51,6 +63,10 @@ export const events = sqliteTable(
     createdAt: createdAtColumn(),
     /** When the record was erased (GDPR): the event stays, in its place, with no field values (a tombstone). */
     erasedAt: integer("erased_at"),
+    /** Who made the change (`api_key:{id}`, `service_account:{id}`, ...; `$USER$` in a qualification); null when no principal did. */
+    actor: text("actor"),
+    /** An update's changed fields as they were before it (`'DB.Field'`); null on other events. */
+    previous: text("previous", { mode: "json" }).$type<RecordData>(),
   },
   (table) => [
     primaryKey({ columns: [table.tenantId, table.seq] }),

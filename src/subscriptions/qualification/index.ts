@@ -2,8 +2,8 @@
  * AR System qualifications, the `condition` of a subscription: parse once when a subscription is
  * registered or loaded, then evaluate against each event's field values. Pure; no bindings, no eval.
  */
-export type { ComparisonOperator, Operand, Qualification } from "./ast";
-export { evaluate } from "./evaluate";
+export type { ArithmeticOperator, ComparisonOperator, Keyword, Operand, Qualification } from "./ast";
+export { evaluate, referencedFields, type EvaluationContext } from "./evaluate";
 export { matchesLike, type LikeMeter } from "./like";
 export { MAX_NESTING, parse, parseQualification, type ParseQualificationResult } from "./parser";
 export { QualificationError } from "./qualification-error";

@@ -1,23 +1,29 @@
 /**
  * Parses an AR System qualification (a subscription's `condition`, e.g. `'Status' != "Closed" AND 'Impact' <= 2`)
  * into a Qualification tree. Recursive descent over the tokenizer's output; precedence NOT > AND > OR,
- * parentheses group. An empty or blank condition is `always`.
+ * parentheses group conditions; in a comparison's sides `*` and `/` bind tighter than `+` and `-`. An empty or
+ * blank condition is `always`.
  *
  *   qualification := or-expr end | (nothing)
  *   or-expr       := and-expr ( (OR | ||) and-expr )*
  *   and-expr      := not-expr ( (AND | &&) not-expr )*
  *   not-expr      := (NOT | !) not-expr | "(" or-expr ")" | comparison
- *   comparison    := operand ( = | != | < | <= | > | >= | LIKE ) operand
- *   operand       := 'Field Name' | "string" | number | $NULL$
+ *   comparison    := sum ( = | != | < | <= | > | >= | LIKE ) sum
+ *   sum           := product ( (+ | -) product )*
+ *   product       := factor ( (* | /) factor )*
+ *   factor        := - factor | operand
+ *   operand       := 'Field' | 'TR.Field' | 'DB.Field' | "string" | number | $NULL$ | $USER$ | $DATE$ | $TIME$ | $TIMESTAMP$ | $WEEKDAY$
+ *
+ * A field is named by its name or its id ('7'); which one is decided against the form's definition when evaluated.
  */
-import type { Operand, Qualification } from "./ast";
+import type { ArithmeticOperator, Operand, Qualification } from "./ast";
 import { QualificationError } from "./qualification-error";
 import { tokenize, type Token } from "./tokenizer";
 
 /** How deep parentheses and NOTs may nest: far beyond real conditions, well inside the Worker's stack. */
 export const MAX_NESTING = 64;
 
-const expectedOperand = "a field, a string, a number or $NULL$";
+const expectedOperand = "a field, a string, a number or a keyword such as $NULL$";
 const expectedOperator = "a comparison operator (=, !=, <, <=, >, >=, LIKE)";
 
 class Parser {
@@ -80,18 +86,47 @@ class Parser {
   }
 
   private parseComparison(): Qualification {
-    const left = this.parseOperand();
+    const left = this.parseSum();
     const operator = this.next();
     if (operator.kind !== "comparison") throw unexpected(operator, expectedOperator);
-    const right = this.parseOperand();
+    const right = this.parseSum();
     return { kind: "comparison", operator: operator.operator, left, right };
+  }
+
+  private parseSum(): Operand {
+    return this.parseArithmetic(["+", "-"], () => this.parseProduct());
+  }
+
+  private parseProduct(): Operand {
+    return this.parseArithmetic(["*", "/"], () => this.parseFactor());
+  }
+
+  /** `side (operator side)*`, left-associative. */
+  private parseArithmetic(operators: readonly ArithmeticOperator[], parseSide: () => Operand): Operand {
+    let left = parseSide();
+    for (let token = this.peek(); token.kind === "arithmetic" && operators.includes(token.operator); token = this.peek()) {
+      this.next();
+      left = { kind: "arithmetic", operator: token.operator, left, right: parseSide() };
+    }
+    return left;
+  }
+
+  private parseFactor(): Operand {
+    const token = this.peek();
+    if (token.kind === "arithmetic" && token.operator === "-") {
+      this.next();
+      return { kind: "negate", operand: this.nested(token, () => this.parseFactor()) };
+    }
+    return this.parseOperand();
   }
 
   private parseOperand(): Operand {
     const token = this.next();
     switch (token.kind) {
       case "field":
-        return { kind: "field", name: token.name };
+        return fieldReference(token.name);
+      case "keyword":
+        return { kind: "keyword", keyword: token.keyword };
       case "string":
         return { kind: "string", value: token.value };
       case "number":
@@ -103,13 +138,19 @@ class Parser {
     }
   }
 
-  private nested(opener: Token, parse: () => Qualification): Qualification {
+  private nested<T>(opener: Token, parse: () => T): T {
     this.depth += 1;
     if (this.depth > MAX_NESTING) throw new QualificationError(`Condition nested deeper than ${MAX_NESTING} levels`, opener.position);
     const result = parse();
     this.depth -= 1;
     return result;
   }
+}
+
+/** 'TR.Status' and 'DB.Status' read the value the change sets and the value before it; any other name as written. */
+function fieldReference(name: string): Operand {
+  const source = name.startsWith("TR.") ? "TR" : name.startsWith("DB.") ? "DB" : undefined;
+  return source && name.length > 3 ? { kind: "field", name: name.slice(3), source } : { kind: "field", name };
 }
 
 function unexpected(token: Token, expected: string): QualificationError {

@@ -1,9 +1,10 @@
 /**
  * Splits an AR System qualification into tokens: 'Field Name' references, "string" and number literals,
- * $NULL$, comparison operators, AND/OR/NOT (or &&, ||, !) and parentheses. Every token keeps its source
- * text and 0-based position so the parser can point at it in an error.
+ * $NULL$ and the other $KEYWORD$s, comparison and arithmetic operators, AND/OR/NOT (or &&, ||, !) and
+ * parentheses. Every token keeps its source text and 0-based position so the parser can point at it in an error.
+ * A `-` right after an operand is a minus; elsewhere, before a digit, it starts a negative number.
  */
-import type { ComparisonOperator } from "./ast";
+import { keywords as keywordNames, type ArithmeticOperator, type ComparisonOperator, type Keyword } from "./ast";
 import { QualificationError } from "./qualification-error";
 
 interface TokenBase {
@@ -19,7 +20,9 @@ export type Token = TokenBase &
     | { kind: "string"; value: string }
     | { kind: "number"; value: number }
     | { kind: "null" }
+    | { kind: "keyword"; keyword: Keyword }
     | { kind: "comparison"; operator: ComparisonOperator }
+    | { kind: "arithmetic"; operator: ArithmeticOperator }
     | { kind: "and" | "or" | "not" | "(" | ")" | "end" }
   );
 
@@ -44,12 +47,23 @@ const symbols: readonly Token[] = [
   { kind: "not", text: "!", position: 0 },
   { kind: "(", text: "(", position: 0 },
   { kind: ")", text: ")", position: 0 },
+  { kind: "arithmetic", operator: "+", text: "+", position: 0 },
+  { kind: "arithmetic", operator: "-", text: "-", position: 0 },
+  { kind: "arithmetic", operator: "*", text: "*", position: 0 },
+  { kind: "arithmetic", operator: "/", text: "/", position: 0 },
 ];
+
+/** The $KEYWORD$s a condition may use, as an error message lists them. */
+const EXPECTED_KEYWORD = `$NULL$, ${keywordNames.map((keyword) => `$${keyword}$`).join(", ")}`;
+
+/** Tokens after which a `-` is a minus, not the sign of a number. */
+const endsOperand = (token: Token | undefined): boolean =>
+  token !== undefined && ["field", "string", "number", "null", "keyword", ")"].includes(token.kind);
 
 const numberPattern = /-?\d+(?:\.\d+)?/y;
 const wordPattern = /[A-Za-z_][A-Za-z0-9_]*/y;
 const whitespacePattern = /\s+/y;
-/** AR's $KEYWORD$ form; only $NULL$ means something in a subscription condition. */
+/** AR's $KEYWORD$ form. */
 const dollarKeywordPattern = /\$[A-Za-z_]+\$/y;
 
 /** Reads a quoted run starting at `start`; a doubled quote inside stands for one quote. Returns the unquoted text and the end offset. */
@@ -100,7 +114,7 @@ export function tokenize(source: string): Token[] {
       position = end;
       continue;
     }
-    const number = matchAt(numberPattern, source, position);
+    const number = char === "-" && endsOperand(tokens[tokens.length - 1]) ? undefined : matchAt(numberPattern, source, position);
     if (number !== undefined) {
       tokens.push({ kind: "number", value: Number(number), text: number, position });
       position += number.length;
@@ -108,9 +122,11 @@ export function tokenize(source: string): Token[] {
     }
     if (char === "$") {
       const text = matchAt(dollarKeywordPattern, source, position);
-      if (text === undefined) throw new QualificationError("Unexpected character '$'", position, "$NULL$");
-      if (text.toUpperCase() !== "$NULL$") throw new QualificationError(`Unknown keyword '${text}'`, position, "$NULL$");
-      tokens.push({ kind: "null", text, position });
+      if (text === undefined) throw new QualificationError("Unexpected character '$'", position, EXPECTED_KEYWORD);
+      const name = text.slice(1, -1).toUpperCase();
+      if (name === "NULL") tokens.push({ kind: "null", text, position });
+      else if ((keywordNames as readonly string[]).includes(name)) tokens.push({ kind: "keyword", keyword: name as Keyword, text, position });
+      else throw new QualificationError(`Unknown keyword '${text}'`, position, EXPECTED_KEYWORD);
       position += text.length;
       continue;
     }

@@ -74,7 +74,7 @@ describe("qualification parser", () => {
     expect(ast.kind === "or" && ast.operands.length).toBe(2000);
   });
 
-  const expectedOperand = "a field, a string, a number or $NULL$";
+  const expectedOperand = "a field, a string, a number or a keyword such as $NULL$";
   const expectedOperator = "a comparison operator (=, !=, <, <=, >, >=, LIKE)";
   const expectedContinuation = "AND, OR or the end of the condition";
 

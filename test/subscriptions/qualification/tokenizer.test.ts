@@ -31,6 +31,10 @@ describe("qualification tokenizer", () => {
     ["'A'=1AND'B'=2", ["field[A]@0", "=@3", "number[1]@4", "and@5", "field[B]@8", "=@11", "number[2]@12", "end@13"]],
     [`"" ''''`, ["string[]@0", "field[']@3", "end@7"]],
     ["'536870913' = 0", ["field[536870913]@0", "=@12", "number[0]@14", "end@15"]],
+    // After an operand a `-` is a minus; after an operator or at the start it signs a number.
+    ["'A'-1 = -2", ["field[A]@0", "arithmetic@3", "number[1]@4", "=@6", "number[-2]@8", "end@10"]],
+    ["1 - -2 * 'B' / 4 + 'C'", ["number[1]@0", "arithmetic@2", "number[-2]@4", "arithmetic@7", "field[B]@9", "arithmetic@13", "number[4]@15", "arithmetic@17", "field[C]@19", "end@22"]],
+    ["$USER$ $date$ $Time$ $TIMESTAMP$ $WEEKDAY$", ["keyword@0", "keyword@7", "keyword@14", "keyword@21", "keyword@33", "end@42"]],
   ])("%j", (source, expected) => {
     expect(tokenize(source).map(brief)).toEqual(expected);
   });
@@ -45,14 +49,13 @@ describe("qualification tokenizer", () => {
     ["'' = 1", "Empty field name at position 0", 0],
     ["'  ' = 1", "Empty field name at position 0", 0],
     ["Status = 1", "Unexpected word 'Status' at position 0: expected a keyword, or a field name in single quotes such as 'Status'", 0],
-    ["'A' = $USER$", "Unknown keyword '$USER$' at position 6: expected $NULL$", 6],
-    ["'A' = $NULL", "Unexpected character '$' at position 6: expected $NULL$", 6],
-    ["'A' = $ OR 'B' = $NULL$", "Unexpected character '$' at position 6: expected $NULL$", 6],
-    ["'A' = $USER$ AND 'B' = $NULL$", "Unknown keyword '$USER$' at position 6: expected $NULL$", 6],
+    ["'A' = $USERS$", "Unknown keyword '$USERS$' at position 6: expected $NULL$, $USER$, $DATE$, $TIME$, $TIMESTAMP$, $WEEKDAY$", 6],
+    ["'A' = $NULL", "Unexpected character '$' at position 6: expected $NULL$, $USER$, $DATE$, $TIME$, $TIMESTAMP$, $WEEKDAY$", 6],
+    ["'A' = $ OR 'B' = $NULL$", "Unexpected character '$' at position 6: expected $NULL$, $USER$, $DATE$, $TIME$, $TIMESTAMP$, $WEEKDAY$", 6],
+    ["'A' = $GROUPS$ AND 'B' = $NULL$", "Unknown keyword '$GROUPS$' at position 6: expected $NULL$, $USER$, $DATE$, $TIME$, $TIMESTAMP$, $WEEKDAY$", 6],
     ["'A' = 1 # 2", "Unexpected character '#' at position 8", 8],
     ["'A' & 'B'", "Unexpected character '&' at position 4", 4],
     ["'A' | 'B'", "Unexpected character '|' at position 4", 4],
-    ["'A' = -", "Unexpected character '-' at position 6", 6],
     ["'A' = 1.", "Unexpected character '.' at position 7", 7],
     ["'A' = 1 ☃", "Unexpected character '☃' at position 8", 8],
     ["'A' = 1 😀", "Unexpected character '😀' at position 8", 8],

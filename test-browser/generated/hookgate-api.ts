@@ -288,6 +288,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/arsys/v1.0/entry/{formName}/{entryId}/attach/{fieldName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an entry's attachment (AR System) */
+        get: operations["getEntryAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forms/{form}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a form's definition */
+        get: operations["getFormDefinition"];
+        /**
+         * Define a form's fields
+         * @description Stores the form's fields (ids and names unique, names ignoring case; options only on selection fields, keyed by a non-negative integer index). Replaces any earlier definition wholly. Entries written through the AR entry API are then checked against it.
+         */
+        put: operations["putFormDefinition"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/arsys/v1.0/fields/{formName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A form's field metadata (AR System) */
+        get: operations["listFields"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deliveries": {
         parameters: {
             query?: never;
@@ -459,6 +514,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/lifecycle-hooks/rotate-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a new lifecycle hooks token in place of the current one */
+        post: operations["rotateLifecycleHooksToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/lifecycle-hooks/test": {
         parameters: {
             query?: never;
@@ -470,6 +542,57 @@ export interface paths {
         put?: never;
         /** Call the tenant's lifecycle /test endpoint */
         post: operations["testLifecycleHooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{recordId}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change a user's password: fires changePassword (the password is sealed, never stored or shown in clear) */
+        post: operations["changeUserPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{recordId}/provisioning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request an application provisioning: policyMap and preProvision run now; the result is reported later */
+        post: operations["provisionUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{recordId}/provisioning/{provisioningId}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a provisioning's outcome: fires postProvision; a second report is 409 */
+        post: operations["reportProvisioningResult"];
         delete?: never;
         options?: never;
         head?: never;
@@ -900,6 +1023,71 @@ export interface components {
                 }[];
             };
         };
+        FormDefinitionView: {
+            /** @description The form's name as first written (names are unique ignoring case) */
+            form: string;
+            fields: {
+                id: number;
+                name: string;
+                /** @enum {string} */
+                type: "character" | "integer" | "decimal" | "date" | "time" | "selection" | "attachment";
+                options?: {
+                    [key: string]: string;
+                };
+            }[];
+            updatedAt: number;
+        };
+        /**
+         * @example {
+         *       "fields": [
+         *         {
+         *           "id": 7,
+         *           "name": "Status",
+         *           "type": "selection",
+         *           "options": {
+         *             "0": "New",
+         *             "1": "Assigned",
+         *             "2": "In Progress",
+         *             "3": "Pending",
+         *             "4": "Resolved",
+         *             "5": "Closed"
+         *           }
+         *         },
+         *         {
+         *           "id": 1000000000,
+         *           "name": "Description",
+         *           "type": "character"
+         *         },
+         *         {
+         *           "id": 1000000351,
+         *           "name": "Attachment1",
+         *           "type": "attachment"
+         *         }
+         *       ]
+         *     }
+         */
+        FormDefinition: {
+            fields: {
+                id: number;
+                name: string;
+                /** @enum {string} */
+                type: "character" | "integer" | "decimal" | "date" | "time" | "selection" | "attachment";
+                options?: {
+                    [key: string]: string;
+                };
+            }[];
+        };
+        ArField: {
+            id: number;
+            name: string;
+            /** @enum {string} */
+            datatype: "CHAR" | "INTEGER" | "DECIMAL" | "DATE" | "TIME" | "ENUM" | "ATTACH";
+            /** @enum {string} */
+            field_type: "DATA";
+            options?: {
+                [key: string]: string;
+            };
+        };
         Delivery: {
             id: string;
             position: number;
@@ -918,14 +1106,44 @@ export interface components {
         };
         LifecycleHooks: {
             baseUrl: string;
-            /** @enum {string} */
-            token: "********";
+            /** @description `********`, except in the answer that issued a token: the new `hglt_…` token, shown this once */
+            token: string;
+            /**
+             * @description `issued`: Hookgate made the token, which is also a read-only credential for this tenant's API; `supplied`: the tenant's own, only sent to the hooks
+             * @enum {string}
+             */
+            tokenSource: "issued" | "supplied";
             enabled: ("test" | "preCreateUser" | "postCreateUser" | "preUpdateUser" | "postUpdateUser" | "validateUser" | "validateUpdateUser" | "changePassword" | "preProvision" | "postProvision" | "policyMap" | "runDeprovision")[];
             timeoutMs: number;
             /** @enum {string} */
             onTimeout: "reject" | "allow";
             createdAt: string;
             updatedAt: string;
+        };
+        PasswordChange: {
+            passwordText: string;
+        };
+        ProvisioningRequest: {
+            applicationId: string;
+            /** @default [] */
+            roleList: unknown[];
+            /** @enum {string} */
+            action: "add" | "remove";
+            policyMap: {
+                /** @default  */
+                targetAttribute: string;
+                /** @default  */
+                cymmetrifield: string;
+                /** @default  */
+                defaultValue: string;
+                /** @default  */
+                formVeriable: string;
+            };
+        };
+        ProvisioningResult: {
+            isSuccess: boolean;
+            /** @default  */
+            uid: string;
         };
         InboundHookPreset: {
             id: string;
@@ -1099,7 +1317,7 @@ export interface components {
         /** @description Who created the key; null for keys made before the audit log */
         Actor: {
             /** @enum {string} */
-            kind: "api_key" | "service_account" | "portal" | "admin";
+            kind: "api_key" | "service_account" | "portal" | "admin" | "lifecycle_token";
             /** @description The key id, the service account id, the portal sign-in (account email, or the key id it signed in with), or `admin` */
             id: string;
         } | null;
@@ -2515,7 +2733,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     values: {
@@ -2523,6 +2741,12 @@ export interface operations {
                     };
                 } & {
                     [key: string]: unknown;
+                };
+                "multipart/form-data": {
+                    /** @description The entry as JSON, e.g. {"values":{"Status":"New"}} */
+                    entry: string;
+                } & {
+                    [key: string]: string;
                 };
             };
         };
@@ -2680,7 +2904,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     values: {
@@ -2688,6 +2912,12 @@ export interface operations {
                     };
                 } & {
                     [key: string]: unknown;
+                };
+                "multipart/form-data": {
+                    /** @description The entry as JSON, e.g. {"values":{"Status":"New"}} */
+                    entry: string;
+                } & {
+                    [key: string]: string;
                 };
             };
         };
@@ -2909,6 +3139,271 @@ export interface operations {
             };
             /** @description Content-Type is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArErrors"];
+                };
+            };
+        };
+    };
+    getEntryAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                formName: string;
+                entryId: string;
+                fieldName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes as uploaded; Content-Disposition carries its name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid JSON or failed validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArErrors"];
+                };
+            };
+            /** @description Missing or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArErrors"];
+                };
+            };
+            /** @description Forbidden or tenant suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArErrors"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArErrors"];
+                };
+            };
+        };
+    };
+    getFormDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form's definition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormDefinitionView"];
+                };
+            };
+            /** @description Invalid JSON or failed validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden or tenant suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putFormDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FormDefinition"];
+            };
+        };
+        responses: {
+            /** @description The stored definition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormDefinitionView"];
+                };
+            };
+            /** @description Invalid JSON or failed validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden or tenant suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listFields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                formName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form's fields */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArField"][];
+                };
+            };
+            /** @description Invalid JSON or failed validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArErrors"];
+                };
+            };
+            /** @description Missing or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArErrors"];
+                };
+            };
+            /** @description Forbidden or tenant suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArErrors"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3508,7 +4003,8 @@ export interface operations {
             content: {
                 "application/json": {
                     baseUrl: string;
-                    token: string;
+                    /** @description Your own token (only sent to the hooks), `********` to keep the stored one, or leave it out: Hookgate issues one (`hglt_…`, also a read-only API credential), answered once */
+                    token?: string;
                     enabled: ("test" | "preCreateUser" | "postCreateUser" | "preUpdateUser" | "postUpdateUser" | "validateUser" | "validateUpdateUser" | "changePassword" | "preProvision" | "postProvision" | "policyMap" | "runDeprovision")[];
                     /** @default 3000 */
                     timeoutMs?: number;
@@ -3521,7 +4017,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The saved configuration, token masked */
+            /** @description The saved configuration; the token masked, unless this save issued it */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3595,6 +4091,62 @@ export interface operations {
             };
         };
     };
+    rotateLifecycleHooksToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configuration with the new token, shown this once; the old one stops working at once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleHooks"];
+                };
+            };
+            /** @description Missing or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden or tenant suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another rotation or save changed the token at the same time; nothing was rotated (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     testLifecycleHooks: {
         parameters: {
             query?: never;
@@ -3639,6 +4191,299 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changeUserPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recordId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Committed; changePassword follows in the user's order */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        eventSeq: number;
+                    };
+                };
+            };
+            /** @description Invalid JSON or failed validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden or tenant suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    provisionUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recordId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProvisioningRequest"];
+            };
+        };
+        responses: {
+            /** @description Committed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        provisioningId: string;
+                    };
+                };
+            };
+            /** @description Invalid JSON or failed validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden or tenant suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The tenant's lifecycle hook rejected the change (HOOK_REJECTED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The tenant's lifecycle hook failed under onTimeout: reject (HOOK_UNAVAILABLE) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportProvisioningResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recordId: string;
+                provisioningId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProvisioningResult"];
+            };
+        };
+        responses: {
+            /** @description Committed; postProvision follows in the user's order */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        eventSeq: number;
+                        provisioningId: string;
+                    };
+                };
+            };
+            /** @description Invalid JSON or failed validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden or tenant suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -15,6 +15,7 @@ import { openApiRoutes } from "./openapi/routes";
 import { portalRoutes } from "./portal/router";
 import { deliveryWakeUp } from "./delivery/nudge";
 import { deliveryErasure } from "./delivery/erasure-port";
+import { userErasure } from "./lifecycle/user-erasure";
 
 export function buildAdminApi() {
   const admin = newRouter();
@@ -27,6 +28,7 @@ export function buildApp() {
   app.use("*", requestContext());
   app.use("*", deliveryWakeUp());
   app.use("*", deliveryErasure());
+  app.use("*", userErasure());
   app.onError(renderError);
   app.notFound(renderNotFound);
 

@@ -6,6 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors } from "../http/openapi-app";
 import { authenticate } from "../auth/authenticate";
+import { fieldNameOn } from "../records/form-definitions";
 import { AppError } from "../runtime/errors";
 import { FORM_NAME_PATTERN } from "../records/record-ids";
 import { resolveFormName } from "../records/form-names";
@@ -44,7 +45,9 @@ export const attachmentRoutes = newRouter().openapi(download, async (c) => {
   const { entryId, fieldName } = c.req.valid("param");
   const tenantId = c.get("tenant").id;
   const form = await resolveFormName(c.get("data"), tenantId, c.req.valid("param").formName);
-  const opened = await openRecordAttachment(c.get("data"), c.env.ATTACHMENTS, { tenantId, form, recordId: entryId, field: fieldName });
+  // On a defined form the field may be named by its id or in any case, as on writes.
+  const field = await fieldNameOn(c.get("data"), tenantId, form, fieldName);
+  const opened = await openRecordAttachment(c.get("data"), c.env.ATTACHMENTS, { tenantId, form, recordId: entryId, field });
   if (!opened) throw new AppError("NOT_FOUND", `No attachment in field '${fieldName}' of entry '${entryId}' on form '${form}'`);
   return c.body(opened.object.body, 200, {
     "Content-Type": opened.attachment.contentType,

@@ -20,7 +20,7 @@ import type { Upload } from "../records/attachments";
 import { requestPorts } from "../http/request-ports";
 import { tenantBaseUrl } from "../tenancy/tenant-url";
 import { entryWriteHeaders, idempotentEntryWrite } from "./idempotent-entry";
-import { checkedIntent } from "../records/form-definitions";
+import { checkedEntry } from "../records/form-definitions";
 import { actorOf, createdByOf } from "../audit/actor";
 import { withUserLifecycleHooks } from "../lifecycle/hooked-intent";
 import { entryBody, entryValuesSchema, multipartEntry, multipartEntryContent } from "./entry-multipart";
@@ -68,10 +68,10 @@ const formNamed = (c: Context<AppEnv>, name: string) => resolveFormName(c.get("d
 const commitEntry = async (c: Context<AppEnv>, form: string, intent: ChangeIntent, alongside?: Alongside, uploads: readonly Upload[] = []) => {
   // A change to a User first runs the tenant's synchronous lifecycle hooks, as the HR path does: a veto is 422.
   // On a defined form, values are checked and stored under field names (ids and selection labels translated).
-  const checked = await checkedIntent(c.get("data"), c.get("tenant").id, form, intent);
-  const hooked = await withUserLifecycleHooks(c.env, c.get("data"), c.get("tenant").id, form, checked);
+  const checked = await checkedEntry(c.get("data"), c.get("tenant").id, form, intent, uploads);
+  const hooked = await withUserLifecycleHooks(c.env, c.get("data"), c.get("tenant").id, form, checked.intent);
   const change = { tenantId: c.get("tenant").id, form, source: SOURCE, actor: createdByOf(actorOf(c.get("principal"))), intent: hooked, alongside };
-  return commitWithAttachments({ ...requestPorts(c), attachments: c.env.ATTACHMENTS }, change, uploads);
+  return commitWithAttachments({ ...requestPorts(c), attachments: c.env.ATTACHMENTS }, change, checked.uploads);
 };
 
 /** The entry a create or update carries: a multipart one (values and files) or the JSON body's values. */

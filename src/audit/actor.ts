@@ -32,6 +32,9 @@ export const actorOf = (principal: Principal): Actor =>
 /** As stored in `created_by`: `api_key:{id}`, `service_account:{id}`, `portal:{email or key id}`, or `admin`. */
 export const createdByOf = (actor: Actor): string => (actor.kind === "admin" ? "admin" : `${actor.kind}:${actor.id}`);
 
+/** Who made a record change, as events keep it (`$USER$` in a qualification): the principal's `created_by` form. */
+export const changeActorOf = (principal: Principal): string => createdByOf(actorOf(principal));
+
 /** The actor a `created_by` value names; null for a credential made before the audit log (or an unknown form). */
 export function actorFromCreatedBy(createdBy: string | null): Actor | null {
   if (createdBy === "admin") return ADMIN_ACTOR;

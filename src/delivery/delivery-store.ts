@@ -331,6 +331,11 @@ export class DeliveryStore {
       .one().open;
   }
 
+  /** Whether any delivery of this event is open: pending, in flight, or a dead letter blocking its stream (an index seek). */
+  hasOpenDelivery(eventSeq: number): boolean {
+    return this.sql.exec("SELECT 1 FROM deliveries WHERE event_seq = ? AND (status IN ('pending', 'inflight') OR blocking = 1) LIMIT 1", eventSeq).toArray().length > 0;
+  }
+
   list(filter: { subscriptionId?: string; status?: DeliveryStatus; afterPosition?: number; limit: number }): DeliveryRow[] {
     const where = ["position > ?"];
     const bindings: (string | number)[] = [filter.afterPosition ?? 0];

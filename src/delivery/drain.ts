@@ -17,8 +17,7 @@ import { decideAfterAttempt, type AttemptDecision } from "./retry-policy";
 import { forErasedEvent, judgeAttempt, targetOf, type AttemptTarget } from "./attempt-judgement";
 import type { EnginePorts } from "./engine-ports";
 import { StreamHeads } from "./stream-heads";
-import { SealedPasswords } from "./sealed-passwords";
-import { sealedRefOf } from "../lifecycle/sealed-password";
+import type { SealedPasswords } from "./sealed-passwords";
 
 const EVENT_PAGE = 100;
 const ATTEMPT_LOG_FLUSH = 25;
@@ -46,6 +45,8 @@ export interface DrainHost {
   sendsPerDrain(): number;
   /** HELD_CAP, or what a test set. */
   heldCap(): number;
+  /** The engine's sealed passwords (changePassword): opened at send time, released when their delivery ends. */
+  passwords: SealedPasswords;
 }
 
 /** A subscription disabled by its tenant, or by the engine after a 410 Gone, holds its deliveries until it is enabled or saved again. */
@@ -75,11 +76,8 @@ export class Drain {
   private addingWork = 0;
   /** The cursor as this instance last mirrored it into D1 (see fanOutNewEvents). */
   private mirroredCursor: number | null = null;
-  private readonly passwords: SealedPasswords;
 
-  constructor(private readonly host: DrainHost) {
-    this.passwords = new SealedPasswords({ controlPlane: () => this.controlPlane, log: this.ports.log, waitUntil: (work) => this.ports.waitUntil(work), now: () => this.now() });
-  }
+  constructor(private readonly host: DrainHost) {}
 
   private get store(): DeliveryStore {
     return this.host.store();
@@ -123,7 +121,7 @@ export class Drain {
         const attachments = await this.controlPlane.attachmentsOf(event);
         planned.push(...planFanOut(event, active, { instanceId, tenantBaseUrl, attachments }, { definitions }), ...hooks);
         // A password no hook is to receive (its hook was disabled since) is not kept.
-        this.passwords.release(tenantId, unsentPasswordRef(event, hooks));
+        this.host.passwords.release(tenantId, event.seq, unsentPasswordRef(event, hooks));
       }
       // Filtered when stored, not when read: a record erased after this page was read leaves nothing behind.
       const unerased = () => planned.filter((delivery) => !this.store.erased.has(delivery.eventSeq));
@@ -248,7 +246,7 @@ export class Drain {
       started += sends.length;
       if (this.inFlight.size === 0) {
         this.store.flushHeld();
-        this.passwords.discardReleased();
+        this.host.passwords.discardReleased();
         this.cautious = false;
         this.controlPlane.flushAttemptLogInBackground();
         await this.controlPlane.attemptLogFlushed();
@@ -307,6 +305,8 @@ export class Drain {
       // Every attempt was made and the last one's outcome never came back (the object died during it).
       const lastError = `Gave up after ${delivery.attempts} attempts: the outcome of the last one is unknown (interrupted)`;
       this.finishDelivery(delivery.id, { status: "dead", blocking: target.blockOnDead, lastStatus: delivery.last_status, lastError, now });
+      // A lifecycle delivery (no subscription) may hold a changePassword's sealed password: it has ended.
+      if (!subscription) this.host.passwords.releaseOf(tenantId, delivery.event_seq, this.store.bodyOf(delivery.id));
       this.heads.noteSendEnded(delivery.stream_key);
       // No send ends to trigger the next plan, and the current one still counts this head: plan again.
       this.dirty = true;
@@ -371,14 +371,14 @@ export class Drain {
     const hook = delivery.url.slice(delivery.url.lastIndexOf("/") + 1);
     if (!config || !config.enabled.some((name) => name === hook)) {
       this.finishDelivery(delivery.id, { status: "skipped", lastStatus: null, lastError: "lifecycle hook no longer enabled", now: this.now() });
-      this.passwords.release(target.tenantId, sealedRefOf(delivery.body));
+      this.host.passwords.releaseOf(target.tenantId, delivery.event_seq, delivery.body);
       return;
     }
     // changePassword: the password goes in now, and nothing of the receiver's answer is kept (it may echo it).
-    const opened = await this.passwords.open(target.tenantId, delivery.body);
+    const opened = await this.host.passwords.open(target.tenantId, delivery.body);
     const record = opened.ok ? await this.attempts.attemptLifecycle({ ...delivery, body: opened.body }, await this.controlPlane.lifecycleToken(target.tenantId), target.policy.timeoutMs) : opened.record;
     const decision = this.recordAttempt(delivery, attemptNumber, opened.sealedRef === null ? record : { ...record, responseExcerpt: null }, target);
-    if (decision.kind !== "retry") this.passwords.release(target.tenantId, opened.sealedRef);
+    if (decision.kind !== "retry") this.host.passwords.release(target.tenantId, delivery.event_seq, opened.sealedRef);
   }
 
   /** Applies an attempt's outcome to its delivery and the URL's breaker, and queues it for the attempt log. */

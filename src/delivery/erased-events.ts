@@ -31,10 +31,18 @@ export class ErasedEvents {
     return this.seqs.has(eventSeq);
   }
 
-  /** Records the seqs as erased and closes what the object holds of them; the caller wraps it in one transaction. */
-  erase(eventSeqs: readonly number[], now: number): void {
+  /**
+   * Records the seqs as erased and closes what the object holds of them; the caller wraps it in one transaction.
+   * Returns the bodies it emptied of lifecycle deliveries (those with a url of their own): a changePassword's refers
+   * to its sealed password, which the caller deletes.
+   */
+  erase(eventSeqs: readonly number[], now: number): string[] {
     const sql = this.sql();
     const seqs = JSON.stringify(eventSeqs);
+    const lifecycleBodies = sql
+      .exec<{ body: string }>("SELECT body FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?)) AND url IS NOT NULL AND body <> ''", seqs)
+      .toArray()
+      .map((row) => row.body);
     sql.exec("INSERT OR IGNORE INTO erased_events (event_seq) SELECT value FROM json_each(?)", seqs);
     sql.exec(
       `UPDATE deliveries SET body = '',
@@ -47,5 +55,6 @@ export class ErasedEvents {
       seqs,
     );
     for (const seq of eventSeqs) this.seqs.add(seq);
+    return lifecycleBodies;
   }
 }

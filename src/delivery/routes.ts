@@ -231,6 +231,7 @@ export const deliveryRoutes = newRouter()
     const replayed = await (await delivery(c)).replayDelivery(id);
     if (!replayed) throw new AppError("NOT_FOUND", `No delivery '${id}'`);
     if (replayed === "erased") throw new AppError("CONFLICT", `Delivery '${id}' belongs to an erased record: there is nothing left to send`);
+    if (replayed === "password gone") throw new AppError("CONFLICT", `Delivery '${id}' cannot be replayed: the password of this change is no longer stored; send a new password change`);
     return c.json(replayed, 202);
   })
   .openapi(skip, async (c) => {

@@ -60,7 +60,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
     return this.engine.getDelivery(id);
   }
 
-  replayDelivery(id: string): Promise<DeliveryView | null | "erased"> {
+  replayDelivery(id: string): Promise<DeliveryView | null | "erased" | "password gone"> {
     return this.engine.replayDelivery(id);
   }
 

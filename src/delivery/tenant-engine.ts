@@ -14,6 +14,7 @@ import { resolveRetryPolicy, type RetryPolicyOverride } from "./retry-policy";
 import { Drain, FAILURE_RETRY_MS, SENDS_PER_DRAIN } from "./drain";
 import type { EnginePorts } from "./engine-ports";
 import { HELD_CAP } from "./held-cap";
+import { SealedPasswords } from "./sealed-passwords";
 
 export interface PumpResult {
   cursor: number;
@@ -28,13 +29,21 @@ export class TenantEngine {
   /** HELD_CAP (held-cap.ts), as a field so a test can make it small. */
   heldCap: number = HELD_CAP;
   private readonly drain: Drain;
+  private readonly passwords: SealedPasswords;
 
   constructor(
     private readonly ports: EnginePorts,
     limits?: HeldWriteLimits,
   ) {
     this.store = new DeliveryStore(ports.storage.sql, limits, ports.timers);
-    this.drain = new Drain({ ports, store: () => this.store, sendsPerDrain: () => this.sendsPerDrain, heldCap: () => this.heldCap });
+    this.passwords = new SealedPasswords({
+      controlPlane: () => ports.controlPlane,
+      log: ports.log,
+      waitUntil: (work) => ports.waitUntil(work),
+      now: () => ports.clock.now(),
+      stillOpen: (eventSeq) => this.store.hasOpenDelivery(eventSeq),
+    });
+    this.drain = new Drain({ ports, store: () => this.store, sendsPerDrain: () => this.sendsPerDrain, heldCap: () => this.heldCap, passwords: this.passwords });
   }
 
   /**
@@ -117,12 +126,14 @@ export class TenantEngine {
 
   /**
    * Re-sends one delivery as a new delivery (same event and body, new webhook-id) at the end of its stream.
-   * "erased": the delivery's record was erased, there is nothing left to send.
+   * "erased": the delivery's record was erased, there is nothing left to send. "password gone": a changePassword
+   * whose every delivery has ended, so its sealed password is deleted (sealed-passwords.ts).
    */
-  async replayDelivery(id: string): Promise<DeliveryView | null | "erased"> {
+  async replayDelivery(id: string): Promise<DeliveryView | null | "erased" | "password gone"> {
     const original = this.store.get(id);
     if (!original) return null;
     if (this.store.erased.has(original.event_seq)) return "erased";
+    if (this.passwords.isGone(original.event_seq, original.body)) return "password gone";
     const replay = await this.drain.addWork(() =>
       this.ports.storage.transactionSync(() => {
         // Replaying a blocked head releases its stream: the replay takes its place, ahead of the held events.
@@ -136,12 +147,15 @@ export class TenantEngine {
     return toDeliveryView(replay);
   }
 
-  /** Skips a blocked (or pending) head so its stream moves on. */
+  /** Skips a blocked (or pending) head so its stream moves on; a changePassword's sealed password goes with it. */
   async skipDelivery(id: string): Promise<DeliveryView | null> {
     const row = this.store.get(id);
     if (!row) return null;
     if (row.status === "pending" || row.blocking === 1) {
       await this.drain.addWork(() => this.store.finish(id, { status: "skipped", lastStatus: row.last_status, lastError: row.last_error, now: this.ports.clock.now() }));
+      const tenantId = this.store.tenantId();
+      if (tenantId) this.passwords.releaseOf(tenantId, row.event_seq, row.body);
+      this.passwords.discardReleased();
       this.drain.heads.invalidate();
       this.kick();
     }
@@ -163,13 +177,14 @@ export class TenantEngine {
 
   /**
    * Erasure of a record whose events are `eventSeqs` (already tombstones in D1): its open deliveries are
-   * skipped, their streams move on, and no body or response excerpt of them is kept (erased-events.ts).
+   * skipped, their streams move on, no body or response excerpt of them is kept (erased-events.ts), and the
+   * sealed passwords their changePassword deliveries referred to are deleted.
    */
   async eraseEvents(tenantId: string, eventSeqs: readonly number[]): Promise<void> {
     this.store.rememberTenant(tenantId);
     const erase = () => this.ports.storage.transactionSync(() => this.store.erased.erase(eventSeqs, this.ports.clock.now()));
     // Closing a blocked or pending head frees its stream, which is work for the drain, like a skip.
-    await this.drain.addWork(erase);
+    this.passwords.discardErased(tenantId, await this.drain.addWork(erase));
     this.drain.heads.invalidate();
     this.kick();
     await this.controlPlane.eraseAttemptExcerpts(tenantId, eventSeqs);

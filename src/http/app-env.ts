@@ -1,7 +1,8 @@
 /** The Hono environment shared by every route: bindings plus what middleware puts on the context. */
 import type { Bindings, Config } from "../runtime/env";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
-import type { Tenant } from "../db/schema";
+import type { EventType, RecordData, Tenant } from "../db/schema";
 import type { Principal } from "./principal";
 import type { ErrorFormat } from "../runtime/errors";
 
@@ -35,6 +36,14 @@ export interface AppVariables {
   deliveryInterestChanged: (tenantId: string) => void;
   /** Closes what the tenant's delivery engine holds of an erased record's events (set by delivery's deliveryErasure middleware). */
   eraseDeliveries: (tenantId: string, eventSeqs: number[]) => Promise<void>;
+  /**
+   * What another module keeps beside a record, erased with it (records/erasure.ts, ErasurePorts.alongside; set by
+   * lifecycle's userErasure middleware: a User's provisionings and sealed passwords).
+   */
+  eraseAlongside: (
+    db: Database,
+    erasure: { tenantId: string; form: string; id: string },
+  ) => { eventTypes: EventType[]; statements: BatchItem<"sqlite">[]; after: (eventData: RecordData[]) => Promise<void> } | null;
 }
 
 export interface AppEnv {

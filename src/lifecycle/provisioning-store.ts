@@ -2,7 +2,7 @@
  * The `provisionings` table (db/schema/provisionings.ts), on the tenant's shard: its one owner. Rows are written
  * only inside the batch of the user event they belong to (records/record-events.ts): the request's row beside
  * its `provision` event, the reported outcome beside its `provision_result` event, guarded so that a second
- * report of the same provisioning rolls its whole batch back.
+ * report of the same provisioning rolls its whole batch back; a user's erasure deletes its rows in its own batch.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -35,6 +35,10 @@ export function completeProvisioning(db: Database, tenantId: string, id: string,
     abortUnlessOneRowChanged(db),
   ];
 }
+
+/** The statement that deletes every provisioning of a user (for its erasure's batch, user-erasure.ts). */
+export const deleteUserProvisionings = (db: Database, tenantId: string, recordId: string): BatchItem<"sqlite"> =>
+  db.delete(provisionings).where(and(eq(provisionings.tenantId, tenantId), eq(provisionings.recordId, recordId)));
 
 /** Retention: deletes up to `limit` provisionings whose result was reported before `before`; open ones stay. */
 export const pruneCompletedProvisionings = (db: Database, batch: PruneBatch): Promise<number> =>

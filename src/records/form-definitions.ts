@@ -9,8 +9,9 @@ import type { Database } from "../db/client";
 import { forms } from "../db/schema";
 import { LOOKUP_CACHE_TTL_MS, TtlCache } from "../http/ttl-cache";
 import { formNameKey } from "./record-ids";
-import type { FormDefinition, FormField } from "./form-fields";
-import { normalizeEntryValues } from "./form-values";
+import { findField, type FormDefinition, type FormField } from "./form-fields";
+import { normalizeEntryValues, normalizeUploadFields } from "./form-values";
+import type { Upload } from "./attachments";
 import type { ChangeIntent } from "./commit-change";
 import { AppError } from "../runtime/errors";
 
@@ -82,17 +83,33 @@ export async function listFormDefinitions(db: Database, tenantId: string): Promi
 
 /**
  * An entry change checked against its form's definition (form-values.ts): fields named by id are renamed, selection
- * labels become indexes. A form without a definition takes the change as it is; a value that does not fit is
- * 400 VALIDATION_FAILED, one detail per field, and nothing is written.
+ * labels become indexes, and each file of a multipart write must go to an attachment field (renamed likewise). A
+ * form without a definition takes the change as it is; a value that does not fit is 400 VALIDATION_FAILED, one
+ * detail per field, and nothing is written.
  */
-export async function checkedIntent(db: Database, tenantId: string, form: string, intent: ChangeIntent): Promise<ChangeIntent> {
-  if (intent.kind === "delete") return intent;
+export async function checkedEntry(
+  db: Database,
+  tenantId: string,
+  form: string,
+  intent: ChangeIntent,
+  uploads: readonly Upload[] = [],
+): Promise<{ intent: ChangeIntent; uploads: readonly Upload[] }> {
+  if (intent.kind === "delete") return { intent, uploads };
   const defined = await findFormDefinition(db, tenantId, form);
-  if (!defined) return intent;
-  const result = normalizeEntryValues(defined.fields, intent.kind === "create" ? intent.data : intent.patch);
-  if (!result.ok) {
-    const fields = result.details.map((detail) => detail.path).join(", ");
-    throw new AppError("VALIDATION_FAILED", `Value does not fall within the limits specified for the field: ${fields}`, result.details);
+  if (!defined) return { intent, uploads };
+  const values = normalizeEntryValues(defined.fields, intent.kind === "create" ? intent.data : intent.patch);
+  const files = normalizeUploadFields(defined.fields, uploads.map((upload) => upload.field));
+  const details = [...(values.ok ? [] : values.details), ...(files.ok ? [] : files.details)];
+  if (!values.ok || !files.ok) {
+    const fields = details.map((detail) => detail.path).join(", ");
+    throw new AppError("VALIDATION_FAILED", `Value does not fall within the limits specified for the field: ${fields}`, details);
   }
-  return intent.kind === "create" ? { ...intent, data: result.values } : { ...intent, patch: result.values };
+  const renamed = uploads.map((upload, index) => ({ ...upload, field: files.fields[index]! }));
+  return { intent: intent.kind === "create" ? { ...intent, data: values.values } : { ...intent, patch: values.values }, uploads: renamed };
+}
+
+/** The name a field reference (an id or a name, any case) stands for on a defined form; the reference itself otherwise. */
+export async function fieldNameOn(db: Database, tenantId: string, form: string, reference: string): Promise<string> {
+  const defined = await findFormDefinition(db, tenantId, form);
+  return (defined && findField(defined.fields, reference)?.name) ?? reference;
 }

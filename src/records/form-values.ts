@@ -72,3 +72,24 @@ export function normalizeEntryValues(definition: FormDefinition, values: Readonl
   }
   return details.length > 0 ? { ok: false, details } : { ok: true, values: normalized };
 }
+
+export type NormalizedUploadFields = { ok: true; fields: string[] } | { ok: false; details: ErrorDetail[] };
+
+/**
+ * The fields the files of a multipart entry (`attach-{field}` parts) go to, named as the definition names them:
+ * a part may name its field by id or by name (any case), and the field must be an attachment field.
+ */
+export function normalizeUploadFields(definition: FormDefinition, fields: readonly string[]): NormalizedUploadFields {
+  const details: ErrorDetail[] = [];
+  const names = fields.map((key) => {
+    const path = `attach-${key}`;
+    const field = findField(definition, key);
+    if (!field) details.push({ path, message: "is not a field of the form" });
+    else if (field.type !== "attachment") details.push({ path, message: `is not an attachment field (field ${field.id}, ${field.name}, ${field.type})` });
+    return field?.name ?? key;
+  });
+  names.forEach((name, index) => {
+    if (names.indexOf(name) !== index) details.push({ path: `attach-${fields[index]}`, message: `names the same field as 'attach-${fields[names.indexOf(name)]}'` });
+  });
+  return details.length > 0 ? { ok: false, details } : { ok: true, fields: names };
+}

@@ -5,13 +5,14 @@
  * fresh record, so the event's user is the one its seq follows), and the rows that belong to it (`alongside`,
  * which may carry guards of their own: a failed one rolls the batch back and the attempt is prepared again).
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { events, records, type RecordData, type StoredRecord, type UserEventType } from "../db/schema";
+import { records, type RecordData, type StoredRecord, type UserEventType } from "../db/schema";
 import { AppError } from "../runtime/errors";
 import type { CommitPorts } from "./commit-change";
 import { abortUnlessOneRowChanged, isStaleVersion } from "./record-writes";
-import { bumpSequence, EVENT_SEQUENCE, eventSeqExpression } from "./sequences";
+import { appendEventFromRecord } from "./event-append";
+import { bumpSequence, EVENT_SEQUENCE } from "./sequences";
 import { findRecord } from "./store";
 import { resolveFormName } from "./form-names";
 
@@ -58,30 +59,7 @@ export async function commitUserEvent(ports: CommitPorts, event: UserEvent): Pro
     const live = and(eq(records.tenantId, tenantId), eq(records.form, form), eq(records.id, id), eq(records.version, current.version), isNull(records.deletedAt));
     const batch = db.batch([
       bumpSequence(db, tenantId, EVENT_SEQUENCE),
-      db
-        .insert(events)
-        .select(
-          db
-            .select({
-              // Columns in table order, as drizzle's INSERT ... SELECT requires.
-              seq: sql<number>`${eventSeqExpression(tenantId)}`.as("seq"),
-              tenantId: records.tenantId,
-              form: records.form,
-              recordId: records.id,
-              type: sql`${event.type}`.as("type"),
-              changedFields: sql`${JSON.stringify(prepared.changedFields ?? [])}`.as("changed_fields"),
-              data: sql`${JSON.stringify(prepared.data)}`.as("data"),
-              version: records.version,
-              source: sql`${event.source}`.as("source"),
-              createdAt: sql<number>`${now}`.as("created_at"),
-              erasedAt: sql<number | null>`NULL`.as("erased_at"),
-              actor: sql<string | null>`NULL`.as("actor"),
-              previous: sql<string | null>`NULL`.as("previous"),
-            })
-            .from(records)
-            .where(live),
-        )
-        .returning({ seq: events.seq }),
+      appendEventFromRecord(db, tenantId, { type: event.type, changedFields: prepared.changedFields ?? [], data: prepared.data, source: event.source, createdAt: now }, live),
       // The rest commits only if the event was appended: the record was still live, at the version read.
       abortUnlessOneRowChanged(db),
       ...(prepared.alongside ?? []),

@@ -12,6 +12,7 @@ import type { Database } from "../db/client";
 import { commitGuard, events, records, type EventType, type RecordData, type StoredRecord } from "../db/schema";
 import { applyPatch, changedFields, previousValues } from "./diff";
 import { recordIdFormat, recordSequenceName } from "./record-ids";
+import { appendEventFromRecord } from "./event-append";
 import { bumpSequence, EVENT_SEQUENCE, eventSeqExpression, sequenceIdExpression } from "./sequences";
 import { findRecord } from "./store";
 import { AppError } from "../runtime/errors";
@@ -136,30 +137,12 @@ async function writeVersion(
         .where(and(eq(records.tenantId, tenantId), eq(records.form, form), eq(records.id, id), eq(records.version, current.version)))
         .returning(),
       // The event is copied from the row just written, and only if that UPDATE changed it (changes() = 1).
-      db
-        .insert(events)
-        .select(
-          db
-            .select({
-              // Columns in table order, as drizzle's INSERT ... SELECT requires.
-              seq: sql<number>`${eventSeqExpression(tenantId)}`.as("seq"),
-              tenantId: records.tenantId,
-              form: records.form,
-              recordId: records.id,
-              type: sql`${context.type}`.as("type"),
-              changedFields: sql`${JSON.stringify(changed)}`.as("changed_fields"),
-              data: records.data,
-              version: records.version,
-              source: sql`${context.source}`.as("source"),
-              createdAt: records.updatedAt,
-              erasedAt: sql<number | null>`NULL`.as("erased_at"),
-              actor: sql<string | null>`${context.actor ?? null}`.as("actor"),
-              previous: sql<string>`${JSON.stringify(previousValues(current.data, changed))}`.as("previous"),
-            })
-            .from(records)
-            .where(and(eq(records.tenantId, tenantId), eq(records.form, form), eq(records.id, id), sql`changes() = 1`)),
-        )
-        .returning({ seq: events.seq }),
+      appendEventFromRecord(
+        db,
+        tenantId,
+        { type: context.type, changedFields: changed, source: context.source, actor: context.actor ?? null, previous: previousValues(current.data, changed) },
+        and(eq(records.tenantId, tenantId), eq(records.form, form), eq(records.id, id), sql`changes() = 1`),
+      ),
       // Everything after this commits only if the event above was appended, i.e. the version matched.
       abortUnlessOneRowChanged(db),
       ...extra(sql`${id}`),

@@ -111,7 +111,8 @@ export const recordRoutes = newRouter()
   .openapi(eraseOne, async (c) => {
     const { id } = c.req.valid("param");
     const form = await formNamed(c, c.req.valid("param").form);
-    await eraseRecord({ db: c.get("data"), eraseDeliveries: c.get("eraseDeliveries"), attachments: c.env.ATTACHMENTS }, { tenantId: c.get("tenant").id, form, id });
+    const ports = { db: c.get("data"), eraseDeliveries: c.get("eraseDeliveries"), attachments: c.env.ATTACHMENTS, alongside: c.get("eraseAlongside") };
+    await eraseRecord(ports, { tenantId: c.get("tenant").id, form, id });
     return c.body(null, 204);
   })
   .openapi(eventFeed, async (c) => {

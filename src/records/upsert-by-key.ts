@@ -31,6 +31,8 @@ export interface UpsertByKey {
   form: string;
   source: string;
   now: number;
+  /** Who made the change ($USER$), where a principal did. */
+  actor?: string | null;
   /** At least one key, in order of preference. */
   keys: readonly KeyValue[];
   /** What to do with what the keys found; may throw to refuse (nothing is written then). */
@@ -94,7 +96,7 @@ async function attempt(ports: CommitPorts, request: UpsertByKey): Promise<Upsert
   else {
     const { intent } = decision;
     const knownId = intent.kind === "create" ? null : intent.id;
-    change = await commitChange(ports, { tenantId: request.tenantId, form: request.form, source: request.source, now: request.now, intent, alongside: rows(intent, knownId) });
+    change = await commitChange(ports, { tenantId: request.tenantId, form: request.form, source: request.source, actor: request.actor, now: request.now, intent, alongside: rows(intent, knownId) });
   }
   if (change.event === null && request.linkWhenUnchanged) {
     const pending = rows(null, change.record.id)(sql`${change.record.id}`);

@@ -194,9 +194,17 @@ describe("AR entry API on a defined form", () => {
       { type: "create", actor: `api_key:${tenant.keyId}`, previous: null },
       { type: "update", actor: `api_key:${tenant.keyId}`, previous: JSON.stringify({ Status: 0 }) },
     ]);
+    // The ticket and HR webhooks name their principal too; here the service account's Basic credentials.
+    const ticket = await call(tenant.slug, "/v5.0/mgmt/api/v1.0/webhooks/helpdesk/createticket", {
+      key: tenant.key,
+      json: { requester_email: "a@example.com", title: "t", description: "d" },
+    });
+    expect(ticket.status).toBe(201);
+    const ticketActor = await (await shardOf(tenant.id)).prepare("SELECT actor FROM events WHERE tenant_id = ? AND form = 'Ticket'").bind(tenant.id).first<{ actor: string }>();
+    expect(ticketActor!.actor).toBe(`api_key:${tenant.keyId}`);
     // Erasure leaves tombstones with no values, the earlier ones included.
     expect((await call(tenant.slug, `/api/v1/records/HPD%3AHelp%20Desk/${id}?erase=true`, { key: tenant.key, method: "DELETE" })).status).toBe(204);
-    const erased = await (await shardOf(tenant.id)).prepare("SELECT previous FROM events WHERE tenant_id = ?").bind(tenant.id).all<{ previous: string | null }>();
+    const erased = await (await shardOf(tenant.id)).prepare("SELECT previous FROM events WHERE tenant_id = ? AND form = 'HPD:Help Desk'").bind(tenant.id).all<{ previous: string | null }>();
     expect(erased.results).toEqual([{ previous: null }, { previous: null }]);
   });
 });

@@ -4,6 +4,7 @@
  * Success is 201 with the new Ticket record; bad input 400, bad credentials 401. An `Idempotency-Key`
  * header makes retries safe for 24 h (same key + body: the same ticket, `Idempotent-Replayed: true`).
  */
+import { changeActorOf } from "../../audit/actor";
 import { AppError } from "../../runtime/errors";
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
@@ -76,6 +77,7 @@ export const createTicketRoutes = newRouter().openapi(createTicket, async (c) =>
       tenantId: tenant.id,
       form: TICKET_FORM,
       source: SOURCE,
+      actor: changeActorOf(c.get("principal")),
       intent: { kind: "create", data: { requester_email, title, description, status: "New", first_comment: firstComment(others), fields: others } },
       alongside: (recordId) => [acceptedLogRow(c, recordId), ...(idempotency ? rememberIdempotencyKey(db, idempotency, TICKET_FORM, recordId) : [])],
     });

@@ -8,6 +8,7 @@
  * is committed, the tenant's synchronous lifecycle hooks (validateUser, preCreateUser, ...) may modify the
  * user or reject the change (422 HOOK_REJECTED, nothing stored).
  */
+import { changeActorOf } from "../../audit/actor";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { newRouter, errors, isoTime, inboundErrors } from "../../http/openapi-app";
@@ -103,6 +104,7 @@ async function addUser(c: Context<AppEnv>, key: RecordKey, form: string, request
     tenantId: key.tenantId,
     form,
     source,
+    actor: changeActorOf(c.get("principal")),
     now: Date.now(),
     keys: [{ scope: key.scope, key: key.key }],
     decide: async ({ record }) => {
@@ -129,7 +131,7 @@ async function liveUser(c: Context<AppEnv>, key: RecordKey, employeeId: string):
 }
 
 const commitUserChange = (c: Context<AppEnv>, known: StoredRecord, source: string, intent: ChangeIntent): Promise<RecordChange> =>
-  commitChange(requestPorts(c), { tenantId: known.tenantId, form: known.form, source, intent });
+  commitChange(requestPorts(c), { tenantId: known.tenantId, form: known.form, source, actor: changeActorOf(c.get("principal")), intent });
 
 async function modifyUser(c: Context<AppEnv>, key: RecordKey, request: HrRequest, source: string): Promise<Outcome> {
   const known = await liveUser(c, key, request.employeeId);

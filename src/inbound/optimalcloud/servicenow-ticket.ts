@@ -4,6 +4,7 @@
  * the incident: the same sys_id (else number) again is a 201 replay of the same ticket, and a changed body
  * updates that ticket with an `update` event listing only the changed fields.
  */
+import { changeActorOf } from "../../audit/actor";
 import { createRoute } from "@hono/zod-openapi";
 import { newRouter, errors, inboundErrors } from "../../http/openapi-app";
 import { jsonBody } from "../../http/json-body";
@@ -57,7 +58,7 @@ export const serviceNowRoutes = newRouter().openapi(serviceNow, async (c) => {
   const externalKey = serviceNowIdempotencyKey(ticket);
   // A new ticket's batch carries this request's accepted log row (one D1 write instead of two).
   const logRow = (recordId: SQLRecordId, intent: ChangeIntent | null) => (intent?.kind === "create" ? [acceptedLogRow(c, recordId)] : []);
-  const write = { tenantId, form: TICKET_FORM, source: SOURCE };
+  const write = { tenantId, form: TICKET_FORM, source: SOURCE, actor: changeActorOf(c.get("principal")) };
   const change: RecordChange =
     externalKey === null
       ? await commitChange(requestPorts(c), { ...write, intent: { kind: "create", data }, alongside: (recordId) => logRow(recordId, { kind: "create", data }) })

@@ -67,6 +67,27 @@ describe("lifecycle hooks", () => {
     const call = await receiver.waitFor((request) => request.path === "/lifecycle/test");
     expect(call.headers.authorization).toBe("Bearer browser-token-0123456789");
   });
+
+  it("an empty token makes Hookgate issue one, shown once and sent to the hooks; Rotate token shows a new one", async () => {
+    await page.goto(portalUrl(gateway.port, "/lifecycle-hooks"));
+    await page.getByLabel("Token", { exact: true }).fill("");
+    await page.getByRole("button", { name: "Save & test" }).click();
+    const shown = page.getByLabel("Token (shown once)");
+    await shown.waitFor();
+    const issued = await shown.inputValue();
+    expect(issued).toMatch(/^hglt_/);
+    const call = await receiver.waitFor((request) => request.path === "/lifecycle/test" && request.headers.authorization === `Bearer ${issued}`);
+    expect(call.headers.authorization).toBe(`Bearer ${issued}`);
+
+    await page.getByRole("button", { name: "Rotate token" }).click();
+    await expect.poll(async () => (await page.getByLabel("Token (shown once)").count()) > 0 && (await page.getByLabel("Token (shown once)").inputValue()) !== issued).toBe(true);
+    expect(await page.getByLabel("Token (shown once)").inputValue()).toMatch(/^hglt_/);
+
+    // Shown once: reloading the page shows only the mask.
+    await page.goto(portalUrl(gateway.port, "/lifecycle-hooks"));
+    expect(await page.getByLabel("Token (shown once)").count()).toBe(0);
+    expect(await page.getByLabel("Token", { exact: true }).inputValue()).toBe("********");
+  });
 });
 
 describe("provisioning destinations", () => {

@@ -1,7 +1,8 @@
 /**
  * Lifecycle hooks page: the tenant's one lifecycle hook configuration (base URL, token, enabled hooks, timeout)
- * as a form over /api/v1/lifecycle-hooks, and "Save & test", which saves and then shows what the tenant's
- * /test endpoint answered.
+ * as a form over /api/v1/lifecycle-hooks, "Save & test", which saves and then shows what the tenant's /test
+ * endpoint answered, and "Rotate token". A token Hookgate issues (the token left empty, or a rotation) is shown
+ * on the page that answers the POST, once: it never travels in a redirect or a URL.
  */
 import { Hono, type Context } from "hono";
 import type { PortalEnv } from "../portal-env";
@@ -16,6 +17,7 @@ const ACTIVE = "/lifecycle-hooks";
 interface LifecycleConfig {
   baseUrl: string;
   token: string;
+  tokenSource: "issued" | "supplied";
   enabled: string[];
   timeoutMs: number;
   onTimeout: "reject" | "allow";
@@ -42,7 +44,11 @@ interface PageState {
   configured: boolean;
   error?: ApiError | undefined;
   test?: { ok: true; result: TestResult } | { ok: false; error: ApiError } | undefined;
+  /** A token Hookgate just issued, shown this once. */
+  issuedToken?: string | undefined;
 }
+
+const MASKED = "********";
 
 const EMPTY_FORM: LifecycleForm = { baseUrl: "", token: "", enabled: [], timeoutMs: "3000", onTimeout: "reject" };
 
@@ -54,7 +60,7 @@ const formOf = (config: LifecycleConfig): LifecycleForm => ({
   onTimeout: config.onTimeout,
 });
 
-async function formFromRequest(c: Context<PortalEnv>): Promise<{ form: LifecycleForm; test: boolean }> {
+async function formFromRequest(c: Context<PortalEnv>): Promise<{ form: LifecycleForm; action: string }> {
   const body = await c.req.parseBody({ all: true });
   const values = (name: string): string[] => {
     const value = body[name];
@@ -63,14 +69,14 @@ async function formFromRequest(c: Context<PortalEnv>): Promise<{ form: Lifecycle
   const text = (name: string): string => values(name)[0] ?? "";
   return {
     form: { baseUrl: text("base_url"), token: text("token"), enabled: values("enabled"), timeoutMs: text("timeout_ms"), onTimeout: text("on_timeout") },
-    test: text("action") === "test",
+    action: text("action"),
   };
 }
 
-/** The PUT body. A timeout that is not a whole number is sent as typed, so the API names the field. */
+/** The PUT body: an empty token asks Hookgate to issue one. A timeout that is not a whole number is sent as typed, so the API names the field. */
 const configBody = (form: LifecycleForm) => ({
   baseUrl: form.baseUrl,
-  token: form.token,
+  ...(form.token.trim() ? { token: form.token } : {}),
   enabled: form.enabled,
   ...(form.timeoutMs.trim() ? { timeoutMs: /^\d+$/.test(form.timeoutMs.trim()) ? Number(form.timeoutMs.trim()) : form.timeoutMs } : {}),
   ...(form.onTimeout ? { onTimeout: form.onTimeout } : {}),
@@ -118,6 +124,14 @@ function LifecycleBody(props: { c: Context<PortalEnv>; state: PageState }) {
         {state.configured ? "" : " Nothing is configured yet."}
       </p>
       {state.test ? <p class="flash notice" role="status">Lifecycle hooks saved.</p> : null}
+      {state.issuedToken ? (
+        <section aria-labelledby="issued-token-heading" class="flash notice">
+          <h2 id="issued-token-heading">New token</h2>
+          <label for="lc-issued-token">Token (shown once)</label>
+          <input id="lc-issued-token" type="text" readonly value={state.issuedToken} />
+          <p class="hint">Hookgate sends it to your hooks as the Bearer credential; your hook server may also use it to read this tenant's API (read only). Copy it now: it is not shown again.</p>
+        </section>
+      ) : null}
       <FormError error={state.error} />
       <form method="post" action={portalPath(c, "/lifecycle-hooks")} class="stack">
         <CsrfField token={c.get("session").csrf} />
@@ -127,8 +141,11 @@ function LifecycleBody(props: { c: Context<PortalEnv>; state: PageState }) {
         </div>
         <div>
           <label for="lc-token">Token</label>
-          <input id="lc-token" name="token" type="password" value={form.token} required autocomplete="off" aria-describedby="lc-token-hint" />
-          <p class="hint" id="lc-token-hint">Sent as <code>Authorization: Bearer …</code>. Leave <code>********</code> to keep the stored token.</p>
+          <input id="lc-token" name="token" type="password" value={form.token} autocomplete="off" aria-describedby="lc-token-hint" />
+          <p class="hint" id="lc-token-hint">
+            Sent as <code>Authorization: Bearer …</code>. Leave <code>{MASKED}</code> to keep the stored token; leave it empty to have Hookgate
+            issue one (shown once; it can also read this tenant's API).
+          </p>
         </div>
         <fieldset>
           <legend>Enabled hooks</legend>
@@ -153,6 +170,11 @@ function LifecycleBody(props: { c: Context<PortalEnv>; state: PageState }) {
         <p class="actions">
           <button type="submit" class="primary" name="action" value="save">Save</button>
           <button type="submit" name="action" value="test">Save &amp; test</button>
+          {state.configured ? (
+            <button type="submit" name="action" value="rotate" formnovalidate>
+              Rotate token
+            </button>
+          ) : null}
         </p>
       </form>
       {state.test ? <TestResultSection test={state.test} /> : null}
@@ -171,13 +193,23 @@ export const lifecycleHooksPage = new Hono<PortalEnv>()
     return render(c, { form: EMPTY_FORM, configured: false, error: config.error }, 400);
   })
   .post("/lifecycle-hooks", async (c) => {
-    const { form, test } = await formFromRequest(c);
+    const { form, action } = await formFromRequest(c);
+    if (action === "rotate") {
+      const rotated = await c.get("api").send<LifecycleConfig>("POST", `${PATH}/rotate-token`);
+      if (!rotated.ok) return render(c, { form, configured: true, error: rotated.error }, 400);
+      return render(c, { form: { ...formOf(rotated.body), token: MASKED }, configured: true, issuedToken: rotated.body.token });
+    }
     const saved = await c.get("api").send<LifecycleConfig>("PUT", PATH, configBody(form));
     if (!saved.ok) {
       const configured = (await c.get("api").get<LifecycleConfig>(PATH)).ok;
       return render(c, { form, configured, error: saved.error }, 400);
     }
-    if (!test) return redirectWith(c, "/lifecycle-hooks", { notice: "Lifecycle hooks saved." });
+    const issuedToken = saved.body.token === MASKED ? undefined : saved.body.token;
+    const savedForm = { ...formOf(saved.body), token: MASKED };
+    if (action !== "test") {
+      if (!issuedToken) return redirectWith(c, "/lifecycle-hooks", { notice: "Lifecycle hooks saved." });
+      return render(c, { form: savedForm, configured: true, issuedToken });
+    }
     const result = await c.get("api").send<TestResult>("POST", `${PATH}/test`);
-    return render(c, { form: formOf(saved.body), configured: true, test: result.ok ? { ok: true, result: result.body } : { ok: false, error: result.error } });
+    return render(c, { form: savedForm, configured: true, issuedToken, test: result.ok ? { ok: true, result: result.body } : { ok: false, error: result.error } });
   });

@@ -56,6 +56,17 @@ export async function saveFormDefinition(db: Database, tenantId: string, form: s
   return { name: row.name, fields: row.fields ?? fields, updatedAt: row.updatedAt ?? now };
 }
 
+/** Makes the form schemaless again (its name stays registered). False when it had no definition. */
+export async function deleteFormDefinition(db: Database, tenantId: string, form: string): Promise<boolean> {
+  const cleared = await db
+    .update(forms)
+    .set({ fields: null, fieldsUpdatedAt: Date.now() })
+    .where(and(eq(forms.tenantId, tenantId), eq(forms.nameKey, formNameKey(form)), isNotNull(forms.fields)))
+    .returning({ nameKey: forms.nameKey });
+  cached(db).delete(cacheKey(tenantId, form));
+  return cleared.length > 0;
+}
+
 /** The form's definition, or null when the form is undefined (schemaless or never written). */
 export async function findFormDefinition(db: Database, tenantId: string, form: string): Promise<DefinedForm | null> {
   const key = cacheKey(tenantId, form);

@@ -1,6 +1,7 @@
 /**
  * Tenant API for form definitions: `PUT /api/v1/forms/{form}` stores a form's fields (replacing any earlier
- * definition wholly), `GET` reads them back. A form without a definition stays schemaless.
+ * definition wholly), `GET` reads them back, `DELETE` makes the form schemaless again. A form without a
+ * definition stays schemaless.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -11,7 +12,7 @@ import { AppError } from "../runtime/errors";
 import type { AppEnv } from "../http/app-env";
 import { FORM_NAME_PATTERN } from "./record-ids";
 import { formDefinitionBody, formFieldTypes, toStoredFields } from "./form-fields";
-import { findFormDefinition, saveFormDefinition, type DefinedForm } from "./form-definitions";
+import { deleteFormDefinition, findFormDefinition, saveFormDefinition, type DefinedForm } from "./form-definitions";
 
 const formParam = z.object({ form: z.string().regex(FORM_NAME_PATTERN, "is not a form name") });
 
@@ -57,6 +58,16 @@ const get = createRoute({
   },
 });
 
+const remove = createRoute({
+  method: "delete",
+  path: "/api/v1/forms/{form}",
+  operationId: "deleteFormDefinition",
+  summary: "Remove a form's definition (the form becomes schemaless; its records stay)",
+  middleware: [authenticate({ scope: "api" })] as const,
+  request: { params: formParam },
+  responses: { 204: { description: "Removed" }, 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+});
+
 /** The form's definition, or 404 NOT_FOUND when it has none. */
 export async function definedForm(c: Context<AppEnv>, form: string): Promise<DefinedForm> {
   const defined = await findFormDefinition(c.get("data"), c.get("tenant").id, form);
@@ -70,4 +81,9 @@ export const formRoutes = newRouter()
     const saved = await saveFormDefinition(c.get("data"), c.get("tenant").id, c.req.valid("param").form, fields);
     return c.json(toView(saved), 200);
   })
-  .openapi(get, async (c) => c.json(toView(await definedForm(c, c.req.valid("param").form)), 200));
+  .openapi(get, async (c) => c.json(toView(await definedForm(c, c.req.valid("param").form)), 200))
+  .openapi(remove, async (c) => {
+    const { form } = c.req.valid("param");
+    if (!(await deleteFormDefinition(c.get("data"), c.get("tenant").id, form))) throw new AppError("NOT_FOUND", `Form '${form}' has no definition`);
+    return c.body(null, 204);
+  });

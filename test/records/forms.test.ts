@@ -87,7 +87,7 @@ describe("form definitions API", () => {
     const other = await createTenant("forms");
     await define(tenant);
     const ticketsOnly = await createApiKey(tenant.slug, ["tickets"]);
-    for (const method of ["GET", "PUT"]) {
+    for (const method of ["GET", "PUT", "DELETE"]) {
       const json = method === "PUT" ? { fields: [] } : undefined;
       expect((await call(tenant.slug, FORM, { method, json, key: null })).status).toBe(401);
       expect((await call(tenant.slug, FORM, { method, json, key: "hg_wrong_key_0123456789" })).status).toBe(401);
@@ -111,6 +111,35 @@ describe("form definitions API", () => {
       const read = await (await call(tenant.slug, FORM, { key: tenant.key })).json<{ fields: unknown }>();
       expect(read.fields).toEqual(stored);
     }
+  });
+});
+
+describe("DELETE /api/v1/forms/{form}", () => {
+  it("makes the form schemaless again: 204, then GET 404, entries take any values; a second DELETE is 404", async () => {
+    const tenant = await createTenant("forms");
+    await define(tenant);
+    const refused = await call(tenant.slug, "/api/arsys/v1.0/entry/HPD%3AHelp%20Desk", { key: tenant.key, json: { values: { Anything: 1 } } });
+    expect(refused.status).toBe(400);
+    expect((await call(tenant.slug, "/api/v1/forms/hpd%3Ahelp%20desk", { key: tenant.key, method: "DELETE" })).status).toBe(204);
+    expect(await storedFields(tenant)).toBeNull();
+    expect((await call(tenant.slug, FORM, { key: tenant.key })).status).toBe(404);
+    const accepted = await call(tenant.slug, "/api/arsys/v1.0/entry/HPD%3AHelp%20Desk", { key: tenant.key, json: { values: { Anything: 1 } } });
+    expect(accepted.status).toBe(201);
+    const again = await call(tenant.slug, FORM, { key: tenant.key, method: "DELETE" });
+    expect(again.status).toBe(404);
+    expect((await envelope(again)).error.code).toBe("NOT_FOUND");
+  });
+
+  it("two racing DELETEs: one 204, one 404; a DELETE racing a PUT leaves either nothing or the PUT's definition whole", async () => {
+    const tenant = await createTenant("forms");
+    await define(tenant);
+    const statuses = (await Promise.all([1, 2].map(() => call(tenant.slug, FORM, { key: tenant.key, method: "DELETE" })))).map((response) => response.status);
+    expect(statuses.sort()).toEqual([204, 404]);
+    const [put, removed] = await Promise.all([define(tenant), call(tenant.slug, FORM, { key: tenant.key, method: "DELETE" })]);
+    expect(put.status).toBe(200);
+    expect([204, 404]).toContain(removed.status);
+    const stored = await storedFields(tenant);
+    expect([null, JSON.stringify(HELP_DESK.fields)]).toContain(stored);
   });
 });
 

@@ -10,6 +10,7 @@ import { tenantRoutes } from "./admin/tenants";
 import { apiKeyRoutes } from "./admin/api-keys";
 import { serviceAccountRoutes } from "./admin/service-accounts";
 import { resealSecretRoutes } from "./admin/reseal-secrets";
+import { adminMetricsRoutes } from "./admin/metrics";
 import { buildTenantApi } from "./tenant-api";
 import { openApiRoutes } from "./openapi/routes";
 import { portalRoutes } from "./portal/router";
@@ -20,7 +21,7 @@ import { userErasure } from "./lifecycle/user-erasure";
 export function buildAdminApi() {
   const admin = newRouter();
   admin.use("*", adminToken());
-  return admin.route("/", tenantRoutes).route("/", apiKeyRoutes).route("/", serviceAccountRoutes).route("/", resealSecretRoutes);
+  return admin.route("/", tenantRoutes).route("/", apiKeyRoutes).route("/", serviceAccountRoutes).route("/", resealSecretRoutes).route("/", adminMetricsRoutes);
 }
 
 export function buildApp() {

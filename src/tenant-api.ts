@@ -20,6 +20,7 @@ import { inboundHookRoutes } from "./inbound/configurable/routes";
 import { lifecycleRoutes } from "./lifecycle/routes";
 import { userRoutes } from "./lifecycle/user-routes";
 import { statsRoutes } from "./stats/routes";
+import { metricsRoutes } from "./stats/metrics-routes";
 import { tenantApiKeyRoutes } from "./api-keys/tenant-api-keys";
 import { auditLogRoutes } from "./audit/routes";
 import { formRoutes } from "./records/form-routes";
@@ -47,6 +48,7 @@ export function buildTenantApi() {
     .route("/", userRoutes)
     .route("/", inboundHookRoutes)
     .route("/", statsRoutes)
+    .route("/", metricsRoutes)
     .route("/", tenantApiKeyRoutes)
     .route("/", auditLogRoutes);
 }

@@ -1,8 +1,8 @@
 /**
- * The delivery attempt log (D1 `delivery_attempts`): the attempts of one delivery, first to last, and its
- * retention. The TenantDelivery object writes the log; the tenant API reads it here.
+ * The delivery attempt log (D1 `delivery_attempts`): the attempts of one delivery, first to last, counts per
+ * outcome, and its retention. The TenantDelivery object writes the log; the tenant API reads it here.
  */
-import { and, asc, eq, gte, isNotNull, lt } from "drizzle-orm";
+import { and, asc, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { deleteOldest, type PruneBatch } from "../db/prune";
 import { deliveryAttempts, deliveryCursors, type DeliveryAttempt } from "../db/schema";
@@ -14,6 +14,22 @@ export function listDeliveryAttempts(db: Database, tenantId: string, deliveryId:
     .where(and(eq(deliveryAttempts.tenantId, tenantId), eq(deliveryAttempts.deliveryId, deliveryId)))
     .orderBy(asc(deliveryAttempts.attempt))
     .all();
+}
+
+/**
+ * What an attempt's row says of it: `success` (a 2xx answer, as the retry policy counts it), `failure` (any other
+ * HTTP status), `error` (no HTTP answer: timeout, connection error, refused by the SSRF guard).
+ */
+export type AttemptOutcome = "success" | "failure" | "error";
+
+/** How many of the tenant's logged attempts (what retention has kept) there are per outcome; a query for a D1 batch. */
+export function attemptCountsByOutcome(db: Database, tenantId: string) {
+  const outcome = sql<AttemptOutcome>`CASE WHEN ${deliveryAttempts.statusCode} BETWEEN 200 AND 299 THEN 'success' WHEN ${deliveryAttempts.statusCode} IS NOT NULL THEN 'failure' ELSE 'error' END`;
+  return db
+    .select({ outcome, count: sql<number>`COUNT(*)` })
+    .from(deliveryAttempts)
+    .where(eq(deliveryAttempts.tenantId, tenantId))
+    .groupBy(outcome);
 }
 
 /** Deletes up to `limit` of the tenant's attempts that started before `before` (retention), oldest first. */

@@ -41,6 +41,8 @@ export interface StreamView {
   pending: number;
   headEventSeq: number | null;
   headDeliveryId: string | null;
+  /** When the stream's head (its oldest open delivery) was created; null when nothing is open. */
+  headCreatedAt: string | null;
   nextAttemptAt: string | null;
   blocked: boolean;
   deadLetters: number;

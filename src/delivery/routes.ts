@@ -160,6 +160,7 @@ const streams = createRoute({
             pending: z.number().int(),
             headEventSeq: z.number().int().nullable(),
             headDeliveryId: z.string().nullable(),
+            headCreatedAt: z.string().nullable().openapi({ description: "When the head (the oldest open delivery) was created" }),
             nextAttemptAt: z.string().nullable(),
             blocked: z.boolean(),
             deadLetters: z.number().int(),

@@ -210,6 +210,7 @@ export class TenantEngine {
         pending: summary.pending,
         headEventSeq: head?.event_seq ?? null,
         headDeliveryId: head?.id ?? null,
+        headCreatedAt: head ? new Date(head.created_at).toISOString() : null,
         nextAttemptAt: head && head.status === "pending" ? new Date(head.next_attempt_at).toISOString() : null,
         blocked: head?.blocking === 1,
         deadLetters: summary.dead,

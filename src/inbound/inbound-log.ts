@@ -139,3 +139,15 @@ export function listInboundRequests(
 export function pruneInboundLog(db: Database, batch: PruneBatch): Promise<number> {
   return deleteOldest(db, inboundRequests, { tenant: inboundRequests.tenantId, time: inboundRequests.receivedAt }, batch);
 }
+
+/**
+ * How many vendor requests the tenant's log (what retention has kept) holds per source and status; a query for
+ * a D1 batch. An anonymous row stands for `count` requests, so rows are summed by their count.
+ */
+export function inboundCountsBySourceAndStatus(db: Database, tenantId: string) {
+  return db
+    .select({ source: inboundRequests.source, status: inboundRequests.status, count: sql<number>`SUM(${inboundRequests.count})` })
+    .from(inboundRequests)
+    .where(eq(inboundRequests.tenantId, tenantId))
+    .groupBy(inboundRequests.source, inboundRequests.status);
+}

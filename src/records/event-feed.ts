@@ -1,7 +1,7 @@
 /**
  * The events outbox as other modules read it: a tenant's events in seq order after a point, its newest seq,
- * the tenants whose newest event is past a cursor their reader keeps, and event counts per time bucket.
- * Delivery, its sweeper and stats read events only through these functions; records/ stays their one owner.
+ * the tenants whose newest event is past a cursor their reader keeps, and event counts per time bucket and per
+ * form and type. Delivery, its sweeper, stats and metrics read events only through these functions; records/ stays their one owner.
  */
 import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
@@ -95,4 +95,13 @@ export function eventCountsByBucket(db: Database, tenantId: string, window: { fr
     .from(events)
     .where(and(eq(events.tenantId, tenantId), gte(events.createdAt, window.from), lt(events.createdAt, window.to)))
     .groupBy(bucket);
+}
+
+/** How many of the tenant's events (those retention has kept) there are per form and type; a query for a D1 batch. */
+export function eventCountsByFormAndType(db: Database, tenantId: string) {
+  return db
+    .select({ form: events.form, type: events.type, count: sql<number>`COUNT(*)` })
+    .from(events)
+    .where(eq(events.tenantId, tenantId))
+    .groupBy(events.form, events.type);
 }

@@ -2,7 +2,7 @@
  * The tenants table: create, find, list and change tenants. A change drops the tenant from this isolate's
  * lookup cache (resolve-tenant.ts), so the new status or name applies at once here.
  */
-import { and, asc, count, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { tenants, type Tenant, type TenantStatus } from "../db/schema";
 import { AppError } from "../runtime/errors";
@@ -55,6 +55,10 @@ export async function createTenant(db: Database, input: { slug: string; name: st
 }
 
 export const listTenants = (db: Database): Promise<Tenant[]> => db.select().from(tenants).orderBy(desc(tenants.createdAt)).all();
+
+/** Up to `limit` tenants in slug order after `after` (from the first when null): a bounded page for a scrape. */
+export const listTenantsAfter = (db: Database, after: string | null, limit: number): Promise<Tenant[]> =>
+  db.select().from(tenants).where(after === null ? undefined : gt(tenants.slug, after)).orderBy(asc(tenants.slug)).limit(limit).all();
 
 export async function changeTenant(db: Database, slug: string, change: { name?: string; status?: TenantStatus; retentionDays?: number }): Promise<Tenant> {
   const tenant = await findTenantBySlug(db, slug);

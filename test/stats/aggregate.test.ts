@@ -8,6 +8,7 @@ const stream = (overrides: Partial<StreamView>): StreamView => ({
   pending: 0,
   headEventSeq: null,
   headDeliveryId: null,
+  headCreatedAt: null,
   nextAttemptAt: null,
   blocked: false,
   deadLetters: 0,

@@ -16,6 +16,7 @@ import { webhookRoutes } from "./arsys/webhook-routes";
 import { entryRoutes } from "./arsys/entry-routes";
 import { attachmentRoutes } from "./arsys/attachment-routes";
 import { deliveryRoutes } from "./delivery/routes";
+import { transformationRoutes } from "./delivery/transformation-routes";
 import { inboundHookRoutes } from "./inbound/configurable/routes";
 import { lifecycleRoutes } from "./lifecycle/routes";
 import { userRoutes } from "./lifecycle/user-routes";
@@ -44,6 +45,7 @@ export function buildTenantApi() {
     .route("/", formRoutes)
     .route("/", fieldRoutes)
     .route("/", deliveryRoutes)
+    .route("/", transformationRoutes)
     .route("/", lifecycleRoutes)
     .route("/", userRoutes)
     .route("/", inboundHookRoutes)

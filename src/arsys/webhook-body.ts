@@ -8,6 +8,7 @@ import { z } from "@hono/zod-openapi";
 import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadFormats } from "../db/schema";
 import { FORM_NAME_PATTERN } from "../records/record-ids";
 import { parseQualification } from "../subscriptions/qualification";
+import { checkTransformation, MAX_TRANSFORMATION_CHARS } from "../subscriptions/transformation";
 import { retryPolicyOverrideSchema, type SubscriptionSave } from "../subscriptions/subscription-settings";
 
 const optionalText = z.string().trim().max(2048).nullish();
@@ -114,7 +115,7 @@ export const webhookRegistrationSchema = z
     send_unchanged_fields: z.boolean().default(false),
     send_attachment_as_reference: z.boolean().default(false),
     custom_json: customJsonSchema,
-    // Hookgate extensions (not in AR): payload format, stream ordering, retry schedule, dead-letter policy.
+    // Hookgate extensions (not in AR): payload format, stream ordering, retry schedule, dead-letter policy, transformation.
     // AR clients never send them: left out, POST gives the default and PUT keeps the stored value.
     format: z.enum(payloadFormats).optional().openapi({ description: "Payload format. Left out: `ar` on POST, the stored value on PUT." }),
     ordering: z.enum(orderings).optional().openapi({
@@ -129,6 +130,19 @@ export const webhookRegistrationSchema = z
       .enum(deadLetterPolicies)
       .optional()
       .openapi({ description: "What a dead letter does to its stream: `skip` moves on, `block` waits. Left out: `skip` on POST, the stored value on PUT." }),
+    transformation: z
+      .string()
+      .max(MAX_TRANSFORMATION_CHARS, `must be at most ${MAX_TRANSFORMATION_CHARS} characters`)
+      .nullish()
+      .superRefine((template, ctx) => {
+        const problem = template ? checkTransformation(template) : null;
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .openapi({
+        description:
+          "A Jinja template over `event`, `payload` and `subscription` whose output, one JSON object, is sent instead of the payload. " +
+          "Left out: none on POST, the stored value on PUT; `null` clears it.",
+      }),
   })
   .openapi("ArWebhookRegistration", {
     example: {
@@ -180,5 +194,6 @@ export function subscriptionSettingsFrom(registration: WebhookRegistration): Sub
     ordering: registration.ordering,
     retryPolicy: registration.retry_policy,
     deadLetterPolicy: registration.dead_letter_policy,
+    transformation: registration.transformation === "" ? null : registration.transformation,
   };
 }

@@ -24,6 +24,7 @@ export const webhookView = z
     ordering: z.string(),
     retry_policy: z.record(z.string(), z.unknown()).nullable(),
     dead_letter_policy: z.string(),
+    transformation: z.string().nullable(),
     disabled_reason: z.string().nullable(),
     callback: z.object({
       url: z.string(),
@@ -70,6 +71,7 @@ export function toWebhookView(subscription: Subscription, selfHref: string): Web
     ordering: subscription.ordering,
     retry_policy: subscription.retryPolicy,
     dead_letter_policy: subscription.deadLetterPolicy,
+    transformation: subscription.transformation,
     disabled_reason: subscription.disabledReason,
     callback: {
       url: subscription.callbackUrl,

@@ -15,6 +15,7 @@ import { buildLifecycleRequest, buildOutboundRequest, OutboundCredentials } from
 import { authenticatesWithToken, forgetCallbackToken } from "./callback-tokens";
 import { assembleBody, plannedFileBytes } from "./multipart-body";
 import { ByteBudget } from "./byte-budget";
+import { unsendableReason } from "./unsendable-body";
 
 /** Attachment bytes this object's sends may hold in memory at once (see byte-budget.ts). */
 export const ATTACHMENT_MEMORY_BYTES = 24 * 1024 * 1024;
@@ -122,6 +123,9 @@ export class DeliveryAttempts {
    * freshly fetched token (the cached one may have been revoked early).
    */
   async attemptDelivery(delivery: Pick<DeliveryRow, "id" | "body" | "content_type">, subscription: Subscription, timeoutMs: number): Promise<AttemptRecord> {
+    // A body fan-out could not render (a failed transformation): a final failure, logged with the template's error.
+    const unsendable = unsendableReason(delivery);
+    if (unsendable !== null) return refused(unsendable, unsendable, true);
     const guard = this.checkUrl(subscription.callbackUrl);
     if (!guard.ok) return refused(guard.reason, `Refused by the SSRF guard: ${guard.message}`);
     const credentials = this.credentials ?? new OutboundCredentials(this.env, subscription.tenantId);

@@ -2,7 +2,9 @@
  * Fan-out: which subscriptions an event goes to, and the exact body each one gets. A subscription matches
  * when it is enabled, its form is the event's form, its entry_events include the event's type, and its AR
  * qualification holds on the record's values. Bodies are rendered once, here, so retries resend the same
- * bytes. Pure: the caller supplies the subscriptions, the record instance id, the tenant's form definitions (fields
+ * bytes. A subscription with a transformation gets its template's output instead of the payload, rendered here too
+ * (so a PUT changing the template never splits one delivery between versions); a template that fails to render
+ * makes an unsendable delivery carrying the error (unsendable-body.ts). Pure: the caller supplies the subscriptions, the record instance id, the tenant's form definitions (fields
  * by id, selection labels in conditions; payload fields named by id are sent by name). A condition's clock is the
  * event's commit time.
  */
@@ -16,6 +18,8 @@ import { planMultipartBody } from "./multipart-body";
 import { recordUrl } from "../records/record-view";
 import { formNameKey } from "../records/record-ids";
 import { streamKey } from "./stream-scheduler";
+import { renderTransformation, TemplateError, type TransformationInput } from "../subscriptions/transformation";
+import { planUnsendableBody } from "./unsendable-body";
 
 export interface FanOutEvent {
   seq: number;
@@ -64,10 +68,10 @@ export interface PlannedDelivery {
 /** AR knows four entry events; archiving a user is its soft delete. */
 const AR_EVENT: Record<RecordEventType, ArEntryEvent> = { create: "create", update: "update", merge: "merge", delete: "delete", archive: "delete" };
 
-type RecordEvent = FanOutEvent & { type: RecordEventType };
+export type RecordEvent = FanOutEvent & { type: RecordEventType };
 
 /** A change to a record's values; a user event (a password change, a provisioning) goes only to lifecycle hooks. */
-const isRecordEvent = (event: FanOutEvent): event is RecordEvent => (recordEventTypes as readonly string[]).includes(event.type);
+export const isRecordEvent = (event: FanOutEvent): event is RecordEvent => (recordEventTypes as readonly string[]).includes(event.type);
 
 /** Parsed conditions by their text, least recently used first (a Map iterates in insertion order). */
 const parsedConditions = new Map<string, Qualification | null>();
@@ -141,7 +145,43 @@ function payloadFieldNames(payloadFields: readonly string[], definition: FormDef
   return definition ? payloadFields.map((reference) => findField(definition, reference)?.name ?? reference) : payloadFields;
 }
 
-function renderBody(subscription: Subscription, event: RecordEvent, address: RecordAddress, context: FanOutContext): { body: string; contentType: string } | null {
+type RenderedBody = { body: string; contentType: string };
+
+/** What a transformation renders over: the event, the payload the subscription's format gives, the subscription. */
+function transformationInput(subscription: Subscription, event: RecordEvent, payload: unknown): TransformationInput {
+  return {
+    event: {
+      type: AR_EVENT[event.type],
+      seq: event.seq,
+      form: event.form,
+      record_id: event.recordId,
+      changed_fields: [...event.changedFields],
+      time: new Date(event.createdAt).toISOString(),
+    },
+    payload,
+    subscription: { id: subscription.id, description: subscription.description },
+  };
+}
+
+/**
+ * The body one subscription gets for one event, or null when its format sends nothing. With a transformation, the
+ * payload is rendered as JSON (files as references, never multipart) and the template's output is the body; a
+ * render failure is an unsendable body carrying the template's error.
+ */
+export function renderCallbackBody(subscription: Subscription, event: RecordEvent, address: RecordAddress, context: FanOutContext = {}): RenderedBody | null {
+  const template = subscription.transformation;
+  if (template === null) return renderPayload(subscription, event, address, context);
+  const payload = renderPayload({ ...subscription, sendAttachmentAsReference: true }, event, address, context);
+  if (payload === null) return null;
+  try {
+    return { body: renderTransformation(template, transformationInput(subscription, event, JSON.parse(payload.body))), contentType: "application/json" };
+  } catch (error) {
+    if (error instanceof TemplateError) return planUnsendableBody(`Transformation failed: ${error.message}`);
+    throw error;
+  }
+}
+
+function renderPayload(subscription: Subscription, event: RecordEvent, address: RecordAddress, context: FanOutContext): RenderedBody | null {
   if (subscription.format === "thin") {
     const thin = renderThinEvent(event, recordUrl(address.tenantBaseUrl, event.form, event.recordId));
     return { body: JSON.stringify(thin), contentType: "application/json" };
@@ -176,7 +216,7 @@ export function planFanOut(event: FanOutEvent, subscriptions: readonly Subscript
   if (!isRecordEvent(event)) return planned;
   for (const subscription of subscriptions) {
     if (!subscriptionMatches(subscription, event, context)) continue;
-    const rendered = renderBody(subscription, event, address, context);
+    const rendered = renderCallbackBody(subscription, event, address, context);
     if (rendered === null) continue;
     const other = { id: subscription.id, ordering: subscription.ordering === "record" ? ("subscription" as const) : ("record" as const) };
     planned.push({ subscriptionId: subscription.id, streamKey: streamKey(subscription, event), otherOrderingKey: streamKey(other, event), eventSeq: event.seq, ...rendered });

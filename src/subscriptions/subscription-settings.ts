@@ -47,17 +47,19 @@ export interface SubscriptionSettings {
   ordering: Ordering;
   retryPolicy: RetryPolicyOverride | null;
   deadLetterPolicy: DeadLetterPolicy;
+  /** A Jinja template (already checked to parse) rendering the body sent instead of the payload; null = none. */
+  transformation: string | null;
 }
 
 /** The delivery options Hookgate adds to a subscription (AR's body has no such fields). */
-export type DeliveryOptions = Pick<SubscriptionSettings, "format" | "ordering" | "retryPolicy" | "deadLetterPolicy">;
+export type DeliveryOptions = Pick<SubscriptionSettings, "format" | "ordering" | "retryPolicy" | "deadLetterPolicy" | "transformation">;
 
 /** What a new subscription gets for each delivery option its body leaves out. */
-export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = { format: "ar", ordering: "subscription", retryPolicy: null, deadLetterPolicy: "skip" };
+export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = { format: "ar", ordering: "subscription", retryPolicy: null, deadLetterPolicy: "skip", transformation: null };
 
 /**
  * Settings as a client sends them: a delivery option it left out is `undefined`, and takes its default on
- * create or keeps its stored value on update. `retryPolicy: null` is sent, not left out: it clears the override.
+ * create or keeps its stored value on update. `retryPolicy: null` and `transformation: null` are sent, not left out: they clear the stored value.
  */
 export type SubscriptionSave = Omit<SubscriptionSettings, keyof DeliveryOptions> & Partial<DeliveryOptions>;
 
@@ -69,5 +71,6 @@ export function withDeliveryOptions(save: SubscriptionSave, base: DeliveryOption
     ordering: save.ordering ?? base.ordering,
     retryPolicy: save.retryPolicy === undefined ? base.retryPolicy : save.retryPolicy,
     deadLetterPolicy: save.deadLetterPolicy ?? base.deadLetterPolicy,
+    transformation: save.transformation === undefined ? base.transformation : save.transformation,
   };
 }

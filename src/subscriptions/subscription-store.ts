@@ -104,6 +104,7 @@ const storedDeliveryOptions = (subscription: Subscription): DeliveryOptions => (
   // The column holds what retryPolicyOverrideSchema accepted when it was saved; db/ cannot name that type.
   retryPolicy: subscription.retryPolicy as RetryPolicyOverride | null,
   deadLetterPolicy: subscription.deadLetterPolicy,
+  transformation: subscription.transformation,
 });
 
 /**

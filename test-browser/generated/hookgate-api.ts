@@ -223,7 +223,7 @@ export interface paths {
         get: operations["getWebhook"];
         /**
          * Replace a webhook (AR System)
-         * @description Replaces the webhook. Hookgate's extension fields (`format`, `ordering`, `retry_policy`, `dead_letter_policy`) left out keep their stored values. Changing `ordering` while deliveries are open is 409 and changes nothing.
+         * @description Replaces the webhook. Hookgate's extension fields (`format`, `ordering`, `retry_policy`, `dead_letter_policy`, `transformation`) left out keep their stored values. Changing `ordering` while deliveries are open is 409 and changes nothing.
          */
         put: operations["replaceWebhook"];
         post?: never;
@@ -490,6 +490,23 @@ export interface paths {
         get: operations["getSubscriptionSecret"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions/{id}/transformation/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render a subscription's transformation for an event without sending it */
+        post: operations["dryRunSubscriptionTransformation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -991,6 +1008,8 @@ export interface components {
              * @enum {string}
              */
             dead_letter_policy?: "skip" | "block";
+            /** @description A Jinja template over `event`, `payload` and `subscription` whose output, one JSON object, is sent instead of the payload. Left out: none on POST, the stored value on PUT; `null` clears it. */
+            transformation?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1013,6 +1032,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             dead_letter_policy: string;
+            transformation: string | null;
             disabled_reason: string | null;
             callback: {
                 url: string;
@@ -3955,6 +3975,115 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dryRunSubscriptionTransformation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The template to render. Left out: the subscription's stored transformation. */
+                    template?: string;
+                    /** @description The event to render for, each part optional over a sample: a create of entry 000000000000001 at seq 1, now, with one sample value per field of the form's definition (attachment fields left out), or per payload field without a definition; `changed_fields` defaults to the fields of `data`. */
+                    event?: {
+                        /** @enum {string} */
+                        type?: "create" | "update" | "merge" | "delete";
+                        seq?: number;
+                        record_id?: string;
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                        changed_fields?: string[];
+                        /** Format: date-time */
+                        time?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The JSON object that would be sent (null when the subscription's format sends nothing for this event) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        body: {
+                            [key: string]: unknown;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid JSON or failed validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden or tenant suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -127,6 +127,26 @@ describe("AR callbacks with attachments", () => {
     expect([...new Uint8Array(await fetched.arrayBuffer())]).toEqual([...bytes]);
   });
 
+  it("with a transformation, files go as references in `payload` and the callback is the template's JSON, never multipart", async () => {
+    const receiver = startByteReceiver();
+    restore = receiver.restore;
+    const tenant = await createTenant("att-xform");
+    await subscribe(tenant, {
+      form: FORM,
+      url: receiver.url,
+      payloadFields: ["Status", "Attachment1"],
+      transformation: `{"status": {{ payload.entry_details.Status | tojson }}, "file": {{ payload.entry_details.Attachment1 | tojson }}}`,
+    });
+    const bytes = everyByte();
+    const entryId = await writeWithFile(tenant, { Status: "New" }, { field: "Attachment1", name: "sample.png", bytes });
+    await settle(tenant.id);
+
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]!.headers.get("content-type")).toBe("application/json");
+    const url = `http://${tenant.slug}.hookgate.test${ENTRY}/${entryId}/attach/Attachment1`;
+    expect(JSON.parse(new TextDecoder().decode(receiver.received[0]!.bytes))).toEqual({ status: "New", file: { name: "sample.png", sizeBytes: bytes.byteLength, url } });
+  });
+
   it("a file no longer stored when a retry comes: the delivery is dead-lettered at once, with the reason", async () => {
     let tenantId = "";
     const receiver = startByteReceiver(async (index) => {

@@ -133,6 +133,8 @@ export interface RegistrationOptions {
   deadLetterPolicy?: "skip" | "block";
   payloadFields?: string[];
   authentication?: Record<string, unknown>;
+  /** An outbound transformation (a Jinja template); left out when not given. */
+  transformation?: string;
   /** Keep the production retry schedule instead of the compressed test one. */
   defaultRetryPolicy?: boolean;
 }
@@ -153,6 +155,7 @@ export async function subscribe(tenant: TestTenant, options: RegistrationOptions
         ? null
         : { retryDelaysMs: options.retryDelaysMs ?? [1, 1, 1], maxAttempts: options.maxAttempts ?? 4, timeoutMs: options.timeoutMs ?? 1_000 },
       dead_letter_policy: options.deadLetterPolicy ?? "skip",
+      ...(options.transformation === undefined ? {} : { transformation: options.transformation }),
     },
   });
   if (response.status !== 201) throw new Error(`subscribe failed: ${response.status} ${await response.text()}`);

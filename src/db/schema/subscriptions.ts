@@ -74,6 +74,8 @@ export const subscriptions = sqliteTable(
     retryPolicy: text("retry_policy", { mode: "json" }).$type<Record<string, unknown> | null>(),
     /** What a dead letter does to its stream: `skip` moves on, `block` waits for a replay or skip. */
     deadLetterPolicy: text("dead_letter_policy", { enum: deadLetterPolicies }).notNull().default("skip"),
+    /** Outbound transformation: a Jinja template whose JSON object output is sent instead of the payload; null = none. */
+    transformation: text("transformation"),
     /** Set when a receiver answered 410 Gone; the subscription then receives nothing until re-enabled. */
     disabledReason: text("disabled_reason"),
     ...timestampColumns(),

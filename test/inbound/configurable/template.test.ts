@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_OUTPUT_CHARS, MAX_RENDER_STEPS } from "../../../src/inbound/configurable/render-budget";
+import { MAX_OUTPUT_CHARS, MAX_RENDER_STEPS } from "../../../src/runtime/template/render-budget";
 import { compileTemplate, MAX_TEMPLATE_CHARS, renderDelivery, TemplateError } from "../../../src/inbound/configurable/template";
 
 const delivery = { body: { email: "a@example.com", tags: ["x", "y"] }, headers: { "x-a": "1" }, now: "2024-08-09T14:22:31.342Z" };

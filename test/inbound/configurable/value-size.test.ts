@@ -10,7 +10,7 @@ import {
   replacedSize,
   textSize,
   type JinjaValue,
-} from "../../../src/inbound/configurable/value-size";
+} from "../../../src/runtime/template/value-size";
 
 /** The library's own runtime value for a JavaScript value. */
 const runtime = (value: unknown): JinjaValue => new Environment().set("v", value);

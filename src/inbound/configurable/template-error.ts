@@ -1,4 +1,0 @@
-/** The one error a hook template raises, compiling or rendering; the routes answer it as 400 TEMPLATE_FAILED. */
-export class TemplateError extends Error {
-  override name = "TemplateError";
-}

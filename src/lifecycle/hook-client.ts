@@ -16,15 +16,6 @@ export type HookExchange =
 
 const readAnswer = (response: Response): Promise<string> => readBodyText(response.body, MAX_ANSWER_BYTES, "throw");
 
-/**
- * Why a request got no answer. workerd reports a failed connection (an unknown host, a refused or reset
- * connection) only as "internal error; reference = …", which tells a tenant nothing, so that case names the host.
- */
-function unreachable(url: URL, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.startsWith("internal error") ? `Could not connect to ${url.host} (unknown host, connection refused or reset)` : message;
-}
-
 export async function sendHook(request: HookRequest, options: { timeoutMs: number; allowPrivate: boolean }): Promise<HookExchange> {
   const started = Date.now();
   const guard = checkCallbackUrl(request.url, { allowPrivate: options.allowPrivate });
@@ -54,7 +45,7 @@ export async function sendHook(request: HookRequest, options: { timeoutMs: numbe
     return { ok: true, status, text, latencyMs: Date.now() - started };
   } catch (error) {
     const aborted = abort.signal.aborted;
-    const message = aborted ? `timed out after ${options.timeoutMs} ms` : unreachable(guard.url, error);
+    const message = aborted ? `timed out after ${options.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
     return { ok: false, error: message, timedOut: aborted, latencyMs: Date.now() - started };
   } finally {
     if (timer !== undefined) clearTimeout(timer);

@@ -8,7 +8,20 @@ export const USER_AGENT = "Hookgate/0.1";
 
 export type Transport = (request: Request) => Promise<Response>;
 
-const runtimeFetch: Transport = (request) => fetch(request);
+/**
+ * workerd reports a failed connection (an unknown host, a refused or reset connection) only as "internal error;
+ * reference = …", which tells a tenant nothing in an attempt log or a hook test; that case is named by its host.
+ */
+const runtimeFetch: Transport = async (request) => {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("internal error")) {
+      throw new Error(`Could not connect to ${new URL(request.url).host} (unknown host, connection refused or reset)`, { cause: error });
+    }
+    throw error;
+  }
+};
 let current: Transport = runtimeFetch;
 
 export const sendOutbound: Transport = (request) => current(request);

@@ -1,23 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BUCKETS, bucketSeries, needsAttention, successRate, summariseStreams, windowBounds } from "../../src/stats/aggregate";
-import type { StreamView } from "../../src/delivery/delivery-view";
+import { streamView } from "./stream-view";
 
-const stream = (overrides: Partial<StreamView>): StreamView => ({
-  stream: "s",
-  subscriptionId: "WBH000000000001",
-  pending: 0,
-  headEventSeq: null,
-  headDeliveryId: null,
-  headCreatedAt: null,
-  nextAttemptAt: null,
-  blocked: false,
-  deadLetters: 0,
-  droppedOverCap: 0,
-  breaker: "closed",
-  deliveredSeq: null,
-  lag: 0,
-  ...overrides,
-});
+const stream = streamView;
 
 describe("stats aggregation", () => {
   it("cuts 1 h into twelve 5-minute buckets ending with now included", () => {

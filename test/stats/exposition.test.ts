@@ -1,25 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { renderExposition, type MetricFamily } from "../../src/stats/exposition";
 import { metricFamilies, oldestOpenAgeSeconds, type TenantSnapshot } from "../../src/stats/metrics";
-import type { StreamView } from "../../src/delivery/delivery-view";
+import { streamView } from "./stream-view";
 import { parseExposition, sampleValue } from "./prometheus-text";
 
-const stream = (overrides: Partial<StreamView>): StreamView => ({
-  stream: "s",
-  subscriptionId: "WBH000000000001",
-  pending: 0,
-  headEventSeq: null,
-  headDeliveryId: null,
-  headCreatedAt: null,
-  nextAttemptAt: null,
-  blocked: false,
-  deadLetters: 0,
-  droppedOverCap: 0,
-  breaker: "closed",
-  deliveredSeq: null,
-  lag: 0,
-  ...overrides,
-});
+const stream = streamView;
 
 const NOW = Date.parse("2026-12-03T12:00:00.000Z");
 const snapshot: TenantSnapshot = {

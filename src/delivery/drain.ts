@@ -183,7 +183,10 @@ export class Drain {
       const now = this.now();
       this.heads.refresh(this.store);
       // Reloaded subscriptions may have released heads set aside for a disabled one.
-      if (subscriptionsById !== subscriptionsSeen) this.heads.release((id) => holds(subscriptionsById.get(id)));
+      if (subscriptionsById !== subscriptionsSeen) {
+        this.heads.release((id) => holds(subscriptionsById.get(id)));
+        this.store.failing.forgetDeleted((id) => subscriptionsById.has(id));
+      }
       subscriptionsSeen = subscriptionsById;
       const budget = this.host.sendsPerDrain() - started;
       const sends = this.heads.plan({

@@ -1,8 +1,8 @@
 /**
  * The engine of one tenant's TenantDelivery object. fanOutNewEvents() turns committed events past the cursor
- * into deliveries (fan-out-pass.ts); run() drains: it sends the head of every
- * free stream, up to DEFAULT_CONCURRENCY at once and within each subscription's rate limit, records each outcome (successes as held writes: group
- * commit) and sets the object's one alarm to the earliest retry.
+ * into deliveries (fan-out-pass.ts); run() drains: it sends the head of every free stream, up to
+ * DEFAULT_CONCURRENCY at once and within each subscription's rate limit, records each outcome (successes as
+ * held writes: group commit) and sets the object's one alarm to the earliest retry or token.
  */
 import type { Subscription } from "../db/schema";
 import type { AttemptRecord } from "../outbound/attempt";

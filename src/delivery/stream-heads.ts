@@ -23,6 +23,11 @@ export interface PlanRound {
   limit: number;
   /** What decides a head's verdict, with the URL whose breaker was asked (a probe goes once per URL). */
   factsOf(head: HeadRow): HeadFacts & { url?: string };
+  /**
+   * Takes a token of the head's rate limit (send-throttle.ts) as it is taken to send: null when it may go, else
+   * when the next token is there. Asked per head, so one round never takes more than a subscription has.
+   */
+  throttle?(head: HeadRow): number | null;
 }
 
 /** Heads set aside under a key (a subscription, a URL), at most one per stream. */
@@ -60,6 +65,15 @@ export class StreamHeads {
    * comes from here instead of another read.
    */
   private readonly upcoming = new Map<string, HeadRow[]>();
+  /**
+   * Heads of a rate-limited subscription that found no token, by subscription id. Only one of them (the
+   * subscription's ticket, in `throttleTickets`) waits in the ready queue for the next token; after each send of
+   * the subscription one more comes back. So a subscription with many streams costs a few heap operations per
+   * send, not one per stream.
+   */
+  private readonly throttled: AsideLists = new Map();
+  /** Per throttled subscription, the stream whose head waits in the ready queue for the next token. */
+  private readonly throttleTickets = new Map<string, string>();
   /** Deliveries closed since the drain last looked at their stream (see noteFinished()). */
   private readonly closedSinceLook = new Set<string>();
 
@@ -81,6 +95,8 @@ export class StreamHeads {
       this.ready.clear();
       this.held.clear();
       this.cooling.clear();
+      this.throttled.clear();
+      this.throttleTickets.clear();
       this.heads = new Map();
       for (const head of store.streamHeads()) this.setHead(head.stream_key, head);
       return;
@@ -103,8 +119,8 @@ export class StreamHeads {
 
   /**
    * Takes the heads to send now: due ones, oldest due first, at most `limit`, and at most one per URL whose
-   * breaker is not closed (its probe). A head that must wait is queued again for when it may go; one its
-   * subscription holds is set aside until release().
+   * breaker is not closed (its probe). A head that must wait (a retry, a cool-down, its rate limit's next token)
+   * is queued again for when it may go, keeping its stream's order; one its subscription holds is set aside until release().
    */
   plan(round: PlanRound): HeadRow[] {
     const send: HeadRow[] = [];
@@ -124,12 +140,46 @@ export class StreamHeads {
         // Its URL's probe is going now: once it starts the breaker says when the rest may follow.
         afterProbe.push(head);
       } else {
+        const nextToken = round.throttle?.(head) ?? null;
+        if (nextToken !== null) {
+          this.waitForToken(head, nextToken);
+          continue;
+        }
         if (verdict.probe && facts.url !== undefined) probedUrls.add(facts.url);
         send.push(head);
+        this.tokenTaken(head, round.now);
       }
     }
     for (const head of afterProbe) this.ready.push(head.stream_key, head, round.now, positionOf(head));
     return send;
+  }
+
+  /** A head found no token: the subscription's ticket waits in the ready queue for the next one, any other head aside. */
+  private waitForToken(head: HeadRow, nextToken: number): void {
+    const ticket = this.throttleTickets.get(head.subscription_id);
+    if (ticket !== undefined && ticket !== head.stream_key) {
+      setAside(this.throttled, head.subscription_id, head);
+      return;
+    }
+    this.throttleTickets.set(head.subscription_id, head.stream_key);
+    this.ready.push(head.stream_key, head, nextToken, positionOf(head));
+  }
+
+  /** A head took a token: if it was its subscription's ticket, the next head set aside comes back to try for one. */
+  private tokenTaken(head: HeadRow, now: number): void {
+    const subscriptionId = head.subscription_id;
+    if (this.throttleTickets.get(subscriptionId) === head.stream_key) this.throttleTickets.delete(subscriptionId);
+    if (this.throttleTickets.has(subscriptionId)) return;
+    const aside = this.throttled.get(subscriptionId);
+    if (!aside) return;
+    for (const [key, waiting] of aside) {
+      aside.delete(key);
+      // A head set aside may have been replaced since (a full read queues every free head afresh).
+      if (this.heads?.get(key) !== waiting) continue;
+      this.setHead(key, waiting);
+      break;
+    }
+    if (aside.size === 0) this.throttled.delete(subscriptionId);
   }
 
   /** When the earliest queued head may go (held heads do not count); null when none is queued. */

@@ -27,6 +27,7 @@ import { auditLogRoutes } from "./audit/routes";
 import { formRoutes } from "./records/form-routes";
 import { fieldRoutes } from "./arsys/field-routes";
 import { operationalEventRoutes } from "./operations/event-routes";
+import { tenantOperationalWebhookRoutes } from "./operations/tenant-webhook-routes";
 
 export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*", "/hooks/*"] as const;
 
@@ -54,5 +55,6 @@ export function buildTenantApi() {
     .route("/", metricsRoutes)
     .route("/", tenantApiKeyRoutes)
     .route("/", auditLogRoutes)
-    .route("/", operationalEventRoutes);
+    .route("/", operationalEventRoutes)
+    .route("/", tenantOperationalWebhookRoutes);
 }

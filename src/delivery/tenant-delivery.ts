@@ -11,6 +11,7 @@ import type { DeliveryStatus } from "./delivery-tables";
 import type { DeliveryView, StreamView, TestAttempt } from "./delivery-view";
 import { ControlPlane } from "./control-plane";
 import { DeliveryAttempts } from "./delivery-attempts";
+import { OperationsBindings } from "./operational-port";
 import { TenantEngine, type PumpResult } from "./tenant-engine";
 import { runtimeClock, runtimeTimers } from "./time";
 
@@ -31,6 +32,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
       },
       controlPlane: new ControlPlane(env),
       attempts: new DeliveryAttempts(env, () => this.engine.store),
+      operations: new OperationsBindings(env),
       clock: runtimeClock,
       timers: runtimeTimers,
       random: Math.random,

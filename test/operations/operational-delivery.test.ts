@@ -1,0 +1,172 @@
+/**
+ * Operational events from the delivery engine: raised with the outcome that causes them, sent on their own
+ * stream to the tenant's (and the platform's) operational webhook, Standard Webhooks-signed with the webhook's
+ * own secret, filtered by its `events`, recorded for GET /api/v1/operational-events whether or not a webhook is
+ * set; and never raised by an operational delivery's own failures.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { Webhook } from "standardwebhooks";
+import { admin, call, createTenant, type TestTenant } from "../helpers";
+import { createEntry, editStorage, listDeliveries, settle, startReceiver, subscribe, type Received, type Receiver } from "../delivery/harness";
+
+let receiver: Receiver | null = null;
+afterEach(() => receiver?.restore());
+
+interface OperationalBody {
+  type: string;
+  timestamp: string;
+  tenant: string;
+  data: Record<string, unknown>;
+}
+
+const OPS_PATH = "/ops";
+
+/** One receiver for both: the subscription's callback answers `callback`; the operational webhook (under /ops) `ops`. */
+function receivers(callback: (index: number) => Response, ops: () => Response = () => new Response("ok")) {
+  let callbacks = 0;
+  receiver = startReceiver((request) => (new URL(request.url).pathname.endsWith(OPS_PATH) ? ops() : callback(callbacks++)));
+  const all = receiver;
+  return {
+    callbackUrl: all.url,
+    opsUrl: `${all.url}${OPS_PATH}`,
+    ops: () => all.received.filter((request) => new URL(request.url).pathname.endsWith(OPS_PATH)),
+  };
+}
+
+async function setOperationalWebhook(tenant: TestTenant, url: string, events?: string[]): Promise<string> {
+  const put = await call(tenant.slug, "/api/v1/operational-webhook", { key: tenant.key, method: "PUT", json: events ? { url, events } : { url } });
+  expect(put.status).toBe(200);
+  return (await (await call(tenant.slug, "/api/v1/operational-webhook/secret", { key: tenant.key })).json<{ secret: string }>()).secret;
+}
+
+/** Verifies the request with the standardwebhooks library and returns its body. */
+function verified(request: Received, secret: string): OperationalBody {
+  const headers = Object.fromEntries(["webhook-id", "webhook-timestamp", "webhook-signature"].map((name) => [name, request.headers.get(name) ?? ""]));
+  return new Webhook(secret).verify(request.body, headers) as OperationalBody;
+}
+
+async function recorded(tenant: TestTenant, count: number): Promise<{ type: string; data: Record<string, unknown> }[]> {
+  for (let tries = 0; ; tries++) {
+    const { items } = await (await call(tenant.slug, "/api/v1/operational-events?limit=200", { key: tenant.key })).json<{ items: { type: string; data: Record<string, unknown> }[] }>();
+    if (items.length >= count || tries > 100) return items;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("operational webhooks from the engine", () => {
+  it("a 500 with maxAttempts 1 sends a signed delivery.dead_lettered, verifiable with the webhook's secret, and records it", async () => {
+    const hooks = receivers(() => new Response("boom", { status: 500 }));
+    const tenant = await createTenant("ops-dead");
+    const secret = await setOperationalWebhook(tenant, hooks.opsUrl);
+    const subscriptionId = await subscribe(tenant, { url: hooks.callbackUrl, maxAttempts: 1 });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    const [sent] = hooks.ops();
+    expect(hooks.ops()).toHaveLength(1);
+    const body = verified(sent!, secret);
+    expect(body).toMatchObject({ type: "delivery.dead_lettered", tenant: tenant.slug, data: { subscriptionId, eventSeq: 1, attempts: 1, lastStatus: 500 } });
+    expect(Date.parse(body.timestamp)).toBeGreaterThan(Date.now() - 60_000);
+    expect(body.data.deliveryId).toMatch(/^msg_1_/);
+    expect(sent!.headers.get("webhook-id")).toMatch(/^msg_ops\d+_tenant$/);
+    const [event] = await recorded(tenant, 1);
+    expect(event).toMatchObject({ type: "delivery.dead_lettered", data: { subscriptionId, deliveryId: body.data.deliveryId } });
+  });
+
+  it("records events with no webhook set, sends nothing; the events filter leaves out the types not asked for", async () => {
+    const hooks = receivers(() => new Response("boom", { status: 500 }));
+    const tenant = await createTenant("ops-filter");
+    await subscribe(tenant, { url: hooks.callbackUrl, maxAttempts: 1 });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    expect((await recorded(tenant, 1)).map((event) => event.type)).toEqual(["delivery.dead_lettered"]);
+    await setOperationalWebhook(tenant, hooks.opsUrl, ["subscription.disabled"]);
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    expect((await recorded(tenant, 2)).map((event) => event.type)).toEqual(["delivery.dead_lettered", "delivery.dead_lettered"]);
+    expect(hooks.ops()).toHaveLength(0);
+  });
+
+  it("a dead letter under the block policy also raises stream.blocked, in order", async () => {
+    const hooks = receivers(() => new Response("boom", { status: 500 }));
+    const tenant = await createTenant("ops-block");
+    const secret = await setOperationalWebhook(tenant, hooks.opsUrl);
+    const subscriptionId = await subscribe(tenant, { url: hooks.callbackUrl, maxAttempts: 1, deadLetterPolicy: "block" });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    const bodies = hooks.ops().map((request) => verified(request, secret));
+    expect(bodies.map((body) => body.type)).toEqual(["delivery.dead_lettered", "stream.blocked"]);
+    expect(bodies[1]!.data).toMatchObject({ subscriptionId, eventSeq: 1 });
+  });
+
+  it("410 Gone raises subscription.disabled with the reason", async () => {
+    const hooks = receivers(() => new Response("gone", { status: 410 }));
+    const tenant = await createTenant("ops-gone");
+    const secret = await setOperationalWebhook(tenant, hooks.opsUrl);
+    const subscriptionId = await subscribe(tenant, { url: hooks.callbackUrl });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    const types = hooks.ops().map((request) => verified(request, secret));
+    const disabled = types.find((body) => body.type === "subscription.disabled");
+    expect(disabled?.data).toMatchObject({ subscriptionId, reason: expect.stringMatching(/410/) });
+  });
+
+  it("ten failures in a row raise subscription.circuit_opened; the first success after a dead letter raises subscription.recovered", async () => {
+    let failing = true;
+    const hooks = receivers(() => (failing ? new Response("boom", { status: 500 }) : new Response("ok")));
+    const tenant = await createTenant("ops-breaker");
+    const secret = await setOperationalWebhook(tenant, hooks.opsUrl);
+    const subscriptionId = await subscribe(tenant, { url: hooks.callbackUrl, retryDelaysMs: [1], maxAttempts: 10 });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    const first = hooks.ops().map((request) => verified(request, secret).type);
+    expect(first).toEqual(["delivery.dead_lettered", "subscription.circuit_opened"]);
+    // The cool-down ends now: the next event's delivery is the probe, and it succeeds.
+    failing = false;
+    await editStorage(tenant.id, (sql) => {
+      const row = sql.exec<{ url: string; state: string }>("SELECT url, state FROM breakers").toArray().find((breaker) => breaker.url === hooks.callbackUrl)!;
+      sql.exec("UPDATE breakers SET state = ? WHERE url = ?", JSON.stringify({ ...JSON.parse(row.state), openUntil: Date.now() - 1 }), row.url);
+    });
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id);
+    const bodies = hooks.ops().map((request) => verified(request, secret));
+    expect(bodies.map((body) => body.type)).toEqual(["delivery.dead_lettered", "subscription.circuit_opened", "subscription.recovered"]);
+    expect(bodies[2]!.data).toMatchObject({ subscriptionId, eventSeq: 2 });
+    // Recovered once: a later success raises nothing.
+    await createEntry(tenant, { n: 3 });
+    await settle(tenant.id);
+    expect(hooks.ops()).toHaveLength(3);
+  });
+
+  it("the operational delivery's own failures raise nothing, even when it is dead-lettered", async () => {
+    const hooks = receivers(() => new Response("boom", { status: 500 }), () => new Response("ops down", { status: 500 }));
+    const tenant = await createTenant("ops-self");
+    await setOperationalWebhook(tenant, hooks.opsUrl);
+    await subscribe(tenant, { url: hooks.callbackUrl, maxAttempts: 1 });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id, { maxWaitMs: 300 }).catch(() => undefined);
+    expect(hooks.ops().length).toBeGreaterThanOrEqual(1);
+    // Its last attempt, due now: it fails and is dead-lettered.
+    await editStorage(tenant.id, (sql) => sql.exec("UPDATE deliveries SET attempts = 99, next_attempt_at = 0 WHERE subscription_id = 'ops:tenant' AND status = 'pending'"));
+    await settle(tenant.id);
+    const ops = (await listDeliveries(tenant)).filter((delivery) => delivery.subscriptionId === "ops:tenant");
+    expect(ops.map((delivery) => delivery.status)).toEqual(["dead"]);
+    expect((await recorded(tenant, 1)).map((event) => event.type)).toEqual(["delivery.dead_lettered"]);
+  });
+
+  it("the platform webhook receives every tenant's events with the tenant's slug, signed with the platform secret", async () => {
+    const hooks = receivers(() => new Response("boom", { status: 500 }));
+    const tenant = await createTenant("ops-platform");
+    expect((await admin("/admin/v1/operational-webhook", { method: "PUT", json: { url: hooks.opsUrl, events: ["delivery.dead_lettered"] } })).status).toBe(200);
+    try {
+      const secret = (await (await admin("/admin/v1/operational-webhook/secret")).json<{ secret: string }>()).secret;
+      await subscribe(tenant, { url: hooks.callbackUrl, maxAttempts: 1 });
+      await createEntry(tenant, { n: 1 });
+      await settle(tenant.id);
+      const [sent] = hooks.ops();
+      expect(verified(sent!, secret)).toMatchObject({ type: "delivery.dead_lettered", tenant: tenant.slug });
+      expect(sent!.headers.get("webhook-id")).toMatch(/_platform$/);
+    } finally {
+      expect((await admin("/admin/v1/operational-webhook", { method: "DELETE" })).status).toBe(204);
+    }
+  });
+});

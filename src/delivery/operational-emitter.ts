@@ -91,12 +91,6 @@ export class OperationalEmitter {
     this.ports.storage.transactionSync(() => this.emit(subscription.tenantId, [{ type: "subscription.disabled", data: { subscriptionId: subscription.id, reason } }]));
   }
 
-  /** An event raised outside an attempt (a synchronous lifecycle hook unavailable, told by RPC). */
-  async raise(tenantId: string, signal: RaisedSignal): Promise<void> {
-    if (!this.targets) await this.refresh(tenantId);
-    this.ports.storage.transactionSync(() => this.emit(tenantId, [signal]));
-  }
-
   /** Stores the events as deliveries to every webhook that wants them (call inside a storage transaction). */
   emit(tenantId: string, raised: readonly RaisedSignal[]): void {
     if (raised.length === 0) return;

@@ -13,6 +13,7 @@ import { ControlPlane } from "./control-plane";
 import { DeliveryAttempts } from "./delivery-attempts";
 import { OperationsBindings } from "./operational-port";
 import { TenantEngine, type PumpResult } from "./tenant-engine";
+import type { RaisedSignal } from "./operational-signals";
 import { runtimeClock, runtimeTimers } from "./time";
 
 export class TenantDelivery extends DurableObject<Bindings> {
@@ -48,6 +49,11 @@ export class TenantDelivery extends DurableObject<Bindings> {
 
   refresh(tenantId: string): Promise<PumpResult> {
     return this.engine.refresh(tenantId);
+  }
+
+  /** An operational event the request path raised (see operations/hook-failure-report.ts). */
+  raiseOperational(tenantId: string, signal: RaisedSignal): Promise<void> {
+    return this.engine.raiseOperational(tenantId, signal);
   }
 
   override alarm(): Promise<void> {

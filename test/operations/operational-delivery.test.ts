@@ -4,9 +4,12 @@
  * own secret, filtered by its `events`, recorded for GET /api/v1/operational-events whether or not a webhook is
  * set; and never raised by an operational delivery's own failures.
  */
+import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { admin, call, createTenant, type TestTenant } from "../helpers";
+import { runSyncLifecycleHooks } from "../../src/lifecycle/sync-hooks";
+import { DEFAULT_MAX_ATTEMPTS } from "../../src/delivery/retry-policy";
 import { createEntry, editStorage, listDeliveries, settle, startReceiver, subscribe, type Received, type Receiver } from "../delivery/harness";
 
 let receiver: Receiver | null = null;
@@ -146,7 +149,7 @@ describe("operational webhooks from the engine", () => {
     await settle(tenant.id, { maxWaitMs: 300 }).catch(() => undefined);
     expect(hooks.ops().length).toBeGreaterThanOrEqual(1);
     // Its last attempt, due now: it fails and is dead-lettered.
-    await editStorage(tenant.id, (sql) => sql.exec("UPDATE deliveries SET attempts = 99, next_attempt_at = 0 WHERE subscription_id = 'ops:tenant' AND status = 'pending'"));
+    await editStorage(tenant.id, (sql) => sql.exec("UPDATE deliveries SET attempts = ?, next_attempt_at = 0 WHERE subscription_id = 'ops:tenant' AND status = 'pending'", DEFAULT_MAX_ATTEMPTS - 1));
     await settle(tenant.id);
     const ops = (await listDeliveries(tenant)).filter((delivery) => delivery.subscriptionId === "ops:tenant");
     expect(ops.map((delivery) => delivery.status)).toEqual(["dead"]);
@@ -168,5 +171,45 @@ describe("operational webhooks from the engine", () => {
     } finally {
       expect((await admin("/admin/v1/operational-webhook", { method: "DELETE" })).status).toBe(204);
     }
+  });
+
+  it("a synchronous lifecycle hook that is unavailable raises lifecycle_hook.failed without delaying the answer", async () => {
+    const hooks = receivers(() => new Response("down", { status: 500 }));
+    const tenant = await createTenant("ops-sync-hook");
+    const secret = await setOperationalWebhook(tenant, hooks.opsUrl);
+    const configured = await call(tenant.slug, "/api/v1/lifecycle-hooks", { key: tenant.key, method: "PUT", json: { baseUrl: hooks.callbackUrl, token: "t", enabled: ["validateUser"], onTimeout: "allow" } });
+    expect(configured.status).toBe(200);
+    const result = await runSyncLifecycleHooks(env, tenant.id, "create", { employee_id: "1", first_name: "A", last_name: "B", email: "a@corp.example" });
+    expect(result.warnings).toHaveLength(1);
+    const [event] = await recorded(tenant, 1);
+    expect(event).toMatchObject({ type: "lifecycle_hook.failed", data: { hook: "validateUser", reason: "unavailable" } });
+    await settle(tenant.id, { wake: false });
+    const [sent] = hooks.ops();
+    expect(verified(sent!, secret)).toMatchObject({ type: "lifecycle_hook.failed", tenant: tenant.slug, data: { hook: "validateUser", reason: "unavailable" } });
+  });
+
+  it("a lifecycle post hook dead-lettered raises lifecycle_hook.failed", async () => {
+    const hooks = receivers(() => new Response("down", { status: 500 }));
+    const tenant = await createTenant("ops-post-hook");
+    const secret = await setOperationalWebhook(tenant, hooks.opsUrl);
+    const configured = await call(tenant.slug, "/api/v1/lifecycle-hooks", { key: tenant.key, method: "PUT", json: { baseUrl: hooks.callbackUrl, token: "t", enabled: ["postCreateUser"] } });
+    expect(configured.status).toBe(200);
+    await createEntry(tenant, { first_name: "Ann", last_name: "Lee", email: "ann@corp.example", employee_id: "1111" }, "User");
+    await settle(tenant.id, { maxWaitMs: 300 }).catch(() => undefined);
+    // Its last attempt, due now.
+    await editStorage(tenant.id, (sql) => sql.exec("UPDATE deliveries SET attempts = ?, next_attempt_at = 0 WHERE subscription_id = 'lifecycle' AND status = 'pending'", DEFAULT_MAX_ATTEMPTS - 1));
+    await settle(tenant.id);
+    const [sent] = hooks.ops();
+    expect(verified(sent!, secret)).toMatchObject({ type: "lifecycle_hook.failed", data: { hook: "postCreateUser", reason: "dead_lettered", eventSeq: 1 } });
+  });
+
+  it("operational events go out in the order they were raised, on the tenant's operational stream", async () => {
+    const hooks = receivers(() => new Response("boom", { status: 500 }));
+    const tenant = await createTenant("ops-order");
+    const secret = await setOperationalWebhook(tenant, hooks.opsUrl, ["delivery.dead_lettered"]);
+    await subscribe(tenant, { url: hooks.callbackUrl, maxAttempts: 1 });
+    for (const n of [1, 2, 3]) await createEntry(tenant, { n });
+    await settle(tenant.id);
+    expect(hooks.ops().map((request) => verified(request, secret).data.eventSeq)).toEqual([1, 2, 3]);
   });
 });

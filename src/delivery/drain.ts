@@ -300,7 +300,8 @@ export class Drain {
     if (target && delivery.attempts >= target.policy.maxAttempts) {
       // Every attempt was made and the last one's outcome never came back (the object died during it).
       const lastError = `Gave up after ${delivery.attempts} attempts: the outcome of the last one is unknown (interrupted)`;
-      this.finishDelivery(delivery.id, { status: "dead", blocking: target.blockOnDead, lastStatus: delivery.last_status, lastError, now });
+      const update = { status: "dead" as const, blocking: target.blockOnDead, lastStatus: delivery.last_status, lastError, now };
+      this.operations.recordOutcome(delivery, delivery.attempts, update, (breaker) => breaker, target, () => this.finishDelivery(delivery.id, update));
       // A lifecycle delivery (no subscription) may hold a changePassword's sealed password: it has ended.
       if (!subscription) this.host.passwords.releaseOf(tenantId, delivery.event_seq, this.store.bodyOf(delivery.id));
       this.heads.noteSendEnded(delivery.stream_key);
@@ -349,8 +350,7 @@ export class Drain {
     // Heads are read without bodies; the body only now, for the one delivery that goes.
     const body = this.store.bodyOf(delivery.id) ?? "";
     if (isOperationalDelivery(delivery)) {
-      const skip = () => this.finishDelivery(delivery.id, { status: "skipped", lastStatus: null, lastError: "operational webhook removed", now: this.now() });
-      return this.operations.send({ ...delivery, url: target.url, body }, target, (record) => (record ? void this.recordAttempt(delivery, attemptNumber, record, target) : skip()));
+      return this.operations.send({ ...delivery, url: target.url, body }, target, (record) => this.recordAttempt(delivery, attemptNumber, record, target), (update) => this.finishDelivery(delivery.id, update));
     }
     if (!subscription) {
       await this.sendLifecycle({ ...delivery, url: target.url, body }, attemptNumber, target);
@@ -388,7 +388,7 @@ export class Drain {
     const judgement = this.store.erased.has(delivery.event_seq) ? forErasedEvent(judged) : judged;
     const wasClosed = this.attempts.breakerOf(target.url).state === "closed";
     // With the operational events it raises, in one storage transaction.
-    this.operations.recordOutcome(delivery, attemptNumber, judgement, target, () => {
+    this.operations.recordOutcome(delivery, attemptNumber, judgement.update, judgement.breaker, target, () => {
       this.finishDelivery(delivery.id, judgement.update);
       this.attempts.saveBreakerIfChanged(target.url, judgement.breaker);
     });

@@ -13,7 +13,7 @@ import type { DeliveryStore } from "./delivery-store";
 import type { HeadRow } from "./delivery-tables";
 import type { EnginePorts, OperationalTargets } from "./engine-ports";
 import type { StreamHeads } from "./stream-heads";
-import type { AttemptTarget, Judgement } from "./attempt-judgement";
+import type { AttemptTarget, DeliveryUpdate, Judgement } from "./attempt-judgement";
 import { LIFECYCLE_SUBSCRIPTION_ID } from "../lifecycle/post-hooks";
 import { isOperationalDelivery, OPERATIONAL_STREAMS, ownerOfDelivery, signalsOfAttempt, type OperationalOwner, type RaisedSignal } from "./operational-signals";
 
@@ -60,13 +60,13 @@ export class OperationalEmitter {
    * Applies an attempt's outcome (`apply`: the delivery's new state and its URL's breaker) and stores the
    * operational events it raises, in one storage transaction when it raises any.
    */
-  recordOutcome(delivery: HeadRow, attemptNumber: number, judgement: Judgement, target: AttemptTarget, apply: () => void): void {
+  recordOutcome(delivery: HeadRow, attemptNumber: number, update: DeliveryUpdate, breaker: Judgement["breaker"], target: AttemptTarget, apply: () => void): void {
     const operational = isOperationalDelivery(delivery);
     const isSubscription = !operational && delivery.subscription_id !== LIFECYCLE_SUBSCRIPTION_ID;
     const breakerBefore = this.ports.attempts.breakerOf(target.url);
     const deadSinceSuccess = isSubscription && this.unrecoveredSet().has(delivery.subscription_id);
-    const raised = signalsOfAttempt({ delivery, attemptNumber, update: judgement.update, breakerBefore, breakerAfter: judgement.breaker(breakerBefore), deadSinceSuccess });
-    const status = judgement.update.status;
+    const raised = signalsOfAttempt({ delivery, attemptNumber, update, breakerBefore, breakerAfter: breaker(breakerBefore), deadSinceSuccess });
+    const status = update.status;
     const tracks = isSubscription && ((status === "dead" && !deadSinceSuccess) || (status === "delivered" && deadSinceSuccess));
     if (raised.length === 0 && !tracks) return apply();
     this.ports.storage.transactionSync(() => {
@@ -135,9 +135,14 @@ export class OperationalEmitter {
   }
 
   /** Sends one operational delivery, signed with its webhook's current secrets; a removed webhook skips what is owed. */
-  async send(delivery: HeadRow & { url: string; body: string }, target: AttemptTarget, record: (attempt: AttemptRecord | null) => void): Promise<void> {
+  async send(
+    delivery: HeadRow & { url: string; body: string },
+    target: AttemptTarget,
+    record: (attempt: AttemptRecord) => unknown,
+    finish: (update: DeliveryUpdate) => void,
+  ): Promise<void> {
     const secrets = await this.ports.operations.secrets(target.tenantId, ownerOfDelivery(delivery));
-    if (secrets.length === 0) return record(null);
+    if (secrets.length === 0) return finish({ status: "skipped", lastStatus: null, lastError: "operational webhook removed", now: this.ports.clock.now() });
     record(await this.ports.operations.attempt(delivery, secrets, target.policy.timeoutMs));
   }
 }

@@ -212,4 +212,42 @@ describe("operational webhooks from the engine", () => {
     await settle(tenant.id);
     expect(hooks.ops().map((request) => verified(request, secret).data.eventSeq)).toEqual([1, 2, 3]);
   });
+
+  it("a delivery whose last attempt's outcome was lost (the object died) is dead-lettered with delivery.dead_lettered too", async () => {
+    const hooks = receivers(() => new Response("boom", { status: 500 }));
+    const tenant = await createTenant("ops-giveup");
+    const secret = await setOperationalWebhook(tenant, hooks.opsUrl);
+    const subscriptionId = await subscribe(tenant, { url: hooks.callbackUrl, maxAttempts: 3, retryDelaysMs: [60_000] });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id, { maxWaitMs: 300 }).catch(() => undefined);
+    expect(hooks.ops()).toHaveLength(0);
+    // Every attempt made, the last one's outcome unknown: the next look gives up on it.
+    await editStorage(tenant.id, (sql) => sql.exec("UPDATE deliveries SET attempts = 3, status = 'pending', next_attempt_at = 0 WHERE subscription_id = ?", subscriptionId));
+    await settle(tenant.id);
+    const [sent] = hooks.ops();
+    expect(verified(sent!, secret)).toMatchObject({ type: "delivery.dead_lettered", data: { subscriptionId, eventSeq: 1, attempts: 3 } });
+  });
+
+  it("after a rotation both the new and the replaced secret verify; a removed webhook skips what was still owed", async () => {
+    let opsUp = true;
+    const hooks = receivers(() => new Response("boom", { status: 500 }), () => (opsUp ? new Response("ok") : new Response("down", { status: 503 })));
+    const tenant = await createTenant("ops-rotate");
+    const old = await setOperationalWebhook(tenant, hooks.opsUrl);
+    const rotated = await (await call(tenant.slug, "/api/v1/operational-webhook/secret/rotate", { key: tenant.key, method: "POST" })).json<{ secret: string }>();
+    await subscribe(tenant, { url: hooks.callbackUrl, maxAttempts: 1 });
+    await createEntry(tenant, { n: 1 });
+    await settle(tenant.id);
+    const [sent] = hooks.ops();
+    expect(verified(sent!, rotated.secret).type).toBe("delivery.dead_lettered");
+    expect(verified(sent!, old).type).toBe("delivery.dead_lettered");
+
+    opsUp = false;
+    await createEntry(tenant, { n: 2 });
+    await settle(tenant.id, { maxWaitMs: 300 }).catch(() => undefined);
+    expect((await call(tenant.slug, "/api/v1/operational-webhook", { key: tenant.key, method: "DELETE" })).status).toBe(204);
+    await editStorage(tenant.id, (sql) => sql.exec("UPDATE deliveries SET next_attempt_at = 0 WHERE subscription_id = 'ops:tenant' AND status = 'pending'"));
+    await settle(tenant.id);
+    const ops = (await listDeliveries(tenant)).filter((delivery) => delivery.subscriptionId === "ops:tenant");
+    expect(ops.map((delivery) => delivery.status)).toEqual(["delivered", "skipped"]);
+  });
 });

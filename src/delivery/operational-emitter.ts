@@ -35,9 +35,16 @@ export class OperationalEmitter {
     private readonly heads: StreamHeads,
   ) {}
 
-  /** Reads who hears of operational events now (once per drain). */
+  /**
+   * Reads who hears of operational events now (once per drain). A failed read keeps what was read before: it
+   * must not stop the tenant's deliveries (events are still recorded; only their webhook deliveries may miss).
+   */
   async refresh(tenantId: string): Promise<void> {
-    this.targets = await this.ports.operations.targets(tenantId);
+    try {
+      this.targets = await this.ports.operations.targets(tenantId);
+    } catch (error) {
+      this.ports.log("warn", "operational_targets_read_failed", { tenantId, error: String(error) });
+    }
   }
 
   /** The storage, after the store's held writes: operational rows go in the same order and transaction. */

@@ -15,4 +15,5 @@ export * from "./sign-in-failures";
 export * from "./forms";
 export * from "./attachments";
 export * from "./provisionings";
+export * from "./operations";
 export * from "./metric-tallies";

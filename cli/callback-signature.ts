@@ -14,10 +14,8 @@ export type SignatureCheck = { verified: true } | { verified: false; reason: str
 const TOLERANCE_SECONDS = 5 * 60;
 const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-/** Throws when the secret is not `whsec_` + base64, so `receive` can refuse it at start. */
-export function checkSecret(secret: string): void {
-  new Webhook(secret);
-}
+/** A subscription's signing secret as the gateway issues it: `whsec_` and base64 (the library alone accepts more). */
+export const isSigningSecret = (secret: string): boolean => /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(secret);
 
 function verifyBytes(secret: string, id: string, timestamp: string, signatures: string, body: Buffer, now: number): SignatureCheck {
   const seconds = Number(timestamp);

@@ -19,6 +19,11 @@ export function program(): Command {
 }
 
 export async function run(argv: string[]): Promise<void> {
+  // Output piped into `head` and closed early: stop quietly, as other command-line tools do.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const cli = program();
   // Subcommands too: commander's usage errors come back here instead of exiting, so they end the same way.
   const exitOverride = (command: Command) => {

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Command } from "commander";
 import { describeCallbackBody } from "./callback-body";
-import { checkSecret, verifyCallback, type SignatureCheck } from "./callback-signature";
+import { isSigningSecret, verifyCallback, type SignatureCheck } from "./callback-signature";
 import { CliError, oneLine } from "./errors";
 import { paint } from "./paint";
 
@@ -61,12 +61,8 @@ export async function startReceiver(options: ReceiveOptions): Promise<{ close():
   const failure = options.fail === undefined ? undefined : parseFail(options.fail);
   const retryAfter = options.retryAfter;
   if (retryAfter !== undefined && !/^\d+$/.test(retryAfter)) throw new CliError(`--retry-after '${retryAfter}' is not a number of seconds`);
-  if (options.secret !== undefined) {
-    try {
-      checkSecret(options.secret);
-    } catch {
-      throw new CliError("--secret is not a Standard Webhooks secret (whsec_ followed by base64): use the subscription's signing secret");
-    }
+  if (options.secret !== undefined && !isSigningSecret(options.secret)) {
+    throw new CliError("--secret is not a Standard Webhooks secret (whsec_ followed by base64): use the subscription's signing secret");
   }
   const attempts = new Map<string, number>();
 

@@ -1,7 +1,7 @@
 /**
  * `hookgate tail`: follows a tenant's deliveries (`GET /api/v1/deliveries`) and inbound request log
  * (`GET /api/v1/inbound-requests`) by polling, one line per new delivery, per change of a delivery's state or
- * attempts, and per new inbound request; failures (an error status, a dead letter, a rejected request) are
+ * attempts, and per new inbound request (or new count of a per-minute entry of unauthenticated ones); failures (an error status, a dead letter, a rejected request) are
  * marked `!` and red on a terminal. What exists when it starts is not printed.
  */
 import { Command } from "commander";
@@ -96,7 +96,8 @@ export function follower(api: TailApi, print: (line: string) => void) {
   const deliveries = new Map<string, string>();
   const openAt = new Map<string, number>();
   let lastPosition = 0;
-  const inboundSeen = new Set<string>();
+  // Inbound entries by id → the count printed: unauthenticated requests share one entry per minute, its count growing.
+  const inboundSeen = new Map<string, number>();
   let first = true;
 
   async function pollDeliveries(): Promise<void> {
@@ -125,8 +126,8 @@ export function follower(api: TailApi, print: (line: string) => void) {
   async function pollInbound(): Promise<void> {
     const page = await api.get<{ items: InboundRequest[] }>(`/api/v1/inbound-requests?limit=100`);
     for (const request of [...page.items].reverse()) {
-      if (inboundSeen.has(request.id)) continue;
-      inboundSeen.add(request.id);
+      if (inboundSeen.get(request.id) === request.count) continue;
+      inboundSeen.set(request.id, request.count);
       if (!first) print(inboundLine(request));
     }
   }

@@ -9,6 +9,7 @@
 import { createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { findPreset, PRESET_IDS, type InboundHookPreset, type PresetAuth } from "../src/inbound/configurable/presets";
+import { isSigningSecret } from "./callback-signature";
 import { CliError, oneLine } from "./errors";
 
 export interface VendorRequest {
@@ -132,12 +133,8 @@ function sign(auth: PresetAuth, secret: string, headers: Record<string, string>,
       return;
     }
     case "standard_webhooks": {
-      let webhook: Webhook;
-      try {
-        webhook = new Webhook(secret);
-      } catch {
-        throw new CliError("The secret is not a Standard Webhooks secret (whsec_ followed by base64)");
-      }
+      if (!isSigningSecret(secret)) throw new CliError("The secret is not a Standard Webhooks secret (whsec_ followed by base64)");
+      const webhook = new Webhook(secret);
       const id = headers["webhook-id"] ?? "";
       const timestamp = new Date(Number(headers["webhook-timestamp"] ?? Math.floor(now.getTime() / 1000)) * 1000);
       headers["webhook-signature"] = webhook.sign(id, timestamp, Buffer.from(body).toString("utf8"));

@@ -10,6 +10,7 @@ import { Command } from "commander";
 import { describeCallbackBody } from "./callback-body";
 import { isSigningSecret, verifyCallback, type SignatureCheck } from "./callback-signature";
 import { CliError, oneLine } from "./errors";
+import { untilStopped } from "./lifetime";
 import { paint } from "./paint";
 
 interface ReceiveOptions {
@@ -161,10 +162,7 @@ Register http://127.0.0.1:9999/webhook (any path) as a callback URL, then:
       console.error(
         `hookgate receive: listening on http://${options.host}:${receiver.port}${options.secret ? ", verifying signatures" : ""}${options.fail ? `, answering ${options.fail.replace(":", " to the first ")} attempt(s) of each webhook-id` : ""} (Ctrl-C to stop)`,
       );
-      await new Promise<void>((resolve) => {
-        const stop = () => void receiver.close().then(resolve);
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
+      await untilStopped();
+      await receiver.close();
     });
 }

@@ -7,6 +7,7 @@
 import { Command } from "commander";
 import { CliError, oneLine } from "./errors";
 import { parseUrl, send } from "./http-client";
+import { untilStopped } from "./lifetime";
 import { paint } from "./paint";
 
 interface TailOptions {
@@ -154,10 +155,9 @@ export function tailCommand(): Command {
       await poll();
       console.error(`hookgate tail: following ${options.tenant} at ${options.base} every ${interval} ms (Ctrl-C to stop)`);
       let stopped = false;
-      process.once("SIGINT", () => (stopped = true));
-      process.once("SIGTERM", () => (stopped = true));
+      const stopping = untilStopped().then(() => (stopped = true));
       while (!stopped) {
-        await new Promise((resolve) => setTimeout(resolve, interval));
+        await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, interval))]);
         if (stopped) break;
         // A poll that fails (the gateway restarting) is reported and tried again at the next tick.
         await poll().catch((error: unknown) => console.error(`hookgate tail: ${oneLine(error)} (trying again)`));

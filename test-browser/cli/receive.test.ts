@@ -146,22 +146,20 @@ describe("hookgate receive", () => {
       retry_policy: { retryDelaysMs: [200], maxAttempts: 3 },
     });
     expect(registered.status, JSON.stringify(registered.json)).toBe(201);
+    // The subscription stays (on its own form, nothing else fires it): the page-walking tests that run last
+    // follow every link, and the audit log and deliveries link to it.
     const subscriptionId = registered.headers.get("location")!.split("/").pop()!;
-    try {
-      const secret = ((await api.call("GET", `/api/v1/subscriptions/${subscriptionId}/secret`)).json as { key: string }).key;
-      expect(secret).toMatch(/^whsec_/);
-      const cli = startCli(["receive", "--port", String(port), "--secret", secret, "--fail", "503:1", "--json"]);
-      running.push(cli);
-      await cli.waitForStderr("listening");
+    const secret = ((await api.call("GET", `/api/v1/subscriptions/${subscriptionId}/secret`)).json as { key: string }).key;
+    expect(secret).toMatch(/^whsec_/);
+    const cli = startCli(["receive", "--port", String(port), "--secret", secret, "--fail", "503:1", "--json"]);
+    running.push(cli);
+    await cli.waitForStderr("listening");
 
-      const created = await api.call("POST", `/api/arsys/v1.0/entry/${form}`, { values: { Description: "from the CLI test" } });
-      expect(created.status, JSON.stringify(created.json)).toBe(201);
-      await cli.waitForLine(() => true, { from: 1, timeoutMs: 30_000 });
-      const [first, second] = cli.stdoutLines().map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(first).toMatchObject({ path: "/thin", attempt: 1, status: 503, verified: true, eventType: `${form.toUpperCase()}.CREATE` });
-      expect(second).toMatchObject({ path: "/thin", attempt: 2, status: 200, verified: true, webhookId: first!.webhookId });
-    } finally {
-      await api.call("DELETE", `/api/arsys/v1.0/webhook/${subscriptionId}`);
-    }
+    const created = await api.call("POST", `/api/arsys/v1.0/entry/${form}`, { values: { Description: "from the CLI test" } });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    await cli.waitForLine(() => true, { from: 1, timeoutMs: 30_000 });
+    const [first, second] = cli.stdoutLines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(first).toMatchObject({ path: "/thin", attempt: 1, status: 503, verified: true, eventType: `${form.toUpperCase()}.CREATE` });
+    expect(second).toMatchObject({ path: "/thin", attempt: 2, status: 200, verified: true, webhookId: first!.webhookId });
   });
 });

@@ -12,6 +12,7 @@ import type { WebhookView } from "../../arsys/webhook-view";
 import type { StreamView, TestAttempt } from "../../delivery/delivery-view";
 import { SubscriptionFormView, emptyForm, formFromRequest, registrationFrom, withoutSecrets, type SubscriptionForm } from "./subscriptions/form";
 import { deliveryApiPath, renderSubscriptionDetail, streamSummary, subscriptionApiPath } from "./subscriptions/detail";
+import { dryRunTransformation } from "./subscriptions/transformation";
 
 const ACTIVE = "/subscriptions";
 const detailPath = (id: string) => `/subscriptions/${encodeURIComponent(id)}`;
@@ -108,6 +109,13 @@ export const subscriptionsPage = new Hono<PortalEnv>()
     const saved = await api.send("PUT", subscriptionApiPath(id), registrationFrom(form, true));
     if (!saved.ok) return renderSubscriptionDetail(c, id, { form: withoutSecrets(form), formError: saved.error, status: 400 });
     return redirectWith(c, detailPath(id), { notice: "Subscription saved." });
+  })
+  .post("/subscriptions/:id/transformation/dry-run", async (c) => {
+    // Trying a template before saving it: the form as typed stays on the page, nothing is stored.
+    const id = c.req.param("id");
+    const form = await formFromRequest(c);
+    const dryRun = await dryRunTransformation(c, id, form.transformation);
+    return renderSubscriptionDetail(c, id, { form: withoutSecrets(form), dryRun, status: dryRun.ok ? 200 : 400 });
   })
   .post("/subscriptions/:id/disable", (c) => setEnabled(c, false))
   .post("/subscriptions/:id/enable", (c) => setEnabled(c, true))

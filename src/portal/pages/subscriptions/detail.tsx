@@ -11,6 +11,7 @@ import type { ApiError } from "../../api-client";
 import type { WebhookView } from "../../../arsys/webhook-view";
 import type { StreamView, TestAttempt } from "../../../delivery/delivery-view";
 import { SubscriptionFormView, formFromView, type SubscriptionForm } from "./form";
+import { DryRunResult, type DryRunOutcome } from "./transformation";
 
 export const subscriptionApiPath = (id: string, suffix = ""): string => `/api/arsys/v1.0/webhook/${encodeURIComponent(id)}${suffix}`;
 export const deliveryApiPath = (id: string, suffix: string): string => `/api/v1/subscriptions/${encodeURIComponent(id)}${suffix}`;
@@ -33,6 +34,8 @@ export interface DetailExtras {
   formError?: ApiError;
   testResult?: TestAttempt;
   newSecret?: { key: string; previousKeyExpiresAt: string | null };
+  /** The dry run of the form's transformation as typed (the form then shows what was typed, unsaved). */
+  dryRun?: DryRunOutcome;
   status?: 200 | 400;
 }
 
@@ -89,6 +92,8 @@ export async function renderSubscriptionDetail(c: Context<PortalEnv>, id: string
   const path = (suffix = "") => portalPath(c, `/subscriptions/${encodeURIComponent(id)}${suffix}`);
   const body = (
     <>
+      {/* Rendered by a post (a test, a new secret, a dry run, a refused edit): reloading should be a GET of this page. */}
+      {c.req.method === "POST" ? <div hidden data-canonical-url={path()}></div> : null}
       <p><a href={portalPath(c, "/subscriptions")}>← All subscriptions</a></p>
       <dl class="facts">
         <dt>Id</dt>
@@ -130,7 +135,8 @@ export async function renderSubscriptionDetail(c: Context<PortalEnv>, id: string
         <button type="submit">Replay since</button>
       </form>
       <h2>Settings</h2>
-      <SubscriptionFormView c={c} action={path()} form={extras.form ?? formFromView(view)} editing error={extras.formError} />
+      <SubscriptionFormView c={c} action={path()} form={extras.form ?? formFromView(view)} editing error={extras.formError} dryRunAction={path("/transformation/dry-run")} />
+      {extras.dryRun ? <DryRunResult outcome={extras.dryRun} /> : null}
     </>
   );
   return renderPage(c, { title: view.description ? `Subscription: ${view.description}` : `Subscription ${id}`, active: "/subscriptions", body, status: extras.status ?? 200 });

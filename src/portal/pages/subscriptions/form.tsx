@@ -11,6 +11,7 @@ import type { ApiError } from "../../api-client";
 import type { WebhookView } from "../../../arsys/webhook-view";
 import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadFormats } from "../../../db/schema";
 import { MASKED_SECRET } from "../../../secrets/seal";
+import { DRY_RUN_RESULT_ID, TransformationField } from "./transformation";
 
 export interface SubscriptionForm {
   description: string;
@@ -44,6 +45,8 @@ export interface SubscriptionForm {
   retryDelaysMs: string;
   maxAttempts: string;
   timeoutMs: string;
+  /** The Jinja template as typed; blank means none. */
+  transformation: string;
   enabled: boolean;
 }
 
@@ -78,6 +81,7 @@ export const emptyForm = (): SubscriptionForm => ({
   retryDelaysMs: "",
   maxAttempts: "",
   timeoutMs: "",
+  transformation: "",
   enabled: true,
 });
 
@@ -118,6 +122,7 @@ export function formFromView(view: WebhookView): SubscriptionForm {
     retryDelaysMs: retry.retryDelaysMs?.join(", ") ?? "",
     maxAttempts: retry.maxAttempts?.toString() ?? "",
     timeoutMs: retry.timeoutMs?.toString() ?? "",
+    transformation: view.transformation ?? "",
     enabled: view.enabled,
   };
 }
@@ -163,6 +168,8 @@ export async function formFromRequest(c: Context<PortalEnv>): Promise<Subscripti
     retryDelaysMs: text("retry_delays_ms"),
     maxAttempts: text("max_attempts"),
     timeoutMs: text("timeout_ms"),
+    // Browsers send a textarea's line breaks as CRLF; the template is stored as typed, with plain newlines.
+    transformation: text("transformation").replace(/\r\n?/g, "\n"),
     enabled: text("enabled") === "on",
   };
 }
@@ -215,6 +222,8 @@ export function registrationFrom(form: SubscriptionForm, editing: boolean): Reco
     ordering: form.ordering || "subscription",
     retry_policy: Object.keys(retry).length > 0 ? retry : null,
     dead_letter_policy: form.deadLetterPolicy || "skip",
+    // Sent as shown, never left out: a blank box clears a stored template instead of keeping it.
+    transformation: form.transformation.trim() ? form.transformation : null,
   };
 }
 
@@ -259,7 +268,8 @@ function Check(props: { name: string; label: string; checked: boolean; value?: s
   );
 }
 
-export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: string; form: SubscriptionForm; editing: boolean; error?: ApiError | undefined }) {
+/** `dryRunAction`: where the Dry run button posts the form as typed (only a stored subscription can be tried). */
+export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: string; form: SubscriptionForm; editing: boolean; error?: ApiError | undefined; dryRunAction?: string }) {
   const { form, editing } = props;
   const keepHint = editing ? "Leave blank to keep the stored value." : undefined;
   return (
@@ -317,9 +327,11 @@ export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: str
           <p class="hint" id="custom_json-hint">Optional JSON object sent along with each callback.</p>
         </div>
       </fieldset>
+      <TransformationField value={form.transformation} canDryRun={props.dryRunAction !== undefined} />
       {editing ? null : <Check name="enabled" label="Enabled" checked={form.enabled} />}
       <div class="actions">
         <button type="submit" class="primary">{editing ? "Save subscription" : "Create subscription"}</button>
+        {props.dryRunAction ? <button type="submit" formaction={`${props.dryRunAction}#${DRY_RUN_RESULT_ID}`}>Dry run</button> : null}
       </div>
     </form>
   );

@@ -326,8 +326,8 @@ export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: str
           <textarea id="custom_json" name="custom_json" aria-describedby="custom_json-hint">{form.customJson}</textarea>
           <p class="hint" id="custom_json-hint">Optional JSON object sent along with each callback.</p>
         </div>
+        <TransformationField value={form.transformation} canDryRun={props.dryRunAction !== undefined} />
       </fieldset>
-      <TransformationField value={form.transformation} canDryRun={props.dryRunAction !== undefined} />
       {editing ? null : <Check name="enabled" label="Enabled" checked={form.enabled} />}
       <div class="actions">
         <button type="submit" class="primary">{editing ? "Save subscription" : "Create subscription"}</button>

@@ -27,18 +27,15 @@ export async function dryRunTransformation(c: Context<PortalEnv>, id: string, te
 
 export function TransformationField(props: { value: string; canDryRun: boolean }) {
   return (
-    <fieldset>
-      <legend>Transformation</legend>
-      <div>
-        <label for="transformation">Transformation</label>
-        {/* The leading newline is eaten by the HTML parser, so a template that starts with one keeps it. */}
-        <textarea id="transformation" name="transformation" rows={8} spellcheck={false} aria-describedby="transformation-hint">{`\n${props.value}`}</textarea>
-        <p class="hint" id="transformation-hint">
-          {"Optional Jinja template whose output, one JSON object, is sent instead of the payload; it sees event, payload and subscription. Empty sends the payload as is. "}
-          {props.canDryRun ? "Dry run renders it as typed over a sample event, without saving." : "Once the subscription is created, its page can dry-run the template."}
-        </p>
-      </div>
-    </fieldset>
+    <div>
+      <label for="transformation">Transformation</label>
+      {/* The leading newline is eaten by the HTML parser, so a template that starts with one keeps it. */}
+      <textarea id="transformation" name="transformation" rows={8} spellcheck={false} aria-describedby="transformation-hint">{`\n${props.value}`}</textarea>
+      <p class="hint" id="transformation-hint">
+        {"Optional Jinja template whose output, one JSON object, is sent instead of the payload; it sees event, payload and subscription. Empty sends the payload as is. "}
+        {props.canDryRun ? "Dry run renders it as typed over a sample event, without saving." : "Once the subscription is created, its page can dry-run the template."}
+      </p>
+    </div>
   );
 }
 

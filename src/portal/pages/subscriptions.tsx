@@ -77,7 +77,7 @@ export const subscriptionsPage = new Hono<PortalEnv>()
                 <td><code>{entry.callback.url}</code></td>
                 <td>{entry.ordering}</td>
                 <td>
-                  <StatusBadge status={entry.enabled ? "enabled" : "disabled"} />
+                  <StatusBadge status={entry.enabled && !entry.disabled_reason ? "enabled" : "disabled"} />
                   {entry.disabled_reason ? <span class="hint">{` ${entry.disabled_reason}`}</span> : null}
                 </td>
                 <td>{breaker ? <StatusBadge status={breaker} /> : "—"}</td>

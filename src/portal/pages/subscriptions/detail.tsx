@@ -99,17 +99,24 @@ export async function renderSubscriptionDetail(c: Context<PortalEnv>, id: string
         <dt>Id</dt>
         <dd><code>{view.webhook_id}</code></dd>
         <dt>State</dt>
-        <dd>
-          <StatusBadge status={view.enabled ? "enabled" : "disabled"} />
-          {view.disabled_reason ? ` ${view.disabled_reason}` : null}
-        </dd>
+        <dd><StatusBadge status={view.enabled && !view.disabled_reason ? "enabled" : "disabled"} /></dd>
         <dt>Circuit breaker</dt>
         <dd>{summary.breaker ? <StatusBadge status={summary.breaker} /> : "no deliveries yet"}</dd>
         <dt>Backlog</dt>
         <dd>{`${summary.pending} pending · ${summary.deadLetters} dead letters · lag ${summary.lag}${summary.blocked ? " · blocked" : ""}`}</dd>
       </dl>
+      {view.disabled_reason ? (
+        <div role="alert" class="flash error">
+          <p>{`Disabled by Hookgate: ${view.disabled_reason}. Its deliveries are held.`}</p>
+          <p>Saving the settings, or Re-enable, enables it again; its held deliveries then go out.</p>
+        </div>
+      ) : null}
       <div class="actions">
-        <ActionButton action={path(view.enabled ? "/disable" : "/enable")} csrf={csrf} label={view.enabled ? "Disable" : "Enable"} />
+        {view.disabled_reason ? (
+          <ActionButton action={path("/enable")} csrf={csrf} label="Re-enable" />
+        ) : (
+          <ActionButton action={path(view.enabled ? "/disable" : "/enable")} csrf={csrf} label={view.enabled ? "Disable" : "Enable"} />
+        )}
         <ActionButton action={path("/test")} csrf={csrf} label="Send test" />
         <ActionButton action={path("/rotate-secret")} csrf={csrf} label="Rotate signing secret" confirm="Rotate the signing secret? The current one keeps signing for 24 hours." />
         <a class="button" href={`${portalPath(c, "/deliveries")}?subscription=${encodeURIComponent(id)}`}>Deliveries</a>

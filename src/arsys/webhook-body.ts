@@ -9,7 +9,13 @@ import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadF
 import { FORM_NAME_PATTERN } from "../records/record-ids";
 import { parseQualification } from "../subscriptions/qualification";
 import { checkTransformation, MAX_TRANSFORMATION_CHARS } from "../subscriptions/transformation";
-import { retryPolicyOverrideSchema, type SubscriptionSave } from "../subscriptions/subscription-settings";
+import {
+  DEFAULT_DISABLE_AFTER_FAILING_HOURS,
+  MAX_DISABLE_AFTER_FAILING_HOURS,
+  MAX_RATE_LIMIT_PER_SECOND,
+  retryPolicyOverrideSchema,
+  type SubscriptionSave,
+} from "../subscriptions/subscription-settings";
 
 const optionalText = z.string().trim().max(2048).nullish();
 
@@ -115,7 +121,8 @@ export const webhookRegistrationSchema = z
     send_unchanged_fields: z.boolean().default(false),
     send_attachment_as_reference: z.boolean().default(false),
     custom_json: customJsonSchema,
-    // Hookgate extensions (not in AR): payload format, stream ordering, retry schedule, dead-letter policy, transformation.
+    // Hookgate extensions (not in AR): payload format, stream ordering, retry schedule, dead-letter policy, transformation,
+    // rate limit, auto-disable.
     // AR clients never send them: left out, POST gives the default and PUT keeps the stored value.
     format: z.enum(payloadFormats).optional().openapi({ description: "Payload format. Left out: `ar` on POST, the stored value on PUT." }),
     ordering: z.enum(orderings).optional().openapi({
@@ -142,6 +149,26 @@ export const webhookRegistrationSchema = z
         description:
           "A Jinja template over `event`, `payload` and `subscription` whose output, one JSON object, is sent instead of the payload. " +
           "Left out: none on POST, the stored value on PUT; `null` clears it.",
+      }),
+    rate_limit_per_second: z
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(MAX_RATE_LIMIT_PER_SECOND, `must be at most ${MAX_RATE_LIMIT_PER_SECOND}`)
+      .nullish()
+      .openapi({
+        description:
+          "At most this many callbacks a second (a token bucket whose burst equals the rate), in order. " +
+          "Left out: unlimited on POST, the stored value on PUT; `null` makes it unlimited.",
+      }),
+    disable_after_failing_hours: z
+      .int("must be a whole number")
+      .min(0, "must be 0 (never) or more")
+      .max(MAX_DISABLE_AFTER_FAILING_HOURS, `must be at most ${MAX_DISABLE_AFTER_FAILING_HOURS}`)
+      .nullish()
+      .openapi({
+        description:
+          "Disable the webhook (its deliveries held, as after a 410) when its callbacks have failed this many hours without a success; 0 = never. " +
+          `Left out: ${DEFAULT_DISABLE_AFTER_FAILING_HOURS} on POST, the stored value on PUT; \`null\` restores the default.`,
       }),
   })
   .openapi("ArWebhookRegistration", {
@@ -195,5 +222,7 @@ export function subscriptionSettingsFrom(registration: WebhookRegistration): Sub
     retryPolicy: registration.retry_policy,
     deadLetterPolicy: registration.dead_letter_policy,
     transformation: registration.transformation === "" ? null : registration.transformation,
+    rateLimitPerSecond: registration.rate_limit_per_second,
+    disableAfterFailingHours: registration.disable_after_failing_hours,
   };
 }

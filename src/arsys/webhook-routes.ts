@@ -91,7 +91,7 @@ const replace = createRoute({
   middleware: [...auth(), jsonBody()],
   request: { params: idParam, body: { required: true, content: { "application/json": { schema: webhookRegistrationSchema } } } },
   description:
-    "Replaces the webhook. Hookgate's extension fields (`format`, `ordering`, `retry_policy`, `dead_letter_policy`, `transformation`) left out keep their stored values. " +
+    "Replaces the webhook. Hookgate's extension fields (`format`, `ordering`, `retry_policy`, `dead_letter_policy`, `transformation`, `rate_limit_per_second`, `disable_after_failing_hours`) left out keep their stored values. " +
     "Changing `ordering` while deliveries are open is 409 and changes nothing.",
   responses: { 204: { description: "Updated" }, ...errors },
 });

@@ -5,6 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Subscription } from "../db/schema";
 import { MASKED_SECRET } from "../secrets/seal";
+import { DEFAULT_DISABLE_AFTER_FAILING_HOURS } from "../subscriptions/subscription-settings";
 
 const nullableText = z.string().nullable();
 
@@ -25,6 +26,8 @@ export const webhookView = z
     retry_policy: z.record(z.string(), z.unknown()).nullable(),
     dead_letter_policy: z.string(),
     transformation: z.string().nullable(),
+    rate_limit_per_second: z.number().int().nullable().openapi({ description: "Callbacks a second at most; null = unlimited" }),
+    disable_after_failing_hours: z.number().int().openapi({ description: "Hours of failing callbacks before the webhook is disabled; 0 = never" }),
     disabled_reason: z.string().nullable(),
     callback: z.object({
       url: z.string(),
@@ -72,6 +75,8 @@ export function toWebhookView(subscription: Subscription, selfHref: string): Web
     retry_policy: subscription.retryPolicy,
     dead_letter_policy: subscription.deadLetterPolicy,
     transformation: subscription.transformation,
+    rate_limit_per_second: subscription.rateLimitPerSecond,
+    disable_after_failing_hours: subscription.disableAfterFailingHours ?? DEFAULT_DISABLE_AFTER_FAILING_HOURS,
     disabled_reason: subscription.disabledReason,
     callback: {
       url: subscription.callbackUrl,

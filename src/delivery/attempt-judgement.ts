@@ -10,10 +10,20 @@ import { LIFECYCLE_SUBSCRIPTION_ID } from "../lifecycle/post-hooks";
 import { recordFailure, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
 import type { AttemptLogRow } from "./control-plane";
 import type { DeliveryStatus, HeadRow } from "./delivery-tables";
-import { decideAfterAttempt, DEFAULT_RETRY_POLICY, resolveRetryPolicy, type AttemptDecision, type RetryPolicy, type RetryPolicyOverride } from "./retry-policy";
+import {
+  decideAfterAttempt,
+  DEFAULT_RETRY_POLICY,
+  disableWhenFailingTooLong,
+  resolveRetryPolicy,
+  type AttemptDecision,
+  type RetryPolicy,
+  type RetryPolicyOverride,
+} from "./retry-policy";
+import type { StreakTarget } from "./failing-streaks";
+import { DEFAULT_DISABLE_AFTER_FAILING_HOURS } from "../subscriptions/subscription-settings";
 
-/** Who judges the attempts of a delivery. */
-export interface AttemptTarget {
+/** Who judges the attempts of a delivery; its StreakTarget part decides auto-disable (a lifecycle hook is never disabled). */
+export interface AttemptTarget extends StreakTarget {
   policy: RetryPolicy;
   blockOnDead: boolean;
   url: string;
@@ -23,7 +33,7 @@ export interface AttemptTarget {
 /** Its subscription, or the default policy for a lifecycle hook; null when the subscription was deleted. */
 export function targetOf(delivery: HeadRow, subscription: Subscription | null, tenantId: string): AttemptTarget | null {
   if (delivery.subscription_id === LIFECYCLE_SUBSCRIPTION_ID && delivery.url !== null) {
-    return { policy: DEFAULT_RETRY_POLICY, blockOnDead: false, url: delivery.url, tenantId };
+    return { policy: DEFAULT_RETRY_POLICY, blockOnDead: false, url: delivery.url, tenantId, savedAt: 0, disableAfterHours: 0 };
   }
   if (!subscription) return null;
   return {
@@ -31,6 +41,8 @@ export function targetOf(delivery: HeadRow, subscription: Subscription | null, t
     blockOnDead: subscription.deadLetterPolicy === "block",
     url: subscription.callbackUrl,
     tenantId: subscription.tenantId,
+    savedAt: subscription.updatedAt,
+    disableAfterHours: subscription.disableAfterFailingHours ?? DEFAULT_DISABLE_AFTER_FAILING_HOURS,
   };
 }
 
@@ -52,6 +64,23 @@ export interface Judgement {
   logRow: AttemptLogRow;
 }
 
+/** The delivery's new state after `decision`. */
+function updateAfter(decision: AttemptDecision, target: AttemptTarget, common: Omit<DeliveryUpdate, "status">): DeliveryUpdate {
+  switch (decision.kind) {
+    case "delivered":
+      return { status: "delivered", ...common };
+    case "retry":
+      return { status: "pending", nextAttemptAt: decision.at, ...common };
+    case "dead_letter":
+      return { status: "dead", blocking: target.blockOnDead, ...common };
+    case "disable":
+      // Failing too long: held by its disabled subscription, due at once when it is saved again (or dead-lettered
+      // if that was its last attempt). A 410 ends it.
+      if (decision.delivery === "held") return { status: "pending", nextAttemptAt: common.now, ...common };
+      return decision.delivery === "dead_letter" ? { status: "dead", blocking: target.blockOnDead, ...common } : { status: "dead", ...common };
+  }
+}
+
 export function judgeAttempt(input: {
   delivery: HeadRow;
   attemptNumber: number;
@@ -59,18 +88,14 @@ export function judgeAttempt(input: {
   target: AttemptTarget;
   now: number;
   random: () => number;
+  /** When the subscription's failing streak began (failing-streaks.ts); null or left out: this attempt would begin one. */
+  failingSince?: number | null;
 }): Judgement {
   const { delivery, attemptNumber, record, target, now } = input;
-  const decision = decideAfterAttempt({ attempt: attemptNumber, outcome: record.outcome, policy: target.policy, now, random: input.random });
+  const decided = decideAfterAttempt({ attempt: attemptNumber, outcome: record.outcome, policy: target.policy, now, random: input.random });
+  const decision = disableWhenFailingTooLong(decided, { since: input.failingSince ?? now, disableAfterHours: target.disableAfterHours, now });
   const common = { lastStatus: record.statusCode, lastError: record.error, now };
-  const update: DeliveryUpdate =
-    decision.kind === "delivered"
-      ? { status: "delivered", ...common }
-      : decision.kind === "retry"
-        ? { status: "pending", nextAttemptAt: decision.at, ...common }
-        : decision.kind === "dead_letter"
-          ? { status: "dead", blocking: target.blockOnDead, ...common }
-          : { status: "dead", ...common };
+  const update = updateAfter(decision, target, common);
   const ids = { tenantId: target.tenantId, deliveryId: delivery.id, subscriptionId: delivery.subscription_id, eventSeq: delivery.event_seq, attempt: attemptNumber };
   return {
     decision,

@@ -7,6 +7,7 @@ import type { PlannedDelivery } from "./fan-out";
 import { deliveryId, HEAD_COLUMNS, SCHEMA, type DeliveryRow, type DeliveryStatus, type HeadRow } from "./delivery-tables";
 import { continuedStreamKey } from "./stream-scheduler";
 import { ErasedEvents } from "./erased-events";
+import { FailingStreaks } from "./failing-streaks";
 import { capHeldDeliveries, droppedOverCap } from "./held-cap";
 import { runtimeTimers, type Timers } from "./time";
 
@@ -35,6 +36,8 @@ export class DeliveryStore {
   private heldTimer: unknown;
   /** The events of erased records: what the object must no longer send or keep (erased-events.ts). */
   readonly erased: ErasedEvents;
+  /** When each subscription's callbacks started failing (auto-disable: failing-streaks.ts). */
+  readonly failing: FailingStreaks;
 
   /**
    * Held writes are group commit: each storage commit costs about as much as a fast callback's whole
@@ -52,6 +55,7 @@ export class DeliveryStore {
     const columns = storage.exec<{ name: string }>("SELECT name FROM pragma_table_info('deliveries')").toArray();
     if (!columns.some((column) => column.name === "url")) storage.exec("ALTER TABLE deliveries ADD COLUMN url TEXT");
     this.erased = new ErasedEvents(() => this.sql, storage);
+    this.failing = new FailingStreaks(() => this.sql, storage);
   }
 
   /** The storage, after the held writes have run: the only way the methods below reach it. */

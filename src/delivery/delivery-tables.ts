@@ -1,7 +1,7 @@
 /**
  * The tables of the TenantDelivery object's own SQLite (created when the object starts) and the row types read
  * from them: its cursor into the events outbox, its deliveries (one per subscription and event, plus replays),
- * the circuit breaker of each callback URL, and what it remembers of its tenant.
+ * the circuit breaker of each callback URL, each subscription's failing streak, and what it remembers of its tenant.
  */
 
 export const deliveryStatuses = ["pending", "inflight", "delivered", "dead", "skipped"] as const;
@@ -82,6 +82,8 @@ export const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS held_overflow (stream_key TEXT PRIMARY KEY, dropped INTEGER NOT NULL)",
   // The seqs of erased records' events (erased-events.ts).
   "CREATE TABLE IF NOT EXISTS erased_events (event_seq INTEGER PRIMARY KEY)",
+  // Per subscription, when its callbacks started failing without a success since (failing-streaks.ts).
+  "CREATE TABLE IF NOT EXISTS failing_streaks (subscription_id TEXT PRIMARY KEY, since INTEGER NOT NULL, saved_at INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ];
 

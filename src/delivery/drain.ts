@@ -1,14 +1,11 @@
 /**
  * The engine of one tenant's TenantDelivery object. fanOutNewEvents() turns committed events past the cursor
- * into deliveries (with the new cursor, in one storage transaction); run() drains: it sends the head of every
- * free stream, up to DEFAULT_CONCURRENCY at once, records each outcome (successes as held writes: group
+ * into deliveries (fan-out-pass.ts); run() drains: it sends the head of every
+ * free stream, up to DEFAULT_CONCURRENCY at once and within each subscription's rate limit, records each outcome (successes as held writes: group
  * commit) and sets the object's one alarm to the earliest retry.
  */
 import type { Subscription } from "../db/schema";
-import { recordInstanceId } from "../records/record-instance-id";
 import type { AttemptRecord } from "../outbound/attempt";
-import { planLifecycleDeliveries, unsentPasswordRef } from "../lifecycle/post-hooks";
-import { planFanOut, type PlannedDelivery } from "./fan-out";
 import type { DeliveryStore } from "./delivery-store";
 import type { HeadRow } from "./delivery-tables";
 import { DEFAULT_CONCURRENCY } from "./stream-scheduler";
@@ -18,8 +15,10 @@ import { forErasedEvent, judgeAttempt, targetOf, type AttemptTarget } from "./at
 import type { EnginePorts } from "./engine-ports";
 import { StreamHeads } from "./stream-heads";
 import type { SealedPasswords } from "./sealed-passwords";
+import { FanOutPass } from "./fan-out-pass";
+import { holds } from "./subscription-holds";
+import { rateLimitOf, SendThrottle } from "./send-throttle";
 
-const EVENT_PAGE = 100;
 const ATTEMPT_LOG_FLUSH = 25;
 /**
  * Sends one drain starts before it hands over to an alarm set for now. An invocation may make at most
@@ -49,9 +48,6 @@ export interface DrainHost {
   passwords: SealedPasswords;
 }
 
-/** A subscription disabled by its tenant, or by the engine after a 410 Gone, holds its deliveries until it is enabled or saved again. */
-const holds = (subscription: Subscription | undefined): boolean => subscription !== undefined && (!subscription.enabled || subscription.disabledReason !== null);
-
 export class Drain {
   /** The drain's view of every stream's head; whoever changes deliveries outside a drain invalidates it. */
   readonly heads = new StreamHeads();
@@ -74,10 +70,13 @@ export class Drain {
    * meanwhile must not write a later alarm from a plan that does not include it.
    */
   private addingWork = 0;
-  /** The cursor as this instance last mirrored it into D1 (see fanOutNewEvents). */
-  private mirroredCursor: number | null = null;
+  private readonly fanOut: FanOutPass;
+  /** Per-subscription rate limits (send-throttle.ts); the streams view asks it which heads wait for a token. */
+  readonly throttle = new SendThrottle();
 
-  constructor(private readonly host: DrainHost) {}
+  constructor(private readonly host: DrainHost) {
+    this.fanOut = new FanOutPass({ ...host, heads: this.heads, addWork: (store) => this.addWork(store) });
+  }
 
   private get store(): DeliveryStore {
     return this.host.store();
@@ -99,56 +98,9 @@ export class Drain {
     return this.ports.clock.now();
   }
 
-  /** Fans out every event past the cursor; returns how many events it read. */
-  async fanOutNewEvents(tenantId: string): Promise<number> {
-    let read = 0;
-    this.controlPlane.forget();
-    for (;;) {
-      const { events: page, more } = await this.controlPlane.eventsAfter(tenantId, this.store.cursor(), EVENT_PAGE);
-      const last = page[page.length - 1];
-      if (!last) break;
-      const subscriptionsById = await this.controlPlane.subscriptions(tenantId);
-      const active = [...subscriptionsById.values()];
-      const lifecycle = await this.controlPlane.lifecycleConfig(tenantId);
-      const tenantBaseUrl = await this.controlPlane.tenantBaseUrl(tenantId);
-      const definitions = await this.controlPlane.formDefinitions(tenantId);
-      const planned: PlannedDelivery[] = [];
-      for (const event of page) {
-        // An erased record's event is a tombstone: nothing of it is sent.
-        if (event.erasedAt !== null) continue;
-        const instanceId = await recordInstanceId(tenantId, event.form, event.recordId);
-        const hooks = planLifecycleDeliveries(event, lifecycle);
-        const attachments = await this.controlPlane.attachmentsOf(event);
-        planned.push(...planFanOut(event, active, { instanceId, tenantBaseUrl, attachments }, { definitions }), ...hooks);
-        // A password no hook is to receive (its hook was disabled since) is not kept.
-        this.host.passwords.release(tenantId, event.seq, unsentPasswordRef(event, hooks));
-      }
-      // Filtered when stored, not when read: a record erased after this page was read leaves nothing behind.
-      const unerased = () => planned.filter((delivery) => !this.store.erased.has(delivery.eventSeq));
-      const heldIds = new Set(planned.map((delivery) => delivery.subscriptionId).filter((id) => holds(subscriptionsById.get(id))));
-      const store = () =>
-        this.ports.storage.transactionSync(() => {
-          const stored = this.store.addFanOut(unerased(), last.seq, this.now());
-          let dropped = 0;
-          for (const id of heldIds) dropped += this.store.capHeld(id, this.host.heldCap(), this.now());
-          return { stored, dropped };
-        });
-      const { stored, dropped } = planned.length > 0 ? await this.addWork(store) : store();
-      // Deliveries the cap dropped may be anywhere in the view (held heads included): read it again.
-      if (dropped > 0) this.heads.invalidate();
-      else this.heads.noteAppended(stored);
-      read += page.length;
-      // A page may be short because it is bounded by bytes too: the feed says whether more follow.
-      if (!more) break;
-    }
-    // Mirrored whenever it differs from what this instance last wrote, not only after a read: a mirror write
-    // that failed, or an instance that starts ahead of D1, is put right at the next wake-up.
-    const cursor = this.store.cursor();
-    if (cursor !== this.mirroredCursor) {
-      await this.controlPlane.saveCursor(tenantId, cursor);
-      this.mirroredCursor = cursor;
-    }
-    return read;
+  /** Fans out every event past the cursor; returns how many events it read (fan-out-pass.ts). */
+  fanOutNewEvents(tenantId: string): Promise<number> {
+    return this.fanOut.run(tenantId);
   }
 
   /**
@@ -224,6 +176,7 @@ export class Drain {
     let subscriptionsSeen: Map<string, Subscription> | null = null;
     for (;;) {
       const subscriptionsById = await this.controlPlane.subscriptions(tenantId);
+      const lifecycle = await this.controlPlane.lifecycleConfig(tenantId);
       // Asked again as the drain goes (D1 at most once per ACTIVE_CACHE_MS): a suspension stops new sends
       // within about a second, even in a long drain; the sends already out finish.
       const active = await this.controlPlane.tenantActive(tenantId);
@@ -241,6 +194,8 @@ export class Drain {
           const url = subscription?.callbackUrl ?? head.url ?? undefined;
           return { nextAttemptAt: head.next_attempt_at, held: holds(subscription), url, breaker: url === undefined ? undefined : this.attempts.breakerOf(url) };
         },
+        // A head waiting for its rate limit's next token is queued for it: the alarm below wakes the drain then.
+        throttle: (head) => this.throttle.take(head.subscription_id, rateLimitOf(head.subscription_id, subscriptionsById.get(head.subscription_id), lifecycle), now),
       });
       for (const head of sends) this.start(head, subscriptionsById.get(head.subscription_id) ?? null, now, tenantId);
       started += sends.length;
@@ -358,7 +313,7 @@ export class Drain {
     }
     const record = await this.attempts.attemptDelivery({ ...delivery, body }, subscription, target.policy.timeoutMs);
     const decision = this.recordAttempt(delivery, attemptNumber, record, target);
-    if (decision.kind === "disable") await this.controlPlane.disable(subscription, "The receiver answered 410 Gone");
+    if (decision.kind === "disable") await this.controlPlane.disable(subscription, decision.reason);
   }
 
   /**
@@ -383,7 +338,9 @@ export class Drain {
 
   /** Applies an attempt's outcome to its delivery and the URL's breaker, and queues it for the attempt log. */
   private recordAttempt(delivery: HeadRow, attemptNumber: number, record: AttemptRecord, target: AttemptTarget): AttemptDecision {
-    const judged = judgeAttempt({ delivery, attemptNumber, record, target, now: this.now(), random: () => this.ports.random() });
+    const failingSince = this.store.failing.since(delivery.subscription_id, target);
+    const judged = judgeAttempt({ delivery, attemptNumber, record, target, now: this.now(), random: () => this.ports.random(), failingSince });
+    this.store.failing.note(delivery.subscription_id, target, judged.decision.kind !== "delivered", this.now());
     // The record was erased while this send was out: it is not sent again, and its response is not kept.
     const judgement = this.store.erased.has(delivery.event_seq) ? forErasedEvent(judged) : judged;
     this.finishDelivery(delivery.id, judgement.update);

@@ -56,8 +56,15 @@ export type AttemptDecision =
   | { kind: "delivered" }
   | { kind: "retry"; at: number }
   | { kind: "dead_letter" }
-  /** The receiver answered 410 Gone: the subscription is to be disabled. */
-  | { kind: "disable" };
+  /**
+   * The subscription is to be disabled, for `reason`. `delivery` says what becomes of the delivery: `ended` (410
+   * Gone: not sent again), `held` (callbacks kept failing: it goes again once the subscription is saved), or
+   * `dead_letter` (that was its last attempt).
+   */
+  | { kind: "disable"; reason: string; delivery: "ended" | "held" | "dead_letter" };
+
+/** Why a 410 disables a subscription. */
+export const GONE_REASON = "The receiver answered 410 Gone";
 
 export const isSuccessStatus = (status: number): boolean => status >= 200 && status <= 299;
 
@@ -94,16 +101,42 @@ export interface AttemptResult {
 }
 
 /**
- * Decides what follows an attempt: 2xx delivers, 410 disables the subscription, anything else retries on the
+ * Decides what follows an attempt: 2xx delivers, 410 disables the subscription (and so, later, do failures that
+ * go on too long: disableWhenFailingTooLong), anything else retries on the
  * jittered schedule until the policy's last attempt, after which the delivery is dead-lettered (at once when the
  * attempt says no retry can succeed: a `final` network error). A
  * `Retry-After` only ever postpones a retry (never brings it forward), and by at most an hour.
  */
 export function decideAfterAttempt({ attempt, outcome, policy, now, random }: AttemptResult): AttemptDecision {
   if (outcome.kind === "response" && isSuccessStatus(outcome.status)) return { kind: "delivered" };
-  if (outcome.kind === "response" && outcome.status === 410) return { kind: "disable" };
+  if (outcome.kind === "response" && outcome.status === 410) return { kind: "disable", reason: GONE_REASON, delivery: "ended" };
   if (attempt >= policy.maxAttempts || (outcome.kind === "network_error" && outcome.final)) return { kind: "dead_letter" };
   const scheduled = withJitter(scheduledDelayMs(policy, attempt), random);
   const requested = outcome.kind === "response" ? (parseRetryAfter(outcome.retryAfter, now) ?? 0) : 0;
   return { kind: "retry", at: now + Math.max(scheduled, requested) };
+}
+
+/** The failing streak an attempt's decision is judged against (failing-streaks.ts). */
+export interface FailingStreak {
+  /** When the subscription's callbacks started failing with no success since (this attempt's time if it starts the streak). */
+  since: number;
+  /** 0 = never disabled. */
+  disableAfterHours: number;
+  /** When the attempt finished. */
+  now: number;
+}
+
+/**
+ * Auto-disable: a failed attempt (one that retries or dead-letters) once the subscription's callbacks have
+ * failed continuously for `disableAfterHours` disables it instead; the delivery is held for when it is saved
+ * again, or dead-lettered if that was its last attempt.
+ */
+export function disableWhenFailingTooLong(decision: AttemptDecision, streak: FailingStreak): AttemptDecision {
+  if (decision.kind !== "retry" && decision.kind !== "dead_letter") return decision;
+  if (streak.disableAfterHours <= 0 || streak.now < streak.since + streak.disableAfterHours * HOUR) return decision;
+  return {
+    kind: "disable",
+    reason: `Callbacks failed continuously for ${streak.disableAfterHours} hours`,
+    delivery: decision.kind === "retry" ? "held" : "dead_letter",
+  };
 }

@@ -23,6 +23,11 @@ export interface PlanRound {
   limit: number;
   /** What decides a head's verdict, with the URL whose breaker was asked (a probe goes once per URL). */
   factsOf(head: HeadRow): HeadFacts & { url?: string };
+  /**
+   * Takes a token of the head's rate limit (send-throttle.ts) as it is taken to send: null when it may go, else
+   * when the next token is there. Asked per head, so one round never takes more than a subscription has.
+   */
+  throttle?(head: HeadRow): number | null;
 }
 
 /** Heads set aside under a key (a subscription, a URL), at most one per stream. */
@@ -103,8 +108,8 @@ export class StreamHeads {
 
   /**
    * Takes the heads to send now: due ones, oldest due first, at most `limit`, and at most one per URL whose
-   * breaker is not closed (its probe). A head that must wait is queued again for when it may go; one its
-   * subscription holds is set aside until release().
+   * breaker is not closed (its probe). A head that must wait (a retry, a cool-down, its rate limit's next token)
+   * is queued again for when it may go, keeping its stream's order; one its subscription holds is set aside until release().
    */
   plan(round: PlanRound): HeadRow[] {
     const send: HeadRow[] = [];
@@ -124,6 +129,11 @@ export class StreamHeads {
         // Its URL's probe is going now: once it starts the breaker says when the rest may follow.
         afterProbe.push(head);
       } else {
+        const nextToken = round.throttle?.(head) ?? null;
+        if (nextToken !== null) {
+          this.ready.push(head.stream_key, head, nextToken, positionOf(head));
+          continue;
+        }
         if (verdict.probe && facts.url !== undefined) probedUrls.add(facts.url);
         send.push(head);
       }

@@ -15,6 +15,13 @@ const MAX_ATTEMPTS_LIMIT = 50;
 const MAX_RETRY_DELAY_MS = 24 * HOUR;
 export const MAX_TIMEOUT_MS = 30 * SECOND;
 
+/** Bounds of a subscription's rate limit, callbacks a second. */
+export const MAX_RATE_LIMIT_PER_SECOND = 1000;
+/** Continuously failing callbacks disable a subscription after this many hours (5 days) unless it says otherwise. */
+export const DEFAULT_DISABLE_AFTER_FAILING_HOURS = 120;
+/** The longest a subscription may ask to keep failing before it is disabled: a year. */
+export const MAX_DISABLE_AFTER_FAILING_HOURS = 8760;
+
 /** A subscription's override of the default retry policy, as stored and as accepted by the API. Every field is optional. */
 export const retryPolicyOverrideSchema = z
   .object({
@@ -49,17 +56,32 @@ export interface SubscriptionSettings {
   deadLetterPolicy: DeadLetterPolicy;
   /** A Jinja template (already checked to parse) rendering the body sent instead of the payload; null = none. */
   transformation: string | null;
+  /** At most this many callbacks a second (1–1000); null = unlimited. */
+  rateLimitPerSecond: number | null;
+  /** Hours of continuously failing callbacks after which the engine disables it (0 = never); null = the default. */
+  disableAfterFailingHours: number | null;
 }
 
 /** The delivery options Hookgate adds to a subscription (AR's body has no such fields). */
-export type DeliveryOptions = Pick<SubscriptionSettings, "format" | "ordering" | "retryPolicy" | "deadLetterPolicy" | "transformation">;
+export type DeliveryOptions = Pick<
+  SubscriptionSettings,
+  "format" | "ordering" | "retryPolicy" | "deadLetterPolicy" | "transformation" | "rateLimitPerSecond" | "disableAfterFailingHours"
+>;
 
 /** What a new subscription gets for each delivery option its body leaves out. */
-export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = { format: "ar", ordering: "subscription", retryPolicy: null, deadLetterPolicy: "skip", transformation: null };
+export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = {
+  format: "ar",
+  ordering: "subscription",
+  retryPolicy: null,
+  deadLetterPolicy: "skip",
+  transformation: null,
+  rateLimitPerSecond: null,
+  disableAfterFailingHours: null,
+};
 
 /**
  * Settings as a client sends them: a delivery option it left out is `undefined`, and takes its default on
- * create or keeps its stored value on update. `retryPolicy: null` and `transformation: null` are sent, not left out: they clear the stored value.
+ * create or keeps its stored value on update. `retryPolicy`, `transformation`, `rateLimitPerSecond` and `disableAfterFailingHours` sent as null are not left out: they clear the stored value.
  */
 export type SubscriptionSave = Omit<SubscriptionSettings, keyof DeliveryOptions> & Partial<DeliveryOptions>;
 
@@ -72,5 +94,7 @@ export function withDeliveryOptions(save: SubscriptionSave, base: DeliveryOption
     retryPolicy: save.retryPolicy === undefined ? base.retryPolicy : save.retryPolicy,
     deadLetterPolicy: save.deadLetterPolicy ?? base.deadLetterPolicy,
     transformation: save.transformation === undefined ? base.transformation : save.transformation,
+    rateLimitPerSecond: save.rateLimitPerSecond === undefined ? base.rateLimitPerSecond : save.rateLimitPerSecond,
+    disableAfterFailingHours: save.disableAfterFailingHours === undefined ? base.disableAfterFailingHours : save.disableAfterFailingHours,
   };
 }

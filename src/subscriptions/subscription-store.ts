@@ -105,6 +105,8 @@ const storedDeliveryOptions = (subscription: Subscription): DeliveryOptions => (
   retryPolicy: subscription.retryPolicy as RetryPolicyOverride | null,
   deadLetterPolicy: subscription.deadLetterPolicy,
   transformation: subscription.transformation,
+  rateLimitPerSecond: subscription.rateLimitPerSecond,
+  disableAfterFailingHours: subscription.disableAfterFailingHours,
 });
 
 /**

@@ -4,6 +4,7 @@ import type { HeadRow } from "../../src/delivery/delivery-tables";
 import { type AttemptOutcome, decideAfterAttempt, resolveRetryPolicy } from "../../src/delivery/retry-policy";
 import { continuedStreamKey, headVerdict, orderingOfStreamKey, streamKey } from "../../src/delivery/stream-scheduler";
 import { type HeadSource, StreamHeads } from "../../src/delivery/stream-heads";
+import { SendThrottle } from "../../src/delivery/send-throttle";
 import { seededRandom as seeded } from "../seeded-random";
 
 const NOW = 1_700_000_000_000;
@@ -64,6 +65,8 @@ interface Round {
   breakers?: ReadonlyMap<string, CircuitBreaker>;
   /** Subscriptions that hold their deliveries. */
   held?: ReadonlySet<string>;
+  /** Rate limits by subscription, taken from this throttle. */
+  throttle?: { limiter: SendThrottle; rates: ReadonlyMap<string, number> };
 }
 
 /** One planning round over the view, as the drain runs it. */
@@ -76,6 +79,7 @@ function plan(heads: StreamHeads, round: Round = {}): HeadRow[] {
       const url = head.url ?? undefined;
       return { nextAttemptAt: head.next_attempt_at, held: round.held?.has(head.subscription_id) ?? false, url, breaker: url === undefined ? undefined : round.breakers?.get(url) };
     },
+    throttle: (head) => round.throttle?.limiter.take(head.subscription_id, round.throttle.rates.get(head.subscription_id) ?? null, now) ?? null,
   });
 }
 
@@ -452,5 +456,27 @@ describe("ordering under random failures (seeded)", () => {
     expect(endings).toContain("dead_letter");
     expect(endings).toContain("blocked");
     expect(outcomes.flatMap(({ all }) => all).some((delivery) => delivery.attempts > 1)).toBe(true);
+  });
+});
+
+describe("StreamHeads.plan under a rate limit", () => {
+  it("takes at most the subscription's tokens in one round, across its many streams, and queues the rest for the next token", () => {
+    const rows = Array.from({ length: 40 }, (_, i) => delivery(`s${String(i).padStart(2, "0")}`, i + 1));
+    const heads = viewOf([...rows, delivery("other", 99, { subscription_id: "WBH2" })]);
+    const throttle = { limiter: new SendThrottle(), rates: new Map([["WBH1", 5]]) };
+    const first = plan(heads, { throttle, limit: 100 });
+    expect(first.filter((head) => head.subscription_id === "WBH1")).toHaveLength(5);
+    expect(ids(first)).toContain("other#99");
+    // Waiting heads are queued for the next token: the object's alarm is set for it, nothing is lost.
+    expect(heads.earliestReady()).toBe(NOW + 200);
+    expect(plan(heads, { throttle, limit: 100, now: NOW + 100 })).toEqual([]);
+    expect(plan(heads, { throttle, limit: 100, now: NOW + 200 })).toHaveLength(1);
+  });
+
+  it("a throttled stream keeps its order: its head waits, nothing behind it overtakes", () => {
+    const heads = viewOf([delivery("a", 1), delivery("a", 2), delivery("b", 3)]);
+    const throttle = { limiter: new SendThrottle(), rates: new Map([["WBH1", 1]]) };
+    expect(ids(plan(heads, { throttle }))).toEqual(["a#1"]);
+    expect(heads.earliestReady()).toBe(NOW + 1_000);
   });
 });

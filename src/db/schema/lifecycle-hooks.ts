@@ -30,6 +30,8 @@ export const lifecycleHooks = sqliteTable("lifecycle_hooks", {
   enabled: text("enabled", { mode: "json" }).$type<LifecycleHookName[]>().notNull(),
   timeoutMs: integer("timeout_ms").notNull(),
   onTimeout: text("on_timeout", { enum: ["reject", "allow"] }).notNull(),
+  /** At most this many asynchronous hook calls (postCreateUser…) a second, one bucket per tenant; null = unlimited. */
+  rateLimitPerSecond: integer("rate_limit_per_second"),
   ...timestampColumns(),
 });
 

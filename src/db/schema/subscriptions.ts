@@ -76,6 +76,10 @@ export const subscriptions = sqliteTable(
     deadLetterPolicy: text("dead_letter_policy", { enum: deadLetterPolicies }).notNull().default("skip"),
     /** Outbound transformation: a Jinja template whose JSON object output is sent instead of the payload; null = none. */
     transformation: text("transformation"),
+    /** At most this many callbacks a second (a token bucket whose burst equals the rate); null = unlimited. */
+    rateLimitPerSecond: integer("rate_limit_per_second"),
+    /** Disabled after its callbacks failed this many hours without a success; 0 = never; null = the default (120). */
+    disableAfterFailingHours: integer("disable_after_failing_hours"),
     /** Set when a receiver answered 410 Gone; the subscription then receives nothing until re-enabled. */
     disabledReason: text("disabled_reason"),
     ...timestampColumns(),

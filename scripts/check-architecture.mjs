@@ -10,7 +10,7 @@ const MAX_LINES = 400;
 
 const PLATFORM = ["runtime", "http", "db", "secrets", "outbound"];
 const IDENTITY = ["tenancy", "auth", "api-keys", "audit"];
-const DOMAIN = ["records", "subscriptions", "lifecycle", "delivery"];
+const DOMAIN = ["records", "subscriptions", "lifecycle", "delivery", "operations"];
 const PROTOCOLS = ["inbound", "arsys"];
 const SURFACES = ["portal", "openapi", "admin", "stats"];
 /** src/ files outside every folder: the composition root. They may import anything; nothing may import them. */

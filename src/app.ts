@@ -11,6 +11,7 @@ import { apiKeyRoutes } from "./admin/api-keys";
 import { serviceAccountRoutes } from "./admin/service-accounts";
 import { resealSecretRoutes } from "./admin/reseal-secrets";
 import { adminMetricsRoutes } from "./admin/metrics";
+import { platformOperationalWebhookRoutes } from "./admin/operational-webhook";
 import { buildTenantApi } from "./tenant-api";
 import { openApiRoutes } from "./openapi/routes";
 import { portalRoutes } from "./portal/router";
@@ -21,7 +22,7 @@ import { userErasure } from "./lifecycle/user-erasure";
 export function buildAdminApi() {
   const admin = newRouter();
   admin.use("*", adminToken());
-  return admin.route("/", tenantRoutes).route("/", apiKeyRoutes).route("/", serviceAccountRoutes).route("/", resealSecretRoutes).route("/", adminMetricsRoutes);
+  return admin.route("/", tenantRoutes).route("/", apiKeyRoutes).route("/", serviceAccountRoutes).route("/", resealSecretRoutes).route("/", adminMetricsRoutes).route("/", platformOperationalWebhookRoutes);
 }
 
 export function buildApp() {

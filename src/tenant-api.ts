@@ -26,6 +26,8 @@ import { tenantApiKeyRoutes } from "./api-keys/tenant-api-keys";
 import { auditLogRoutes } from "./audit/routes";
 import { formRoutes } from "./records/form-routes";
 import { fieldRoutes } from "./arsys/field-routes";
+import { operationalEventRoutes } from "./operations/event-routes";
+import { tenantOperationalWebhookRoutes } from "./operations/tenant-webhook-routes";
 
 export const TENANT_PATH_PREFIXES = ["/api/*", "/v5.0/*", "/hooks/*"] as const;
 
@@ -52,5 +54,7 @@ export function buildTenantApi() {
     .route("/", statsRoutes)
     .route("/", metricsRoutes)
     .route("/", tenantApiKeyRoutes)
-    .route("/", auditLogRoutes);
+    .route("/", auditLogRoutes)
+    .route("/", operationalEventRoutes)
+    .route("/", tenantOperationalWebhookRoutes);
 }

@@ -2,7 +2,7 @@
  * The cron's retention pass: for the tenants that waited longest, deletes what is older than each tenant's
  * `retentionDays` — events the delivery cursor has passed, inbound log rows, vendor event ids, idempotency
  * keys, delivery attempts, the delivery object's closed deliveries, attachment files a later upload
- * replaced (records/attachment-store.ts), and provisionings whose result was reported. Every delete is a bounded batch and a
+ * replaced (records/attachment-store.ts), provisionings whose result was reported, and operational events. Every delete is a bounded batch and a
  * run does a bounded number of them, so a run's cost is known however large the history; what is left waits
  * for the next run. Open work is never pruned. Each table's own module does its deletes. The same pass drops
  * sign-in throttle counters whose window has ended (control plane, not per tenant), in the same bounded batches.
@@ -24,6 +24,7 @@ import { pruneEventIds } from "../inbound/configurable/hook-store";
 import { pruneSignInFailures } from "../auth/sign-in-failure-store";
 import { pruneRevokedTokens } from "../auth/revoked-tokens";
 import { auditRetentionDays, pruneAuditLog } from "../audit/audit-log";
+import { pruneOperationalEvents } from "../operations/operational-event-store";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -38,7 +39,7 @@ export interface RetentionLimits {
 
 export const DEFAULT_RETENTION_LIMITS: RetentionLimits = { tenantsPerRun: 25, batch: 500, batchesPerTable: 4 };
 
-export const PRUNED_KINDS = ["events", "idempotencyKeys", "inboundLog", "eventIds", "attempts", "deliveries", "auditLog", "replacedAttachments", "provisionings"] as const;
+export const PRUNED_KINDS = ["events", "idempotencyKeys", "inboundLog", "eventIds", "attempts", "deliveries", "auditLog", "replacedAttachments", "provisionings", "operationalEvents"] as const;
 export type PrunedKind = (typeof PRUNED_KINDS)[number];
 
 export interface RetentionReport {
@@ -83,6 +84,7 @@ export async function pruneExpired(env: Bindings, now = Date.now(), limits: Rete
       replacedAttachments: () => pruneReplacedUploads(data, env.ATTACHMENTS, batch),
       // Provisionings whose result was reported; one still waiting for its result is open work.
       provisionings: () => pruneCompletedProvisionings(data, batch),
+      operationalEvents: () => pruneOperationalEvents(data, batch),
     };
     for (const kind of PRUNED_KINDS) deleted[kind] += await repeatBatches(limits, prunes[kind]);
   }

@@ -15,3 +15,4 @@ export * from "./sign-in-failures";
 export * from "./forms";
 export * from "./attachments";
 export * from "./provisionings";
+export * from "./operations";

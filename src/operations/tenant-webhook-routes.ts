@@ -1,0 +1,11 @@
+/** The tenant's own operational webhook: `/api/v1/operational-webhook` and its secret routes, scope `api`. */
+import { authenticate } from "../auth/authenticate";
+import { operationalWebhookRoutes } from "./webhook-routes";
+
+export const tenantOperationalWebhookRoutes = operationalWebhookRoutes({
+  path: "/api/v1/operational-webhook",
+  operationPrefix: "tenant",
+  auth: (revealsSecret) => [authenticate({ scope: "api", revealsSecret })],
+  ownerOf: (c) => c.get("tenant").id,
+  whose: "the tenant's",
+});

@@ -52,6 +52,10 @@ export interface StreamView {
   deliveredSeq: number | null;
   /** Newest event seq of the tenant minus the last seq this stream finished. */
   lag: number;
+  /** Its subscription's rate limit, callbacks a second (the lifecycle hooks' for theirs); null = unlimited. */
+  rateLimitPerSecond: number | null;
+  /** Its head is due but waits for its rate limit's next token. */
+  throttled: boolean;
 }
 
 export interface TestAttempt {

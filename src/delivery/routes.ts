@@ -168,6 +168,8 @@ const streams = createRoute({
             breaker: z.string(),
             deliveredSeq: z.number().int().nullable(),
             lag: z.number().int(),
+            rateLimitPerSecond: z.number().int().nullable().openapi({ description: "The subscription's rate limit, callbacks a second; null = unlimited" }),
+            throttled: z.boolean().openapi({ description: "The head is due but waits for the rate limit's next token (the throttled backlog is `pending`)" }),
           }),
         ),
       }),

@@ -15,6 +15,8 @@ import { Drain, FAILURE_RETRY_MS, SENDS_PER_DRAIN } from "./drain";
 import type { EnginePorts } from "./engine-ports";
 import { HELD_CAP } from "./held-cap";
 import { SealedPasswords } from "./sealed-passwords";
+import { rateLimitOf } from "./send-throttle";
+import { holds } from "./subscription-holds";
 
 export interface PumpResult {
   cursor: number;
@@ -201,9 +203,14 @@ export class TenantEngine {
     const subscriptionsById = tenantId ? await this.controlPlane.subscriptions(tenantId) : new Map<string, Subscription>();
     const heads = new Map(this.store.streamHeads().map((head) => [head.stream_key, head]));
     const dropped = this.store.droppedOverCap();
+    const lifecycle = tenantId ? await this.controlPlane.lifecycleConfig(tenantId) : null;
+    const now = this.ports.clock.now();
     return this.store.streamSummaries().map((summary) => {
       const head = heads.get(summary.stream_key);
-      const url = subscriptionsById.get(summary.subscription_id)?.callbackUrl ?? head?.url;
+      const subscription = subscriptionsById.get(summary.subscription_id);
+      const url = subscription?.callbackUrl ?? head?.url;
+      const rateLimitPerSecond = rateLimitOf(summary.subscription_id, subscription, lifecycle);
+      const due = head !== undefined && head.status === "pending" && head.blocking === 0 && head.next_attempt_at <= now && !holds(subscription);
       return {
         stream: summary.stream_key,
         subscriptionId: summary.subscription_id,
@@ -218,6 +225,8 @@ export class TenantEngine {
         breaker: url ? (this.store.breaker<CircuitBreaker>(url) ?? CLOSED_BREAKER).state : "closed",
         deliveredSeq: summary.delivered_seq,
         lag: Math.max(0, newest - (summary.delivered_seq ?? 0)),
+        rateLimitPerSecond,
+        throttled: due && this.drain.throttle.waiting(summary.subscription_id, rateLimitPerSecond, now),
       };
     });
   }

@@ -1,6 +1,6 @@
 /**
  * A tenant's lifecycle hook configuration: the row in `lifecycle_hooks` (base URL, enabled hooks, timeout,
- * failure policy) and its Bearer token, sealed in KV (D1 keeps only the reference). One configuration per tenant.
+ * failure policy, the asynchronous hooks' rate limit) and its Bearer token, sealed in KV (D1 keeps only the reference). One configuration per tenant.
  * The token is the tenant's own (supplied: only sent to the hooks) or one Hookgate issued (issue 18: also a
  * read-only API credential, its SHA-256 in `token_hash`, see auth/lifecycle-tokens.ts). Every write that may
  * change the token is guarded on the token reference it read, so the sealed token the hooks receive and the hash
@@ -43,6 +43,8 @@ export interface LifecycleConfigInput {
   enabled: LifecycleHookName[];
   timeoutMs: number;
   onTimeout: OnTimeout;
+  /** The asynchronous hooks' rate limit, calls a second; null = unlimited; left out keeps the stored one. */
+  rateLimitPerSecond?: number | null;
 }
 
 type SecretEnv = { SECRETS: KVNamespace; MASTER_KEY: string };
@@ -125,7 +127,8 @@ export async function saveLifecycleConfig(
   for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
     const existing = await findLifecycleConfig(db, tenantId);
     const token = await chooseToken(env, tenantId, input, existing);
-    const settings = { baseUrl: input.baseUrl, enabled: input.enabled, timeoutMs: input.timeoutMs, onTimeout: input.onTimeout };
+    const rateLimitPerSecond = input.rateLimitPerSecond === undefined ? (existing?.rateLimitPerSecond ?? null) : input.rateLimitPerSecond;
+    const settings = { baseUrl: input.baseUrl, enabled: input.enabled, timeoutMs: input.timeoutMs, onTimeout: input.onTimeout, rateLimitPerSecond };
     const values = { ...settings, tokenRef: token.ref, tokenHash: token.hash, updatedAt: now };
     const tokenChanges = token.sealed ? { token: CHANGED, ...(token.issued === null ? {} : { tokenIssued: true }) } : {};
     const changes = { ...fieldChanges(existing ?? {}, settings), ...tokenChanges };

@@ -16,6 +16,7 @@ import { findLifecycleConfig, lifecycleTarget, rotateLifecycleToken, saveLifecyc
 import { buildHookRequest } from "./hook-requests";
 import { sendHook } from "./hook-client";
 import { actorOf } from "../audit/actor";
+import { MAX_RATE_LIMIT_PER_SECOND } from "../subscriptions/subscription-settings";
 
 export const DEFAULT_TIMEOUT_MS = 3_000;
 export const MIN_TIMEOUT_MS = 100;
@@ -37,6 +38,16 @@ const configBody = z.object({
   enabled: z.array(z.enum(lifecycleHookNames)).max(lifecycleHookNames.length * 2),
   timeoutMs: z.int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
   onTimeout: z.enum(["reject", "allow"]).default("reject"),
+  rateLimitPerSecond: z
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(MAX_RATE_LIMIT_PER_SECOND, `must be at most ${MAX_RATE_LIMIT_PER_SECOND}`)
+    .nullish()
+    .openapi({
+      description:
+        "At most this many asynchronous hook calls (postCreateUser, postUpdateUser, runDeprovision…) a second for the tenant, in order. " +
+        "Left out: the stored value (unlimited at first); `null` makes it unlimited.",
+    }),
 });
 
 const configView = z
@@ -49,6 +60,7 @@ const configView = z
     enabled: z.array(z.enum(lifecycleHookNames)),
     timeoutMs: z.number().int(),
     onTimeout: z.enum(["reject", "allow"]),
+    rateLimitPerSecond: z.number().int().nullable().openapi({ description: "Asynchronous hook calls a second at most; null = unlimited" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -61,6 +73,7 @@ const toView = (config: LifecycleHooks, issuedToken: string | null = null): z.in
   enabled: config.enabled,
   timeoutMs: config.timeoutMs,
   onTimeout: config.onTimeout,
+  rateLimitPerSecond: config.rateLimitPerSecond,
   createdAt: isoTime(config.createdAt),
   updatedAt: isoTime(config.updatedAt),
 });
@@ -147,6 +160,7 @@ export const lifecycleRoutes = newRouter()
       enabled: [...new Set(body.enabled)],
       timeoutMs: body.timeoutMs,
       onTimeout: body.onTimeout,
+      rateLimitPerSecond: body.rateLimitPerSecond,
     };
     const saved = await saveLifecycleConfig(c.env, c.get("db"), tenantId, input, actorOf(c.get("principal")));
     // The post hooks enabled now decide whether commits on User wake delivery (see delivery-interest.ts).

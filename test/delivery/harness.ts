@@ -135,6 +135,9 @@ export interface RegistrationOptions {
   authentication?: Record<string, unknown>;
   /** An outbound transformation (a Jinja template); left out when not given. */
   transformation?: string;
+  /** Hookgate's rate limit and auto-disable fields; left out when not given. */
+  rateLimitPerSecond?: number;
+  disableAfterFailingHours?: number;
   /** Keep the production retry schedule instead of the compressed test one. */
   defaultRetryPolicy?: boolean;
 }
@@ -156,6 +159,8 @@ export async function subscribe(tenant: TestTenant, options: RegistrationOptions
         : { retryDelaysMs: options.retryDelaysMs ?? [1, 1, 1], maxAttempts: options.maxAttempts ?? 4, timeoutMs: options.timeoutMs ?? 1_000 },
       dead_letter_policy: options.deadLetterPolicy ?? "skip",
       ...(options.transformation === undefined ? {} : { transformation: options.transformation }),
+      ...(options.rateLimitPerSecond === undefined ? {} : { rate_limit_per_second: options.rateLimitPerSecond }),
+      ...(options.disableAfterFailingHours === undefined ? {} : { disable_after_failing_hours: options.disableAfterFailingHours }),
     },
   });
   if (response.status !== 201) throw new Error(`subscribe failed: ${response.status} ${await response.text()}`);

@@ -15,5 +15,7 @@ export const streamView = (overrides: Partial<StreamView>): StreamView => ({
   breaker: "closed",
   deliveredSeq: null,
   lag: 0,
+  rateLimitPerSecond: null,
+  throttled: false,
   ...overrides,
 });

@@ -1,7 +1,8 @@
 /**
  * A subscription's operational settings through the portal in a real browser: the transformation is tried
  * with Dry run (its output or its error shown next to the form, nothing saved), then saved, shown again and
- * cleared.
+ * cleared; the rate limit and the auto-disable hours are saved and shown again, and a value out of range is
+ * refused with the API's message.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -83,6 +84,38 @@ describe("subscription settings", () => {
     await page.getByRole("button", { name: "Save subscription" }).click();
     await expect.poll(() => page.getByRole("status").textContent()).toBe("Subscription saved.");
     expect((await webhook("GET", `/${subscriptionId}`)).body?.transformation).toBeNull();
+  });
+
+  it("saves the rate limit and the auto-disable hours and shows them again; blank boxes are unlimited and the default", async () => {
+    await page.goto(portalUrl(gateway.port, `/subscriptions/${subscriptionId}`));
+    expect(await page.getByLabel("Rate limit (callbacks per second)").inputValue()).toBe("");
+    expect(await page.getByLabel("Disable after failing for (hours)").inputValue()).toBe("120");
+    await page.getByLabel("Rate limit (callbacks per second)").fill("7");
+    await page.getByLabel("Disable after failing for (hours)").fill("0");
+    await page.getByRole("button", { name: "Save subscription" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("Subscription saved.");
+    expect((await webhook("GET", `/${subscriptionId}`)).body).toMatchObject({ rate_limit_per_second: 7, disable_after_failing_hours: 0 });
+    await page.reload();
+    expect(await page.getByLabel("Rate limit (callbacks per second)").inputValue()).toBe("7");
+    expect(await page.getByLabel("Disable after failing for (hours)").inputValue()).toBe("0");
+
+    await page.getByLabel("Rate limit (callbacks per second)").fill("");
+    await page.getByLabel("Disable after failing for (hours)").fill("");
+    await page.getByRole("button", { name: "Save subscription" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("Subscription saved.");
+    expect((await webhook("GET", `/${subscriptionId}`)).body).toMatchObject({ rate_limit_per_second: null, disable_after_failing_hours: 120 });
+  });
+
+  it("a rate limit out of range is refused with the API's message naming it, the typed value kept; nothing is saved", async () => {
+    await page.goto(portalUrl(gateway.port, `/subscriptions/${subscriptionId}`));
+    await page.getByLabel("Rate limit (callbacks per second)").fill("5000");
+    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === "POST"), page.getByRole("button", { name: "Save subscription" }).click()]);
+    expect(response.status()).toBe(400);
+    const alert = await page.getByRole("alert").textContent();
+    expect(alert).toContain("rate_limit_per_second");
+    expect(alert).toContain("must be at most 1000");
+    expect(await page.getByLabel("Rate limit (callbacks per second)").inputValue()).toBe("5000");
+    expect((await webhook("GET", `/${subscriptionId}`)).body?.rate_limit_per_second).toBeNull();
   });
 
   it("no script errors, CSP violations or failed assets on any page of the flow", () => {

@@ -223,7 +223,7 @@ export interface paths {
         get: operations["getWebhook"];
         /**
          * Replace a webhook (AR System)
-         * @description Replaces the webhook. Hookgate's extension fields (`format`, `ordering`, `retry_policy`, `dead_letter_policy`, `transformation`) left out keep their stored values. Changing `ordering` while deliveries are open is 409 and changes nothing.
+         * @description Replaces the webhook. Hookgate's extension fields (`format`, `ordering`, `retry_policy`, `dead_letter_policy`, `transformation`, `rate_limit_per_second`, `disable_after_failing_hours`) left out keep their stored values. Changing `ordering` while deliveries are open is 409 and changes nothing.
          */
         put: operations["replaceWebhook"];
         post?: never;
@@ -1011,6 +1011,10 @@ export interface components {
             dead_letter_policy?: "skip" | "block";
             /** @description A Jinja template over `event`, `payload` and `subscription` whose output, one JSON object, is sent instead of the payload. Left out: none on POST, the stored value on PUT; `null` clears it. */
             transformation?: string | null;
+            /** @description At most this many callbacks a second (a token bucket whose burst equals the rate), in order. Left out: unlimited on POST, the stored value on PUT; `null` makes it unlimited. */
+            rate_limit_per_second?: number | null;
+            /** @description Disable the webhook (its deliveries held, as after a 410) when its callbacks have failed this many hours without a success; 0 = never. Left out: 120 on POST, the stored value on PUT; `null` restores the default. */
+            disable_after_failing_hours?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -1034,6 +1038,10 @@ export interface components {
             } | null;
             dead_letter_policy: string;
             transformation: string | null;
+            /** @description Callbacks a second at most; null = unlimited */
+            rate_limit_per_second: number | null;
+            /** @description Hours of failing callbacks before the webhook is disabled; 0 = never */
+            disable_after_failing_hours: number;
             disabled_reason: string | null;
             callback: {
                 url: string;
@@ -1155,6 +1163,8 @@ export interface components {
             timeoutMs: number;
             /** @enum {string} */
             onTimeout: "reject" | "allow";
+            /** @description Asynchronous hook calls a second at most; null = unlimited */
+            rateLimitPerSecond: number | null;
             createdAt: string;
             updatedAt: string;
         };
@@ -3914,6 +3924,10 @@ export interface operations {
                             breaker: string;
                             deliveredSeq: number | null;
                             lag: number;
+                            /** @description The subscription's rate limit, callbacks a second; null = unlimited */
+                            rateLimitPerSecond: number | null;
+                            /** @description The head is due but waits for the rate limit's next token (the throttled backlog is `pending`) */
+                            throttled: boolean;
                         }[];
                     };
                 };
@@ -4218,6 +4232,8 @@ export interface operations {
                      * @enum {string}
                      */
                     onTimeout?: "reject" | "allow";
+                    /** @description At most this many asynchronous hook calls (postCreateUser, postUpdateUser, runDeprovision…) a second for the tenant, in order. Left out: the stored value (unlimited at first); `null` makes it unlimited. */
+                    rateLimitPerSecond?: number | null;
                 };
             };
         };

@@ -69,7 +69,8 @@ describe("portal: subscription transformation", () => {
 
   it("Dry run renders the template as typed over a sample event and saves nothing, the form keeping what was typed", async () => {
     const tenant = await createTenant("ptrans");
-    const id = await subscribe(tenant, { url: "https://receiver.example/hook" });
+    // A payload field gives the sample update a changed field, so the format has something to send for it.
+    const id = await subscribe(tenant, { url: "https://receiver.example/hook", payloadFields: ["Status"] });
     const browser = await new PortalBrowser(tenant.slug).signedIn(tenant.key);
     await browser.get(`/portal/subscriptions/${id}`);
     const before = await webhook(tenant, id);
@@ -82,6 +83,14 @@ describe("portal: subscription transformation", () => {
     expect(tried.html).toContain('value="Not saved"');
     expect(tried.html).toContain(`data-canonical-url="/portal/subscriptions/${id}"`);
     expect(await webhook(tenant, id)).toEqual(before);
+
+    // The sample event's type is chosen next to the button, and stays chosen.
+    const asUpdate = await browser.post(`/portal/subscriptions/${id}/transformation/dry-run`, { ...form("https://receiver.example/hook", TEMPLATE), dry_run_event: "update" });
+    expect(pageText(asUpdate.html)).toContain(`"kind": "update"`);
+    expect(pageText(asUpdate.html)).toContain("for a sample update event");
+    expect(asUpdate.html).toContain('<option value="update" selected="">A sample update</option>');
+    const unknown = await browser.post(`/portal/subscriptions/${id}/transformation/dry-run`, { ...form("https://receiver.example/hook", TEMPLATE), dry_run_event: "explode" });
+    expect(pageText(unknown.html)).toContain(`"kind": "create"`);
   });
 
   it("Dry run shows a failing template's message, and an empty box is refused without calling the template", async () => {

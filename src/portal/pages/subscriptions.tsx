@@ -12,7 +12,7 @@ import type { WebhookView } from "../../arsys/webhook-view";
 import type { StreamView, TestAttempt } from "../../delivery/delivery-view";
 import { SubscriptionFormView, emptyForm, formFromRequest, registrationFrom, withoutSecrets, type SubscriptionForm } from "./subscriptions/form";
 import { deliveryApiPath, renderSubscriptionDetail, streamSummary, subscriptionApiPath } from "./subscriptions/detail";
-import { dryRunTransformation } from "./subscriptions/transformation";
+import { dryRunEventFromRequest, dryRunTransformation } from "./subscriptions/transformation";
 
 const ACTIVE = "/subscriptions";
 const detailPath = (id: string) => `/subscriptions/${encodeURIComponent(id)}`;
@@ -113,9 +113,9 @@ export const subscriptionsPage = new Hono<PortalEnv>()
   .post("/subscriptions/:id/transformation/dry-run", async (c) => {
     // Trying a template before saving it: the form as typed stays on the page, nothing is stored.
     const id = c.req.param("id");
-    const form = await formFromRequest(c);
-    const dryRun = await dryRunTransformation(c, id, form.transformation);
-    return renderSubscriptionDetail(c, id, { form: withoutSecrets(form), dryRun, status: dryRun.ok ? 200 : 400 });
+    const [form, eventType] = await Promise.all([formFromRequest(c), dryRunEventFromRequest(c)]);
+    const dryRun = await dryRunTransformation(c, id, form.transformation, eventType);
+    return renderSubscriptionDetail(c, id, { form: withoutSecrets(form), dryRun, dryRunEvent: eventType, status: dryRun.ok ? 200 : 400 });
   })
   .post("/subscriptions/:id/disable", (c) => setEnabled(c, false))
   .post("/subscriptions/:id/enable", (c) => setEnabled(c, true))

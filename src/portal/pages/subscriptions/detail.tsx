@@ -36,6 +36,8 @@ export interface DetailExtras {
   newSecret?: { key: string; previousKeyExpiresAt: string | null };
   /** The dry run of the form's transformation as typed (the form then shows what was typed, unsaved). */
   dryRun?: DryRunOutcome;
+  /** The sample event type the dry run used, offered again. */
+  dryRunEvent?: string;
   status?: 200 | 400;
 }
 
@@ -142,7 +144,14 @@ export async function renderSubscriptionDetail(c: Context<PortalEnv>, id: string
         <button type="submit">Replay since</button>
       </form>
       <h2>Settings</h2>
-      <SubscriptionFormView c={c} action={path()} form={extras.form ?? formFromView(view)} editing error={extras.formError} dryRunAction={path("/transformation/dry-run")} />
+      <SubscriptionFormView
+        c={c}
+        action={path()}
+        form={extras.form ?? formFromView(view)}
+        editing
+        error={extras.formError}
+        dryRun={{ action: path("/transformation/dry-run"), eventType: extras.dryRunEvent ?? "create" }}
+      />
       {extras.dryRun ? <DryRunResult outcome={extras.dryRun} /> : null}
     </>
   );

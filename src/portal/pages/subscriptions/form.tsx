@@ -282,8 +282,15 @@ function Check(props: { name: string; label: string; checked: boolean; value?: s
   );
 }
 
-/** `dryRunAction`: where the Dry run button posts the form as typed (only a stored subscription can be tried). */
-export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: string; form: SubscriptionForm; editing: boolean; error?: ApiError | undefined; dryRunAction?: string }) {
+/** `dryRun`: where the Dry run button posts the form as typed, and the sample event type to offer (only a stored subscription can be tried). */
+export function SubscriptionFormView(props: {
+  c: Context<PortalEnv>;
+  action: string;
+  form: SubscriptionForm;
+  editing: boolean;
+  error?: ApiError | undefined;
+  dryRun?: { action: string; eventType: string };
+}) {
   const { form, editing } = props;
   const keepHint = editing ? "Leave blank to keep the stored value." : undefined;
   return (
@@ -347,12 +354,12 @@ export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: str
           <textarea id="custom_json" name="custom_json" aria-describedby="custom_json-hint">{form.customJson}</textarea>
           <p class="hint" id="custom_json-hint">Optional JSON object sent along with each callback.</p>
         </div>
-        <TransformationField value={form.transformation} canDryRun={props.dryRunAction !== undefined} />
+        <TransformationField value={form.transformation} dryRunEvent={props.dryRun?.eventType} />
       </fieldset>
       {editing ? null : <Check name="enabled" label="Enabled" checked={form.enabled} />}
       <div class="actions">
         <button type="submit" class="primary">{editing ? "Save subscription" : "Create subscription"}</button>
-        {props.dryRunAction ? <button type="submit" formaction={`${props.dryRunAction}#${DRY_RUN_RESULT_ID}`}>Dry run</button> : null}
+        {props.dryRun ? <button type="submit" formaction={`${props.dryRun.action}#${DRY_RUN_RESULT_ID}`}>Dry run</button> : null}
       </div>
     </form>
   );

@@ -52,6 +52,8 @@ export class TenantConfig {
     const id = `WBH${String(this.subscriptions.length + 1).padStart(12, "0")}`;
     const form = rng.pick(FORMS);
     const ordering: Ordering = rng.chance(0.5) ? "record" : "subscription";
+    // Some subscriptions are rate-limited: throttled heads must still always have a wake-up (nothing stranded).
+    const rateLimitPerSecond = rng.chance(0.3) ? rng.pick([1, 5, 50]) : null;
     this.subscriptions.push({ id, form, enabledSince: world.now, deleted: false });
     receivers.modes.set(id, rng.pick(RECEIVER_MODES));
     await adminDb.insert(subscriptions).values({
@@ -73,10 +75,11 @@ export class TenantConfig {
       ordering,
       retryPolicy: rng.chance(0.6) ? SHORT_POLICY : null,
       deadLetterPolicy: rng.chance(0.3) ? "block" : "skip",
+      rateLimitPerSecond,
       createdAt: world.now,
       updatedAt: world.now,
     });
-    this.ports.trace(`subscription ${id} created (${form}, ordering ${ordering}, receiver ${receivers.modes.get(id)})`);
+    this.ports.trace(`subscription ${id} created (${form}, ordering ${ordering}, receiver ${receivers.modes.get(id)}${rateLimitPerSecond === null ? "" : `, ${rateLimitPerSecond}/s`})`);
   }
 
   async setEnabled(model: SubscriptionModel, enabled: boolean): Promise<void> {

@@ -25,6 +25,7 @@ import { pruneSignInFailures } from "../auth/sign-in-failure-store";
 import { pruneRevokedTokens } from "../auth/revoked-tokens";
 import { auditRetentionDays, pruneAuditLog } from "../audit/audit-log";
 import { pruneOperationalEvents } from "../operations/operational-event-store";
+import { tallyInto } from "../stats/metric-tallies";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -72,11 +73,12 @@ export async function pruneExpired(env: Bindings, now = Date.now(), limits: Rete
     const batch: PruneBatch = { tenantId: tenant.id, before: now - tenant.retentionDays * DAY_MS, limit: limits.batch };
     const cursor = await deliveredThrough(data, tenant.id);
     const prunes: Record<PrunedKind, () => Promise<number>> = {
-      events: () => pruneEvents(data, { ...batch, deliveredThrough: cursor }),
+      // The counted tables keep what they counted in the metrics' tallies, so /metrics counters never fall.
+      events: () => pruneEvents(data, { ...batch, deliveredThrough: cursor }, tallyInto(data, tenant.id, "hookgate_events_total")),
       idempotencyKeys: () => pruneIdempotencyKeys(data, batch),
-      inboundLog: () => pruneInboundLog(data, batch),
+      inboundLog: () => pruneInboundLog(data, batch, tallyInto(data, tenant.id, "hookgate_inbound_requests_total")),
       eventIds: () => pruneEventIds(data, batch),
-      attempts: () => pruneDeliveryAttempts(data, batch),
+      attempts: () => pruneDeliveryAttempts(data, batch, tallyInto(data, tenant.id, "hookgate_delivery_attempts_total")),
       // A tenant whose delivery object never fanned anything out has no deliveries: its object is not woken.
       deliveries: () => (cursor === 0 ? Promise.resolve(0) : pruneClosedDeliveries(env, tenant.id, batch.before, batch.limit)),
       auditLog: () => pruneAuditLog(db, { ...batch, before: now - auditRetentionDays(tenant.retentionDays) * DAY_MS }),

@@ -2,9 +2,9 @@
  * The delivery attempt log (D1 `delivery_attempts`): the attempts of one delivery, first to last, counts per
  * outcome, and its retention. The TenantDelivery object writes the log; the tenant API reads it here.
  */
-import { and, asc, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gte, isNotNull, lt, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { deleteOldest, type PruneBatch } from "../db/prune";
+import { deleteTallied, oldestRows, type PruneBatch, type Tally } from "../db/prune";
 import { deliveryAttempts, deliveryCursors, type DeliveryAttempt } from "../db/schema";
 
 export function listDeliveryAttempts(db: Database, tenantId: string, deliveryId: string): Promise<DeliveryAttempt[]> {
@@ -22,9 +22,10 @@ export function listDeliveryAttempts(db: Database, tenantId: string, deliveryId:
  */
 export type AttemptOutcome = "success" | "failure" | "error";
 
+const outcome = sql<AttemptOutcome>`CASE WHEN ${deliveryAttempts.statusCode} BETWEEN 200 AND 299 THEN 'success' WHEN ${deliveryAttempts.statusCode} IS NOT NULL THEN 'failure' ELSE 'error' END`;
+
 /** How many of the tenant's logged attempts (what retention has kept) there are per outcome; a query for a D1 batch. */
 export function attemptCountsByOutcome(db: Database, tenantId: string) {
-  const outcome = sql<AttemptOutcome>`CASE WHEN ${deliveryAttempts.statusCode} BETWEEN 200 AND 299 THEN 'success' WHEN ${deliveryAttempts.statusCode} IS NOT NULL THEN 'failure' ELSE 'error' END`;
   return db
     .select({ outcome, count: sql<number>`COUNT(*)` })
     .from(deliveryAttempts)
@@ -32,9 +33,14 @@ export function attemptCountsByOutcome(db: Database, tenantId: string) {
     .groupBy(outcome);
 }
 
-/** Deletes up to `limit` of the tenant's attempts that started before `before` (retention), oldest first. */
-export function pruneDeliveryAttempts(db: Database, batch: PruneBatch): Promise<number> {
-  return deleteOldest(db, deliveryAttempts, { tenant: deliveryAttempts.tenantId, time: deliveryAttempts.startedAt }, batch);
+/**
+ * Deletes up to `limit` of the tenant's attempts that started before `before` (retention), oldest first; `tally`
+ * keeps what they counted (per outcome, as attemptCountsByOutcome counts) in the same batch.
+ */
+export function pruneDeliveryAttempts(db: Database, batch: PruneBatch, tally: Tally): Promise<number> {
+  const rows = oldestRows(deliveryAttempts, { tenant: deliveryAttempts.tenantId, time: deliveryAttempts.startedAt }, batch);
+  const counts = (selected: SQL) => sql`SELECT json_object('outcome', ${outcome}) AS labels, 1 AS n FROM ${deliveryAttempts} WHERE ${selected}`;
+  return deleteTallied(db, deliveryAttempts, rows, { counts, into: tally });
 }
 
 /** How far the tenant's delivery object has fanned out (its mirrored cursor; 0: not yet): events past it are still owed. */

@@ -320,9 +320,19 @@ export class DeliveryStore {
         before,
       );
       // Counted by changes(), not rowsWritten, which also counts every index entry written.
-      deleted += this.storage.exec<{ n: number }>("SELECT changes() AS n").one().n;
+      const removed = this.storage.exec<{ n: number }>("SELECT changes() AS n").one().n;
+      // Pruned dead letters stay counted (the metrics' dead-letter counter never falls); written with the delete,
+      // no await between, so the object commits both or neither.
+      if (status === "dead" && removed > 0)
+        this.sql.exec("INSERT INTO meta (key, value) VALUES ('pruned_dead_letters', ?) ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)", removed);
+      deleted += removed;
     }
     return deleted;
+  }
+
+  /** Dead letters retention has pruned so far (see pruneClosed). */
+  prunedDeadLetters(): number {
+    return Number(this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'pruned_dead_letters'").toArray()[0]?.value ?? 0);
   }
 
   /** How many of a subscription's deliveries are open: pending, in flight, or a dead letter blocking its stream. */

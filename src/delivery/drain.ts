@@ -1,8 +1,8 @@
 /**
  * The engine of one tenant's TenantDelivery object. fanOutNewEvents() turns committed events past the cursor
- * into deliveries (fan-out-pass.ts); run() drains: it sends the head of every
- * free stream, up to DEFAULT_CONCURRENCY at once and within each subscription's rate limit, records each outcome (successes as held writes: group
- * commit) and sets the object's one alarm to the earliest retry.
+ * into deliveries (fan-out-pass.ts); run() drains: it sends the head of every free stream, up to
+ * DEFAULT_CONCURRENCY at once and within each subscription's rate limit, records each outcome (successes as
+ * held writes: group commit) and sets the object's one alarm to the earliest retry or token.
  */
 import type { Subscription } from "../db/schema";
 import type { AttemptRecord } from "../outbound/attempt";
@@ -183,7 +183,10 @@ export class Drain {
       const now = this.now();
       this.heads.refresh(this.store);
       // Reloaded subscriptions may have released heads set aside for a disabled one.
-      if (subscriptionsById !== subscriptionsSeen) this.heads.release((id) => holds(subscriptionsById.get(id)));
+      if (subscriptionsById !== subscriptionsSeen) {
+        this.heads.release((id) => holds(subscriptionsById.get(id)));
+        this.store.failing.forgetDeleted((id) => subscriptionsById.has(id));
+      }
       subscriptionsSeen = subscriptionsById;
       const budget = this.host.sendsPerDrain() - started;
       const sends = this.heads.plan({

@@ -52,4 +52,13 @@ export class FailingStreaks {
       target.savedAt,
     );
   }
+
+  /** Forgets the streaks of deleted subscriptions (the table stays as small as the tenant's subscriptions). */
+  forgetDeleted(exists: (subscriptionId: string) => boolean): void {
+    for (const subscriptionId of this.streaks.keys()) {
+      if (exists(subscriptionId)) continue;
+      this.streaks.delete(subscriptionId);
+      this.sql().exec("DELETE FROM failing_streaks WHERE subscription_id = ?", subscriptionId);
+    }
+  }
 }

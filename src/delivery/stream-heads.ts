@@ -65,6 +65,15 @@ export class StreamHeads {
    * comes from here instead of another read.
    */
   private readonly upcoming = new Map<string, HeadRow[]>();
+  /**
+   * Heads of a rate-limited subscription that found no token, by subscription id. Only one of them (the
+   * subscription's ticket, in `throttleTickets`) waits in the ready queue for the next token; after each send of
+   * the subscription one more comes back. So a subscription with many streams costs a few heap operations per
+   * send, not one per stream.
+   */
+  private readonly throttled: AsideLists = new Map();
+  /** Per throttled subscription, the stream whose head waits in the ready queue for the next token. */
+  private readonly throttleTickets = new Map<string, string>();
   /** Deliveries closed since the drain last looked at their stream (see noteFinished()). */
   private readonly closedSinceLook = new Set<string>();
 
@@ -86,6 +95,8 @@ export class StreamHeads {
       this.ready.clear();
       this.held.clear();
       this.cooling.clear();
+      this.throttled.clear();
+      this.throttleTickets.clear();
       this.heads = new Map();
       for (const head of store.streamHeads()) this.setHead(head.stream_key, head);
       return;
@@ -131,15 +142,44 @@ export class StreamHeads {
       } else {
         const nextToken = round.throttle?.(head) ?? null;
         if (nextToken !== null) {
-          this.ready.push(head.stream_key, head, nextToken, positionOf(head));
+          this.waitForToken(head, nextToken);
           continue;
         }
         if (verdict.probe && facts.url !== undefined) probedUrls.add(facts.url);
         send.push(head);
+        this.tokenTaken(head, round.now);
       }
     }
     for (const head of afterProbe) this.ready.push(head.stream_key, head, round.now, positionOf(head));
     return send;
+  }
+
+  /** A head found no token: the subscription's ticket waits in the ready queue for the next one, any other head aside. */
+  private waitForToken(head: HeadRow, nextToken: number): void {
+    const ticket = this.throttleTickets.get(head.subscription_id);
+    if (ticket !== undefined && ticket !== head.stream_key) {
+      setAside(this.throttled, head.subscription_id, head);
+      return;
+    }
+    this.throttleTickets.set(head.subscription_id, head.stream_key);
+    this.ready.push(head.stream_key, head, nextToken, positionOf(head));
+  }
+
+  /** A head took a token: if it was its subscription's ticket, the next head set aside comes back to try for one. */
+  private tokenTaken(head: HeadRow, now: number): void {
+    const subscriptionId = head.subscription_id;
+    if (this.throttleTickets.get(subscriptionId) === head.stream_key) this.throttleTickets.delete(subscriptionId);
+    if (this.throttleTickets.has(subscriptionId)) return;
+    const aside = this.throttled.get(subscriptionId);
+    if (!aside) return;
+    for (const [key, waiting] of aside) {
+      aside.delete(key);
+      // A head set aside may have been replaced since (a full read queues every free head afresh).
+      if (this.heads?.get(key) !== waiting) continue;
+      this.setHead(key, waiting);
+      break;
+    }
+    if (aside.size === 0) this.throttled.delete(subscriptionId);
   }
 
   /** When the earliest queued head may go (held heads do not count); null when none is queued. */

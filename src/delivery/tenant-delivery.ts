@@ -94,4 +94,9 @@ export class TenantDelivery extends DurableObject<Bindings> {
   async pruneClosed(before: number, limit: number): Promise<number> {
     return this.engine.store.pruneClosed(before, limit);
   }
+
+  /** Dead letters retention has pruned (the metrics add them to those still held). */
+  async prunedDeadLetters(): Promise<number> {
+    return this.engine.store.prunedDeadLetters();
+  }
 }

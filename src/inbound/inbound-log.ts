@@ -6,14 +6,14 @@
  * per tenant, source, status, code and minute, upserted with `count + 1`, so junk does not grow D1.
  */
 import { createMiddleware } from "hono/factory";
-import { and, between, desc, eq, lt, sql } from "drizzle-orm";
+import { and, between, desc, eq, lt, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { AppEnv } from "../http/app-env";
 import { AppError } from "../runtime/errors";
 import { inboundRequests, type InboundRequest } from "../db/schema";
 import { logLine } from "../runtime/log";
 import { sha256Hex } from "../runtime/crypto";
-import { deleteOldest, type PruneBatch } from "../db/prune";
+import { deleteTallied, oldestRows, type PruneBatch, type Tally } from "../db/prune";
 import type { Context } from "hono";
 import type { SQLRecordId } from "../records/commit-change";
 
@@ -135,9 +135,15 @@ export function listInboundRequests(
     .all();
 }
 
-/** Deletes up to `limit` of the tenant's log rows received before `before` (retention), oldest first. */
-export function pruneInboundLog(db: Database, batch: PruneBatch): Promise<number> {
-  return deleteOldest(db, inboundRequests, { tenant: inboundRequests.tenantId, time: inboundRequests.receivedAt }, batch);
+/**
+ * Deletes up to `limit` of the tenant's log rows received before `before` (retention), oldest first; `tally`
+ * keeps what they counted (per source and status, as inboundCountsBySourceAndStatus counts) in the same batch.
+ */
+export function pruneInboundLog(db: Database, batch: PruneBatch, tally: Tally): Promise<number> {
+  const rows = oldestRows(inboundRequests, { tenant: inboundRequests.tenantId, time: inboundRequests.receivedAt }, batch);
+  const counts = (selected: SQL) =>
+    sql`SELECT json_object('source', ${inboundRequests.source}, 'status', ${inboundRequests.status}) AS labels, ${inboundRequests.count} AS n FROM ${inboundRequests} WHERE ${selected}`;
+  return deleteTallied(db, inboundRequests, rows, { counts, into: tally });
 }
 
 /**

@@ -124,4 +124,25 @@ describe("disable_after_failing_hours", () => {
     expect(receiver.received.length).toBeGreaterThanOrEqual(3);
     expect((await webhook(tenant, id)).disabled_reason).toBeNull();
   });
+
+  it("keeps one streak row per failing subscription, and none for a deleted one", async () => {
+    receiver = switchable({ failing: true });
+    const tenant = await createTenant("autodis-rows");
+    const id = await failingSubscription(tenant, 2);
+    await eventAndWake(tenant, 1);
+    await eventAndWake(tenant, 2);
+    expect(await streakRows(tenant)).toEqual([id]);
+    expect((await call(tenant.slug, `/api/arsys/v1.0/webhook/${id}`, { key: tenant.key, method: "DELETE" })).status).toBe(204);
+    await deliveryStub(tenant.id).pump(tenant.id);
+    expect(await streakRows(tenant)).toEqual([]);
+  });
 });
+
+/** The subscriptions with a failing streak, as the object's storage holds them. */
+const streakRows = (tenant: TestTenant) =>
+  runInDurableObject(deliveryStub(tenant.id), (_instance, state) =>
+    state.storage.sql
+      .exec<{ subscription_id: string }>("SELECT subscription_id FROM failing_streaks")
+      .toArray()
+      .map((row) => row.subscription_id),
+  );

@@ -473,6 +473,35 @@ describe("StreamHeads.plan under a rate limit", () => {
     expect(plan(heads, { throttle, limit: 100, now: NOW + 200 })).toHaveLength(1);
   });
 
+  it("a send costs a few heap operations however many streams wait for tokens, and every stream gets its turn", () => {
+    const rows = Array.from({ length: 2_000 }, (_, i) => delivery(`s${String(i).padStart(4, "0")}`, i + 1));
+    const heads = viewOf(rows);
+    const limiter = new SendThrottle();
+    let looked = 0;
+    const round = (now: number) => {
+      const sent = heads.plan({
+        now,
+        limit: 100,
+        factsOf: (head) => {
+          looked++;
+          return { nextAttemptAt: head.next_attempt_at, held: false };
+        },
+        throttle: (head) => limiter.take(head.subscription_id, 10, now),
+      });
+      return sent;
+    };
+    expect(round(NOW)).toHaveLength(10);
+    const sent = new Set<string>();
+    looked = 0;
+    for (let now = NOW + 100, rounds = 0; sent.size < 1_990; now += 100, rounds++) {
+      for (const head of round(now)) sent.add(head.id);
+      expect(rounds).toBeLessThan(2_000);
+    }
+    // One token every 100 ms: each round looks at the head that takes it and at the one that waits for the next.
+    expect(looked).toBeLessThanOrEqual(2 * 1_990 + 10);
+    expect(heads.earliestReady()).toBe(null);
+  });
+
   it("a throttled stream keeps its order: its head waits, nothing behind it overtakes", () => {
     const heads = viewOf([delivery("a", 1), delivery("a", 2), delivery("b", 3)]);
     const throttle = { limiter: new SendThrottle(), rates: new Map([["WBH1", 1]]) };

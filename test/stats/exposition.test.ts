@@ -22,6 +22,8 @@ const snapshot: TenantSnapshot = {
     stream({ stream: "b", pending: 1, headCreatedAt: "2026-12-03T11:58:00.000Z", blocked: true, deadLetters: 2 }),
     stream({ stream: "c", deadLetters: 0 }),
   ],
+  tallies: [],
+  prunedDeadLetters: 0,
 };
 
 describe("renderExposition", () => {
@@ -91,7 +93,6 @@ describe("metricFamilies", () => {
       expect(family.type).toBe(name.endsWith("_total") ? "counter" : "gauge");
       expect(family.help).toBeTruthy();
     }
-    expect(parsed.get("hookgate_inbound_requests_total")!.help).toMatch(/retention/);
     expect(sampleValue(parsed, "hookgate_inbound_requests_total", { source: "tickets", status: "401" })).toBe(7);
     expect(sampleValue(parsed, "hookgate_events_total", { form: "Ticket", type: "create" })).toBe(3);
     expect(sampleValue(parsed, "hookgate_delivery_attempts_total", { outcome: "failure" })).toBe(1);
@@ -104,13 +105,34 @@ describe("metricFamilies", () => {
   });
 
   it("labels every series with its tenant when several share one exposition, in a stable order", () => {
-    const families = metricFamilies([{ slug: "acme", snapshot }, { slug: "globex", snapshot: { inbound: [], events: [], attempts: [], streams: [] } }], NOW);
+    const families = metricFamilies([{ slug: "acme", snapshot }, { slug: "globex", snapshot: { inbound: [], events: [], attempts: [], streams: [], tallies: [], prunedDeadLetters: 0 } }], NOW);
     const parsed = parseExposition(renderExposition(families));
     for (const family of parsed.values()) for (const sample of family.samples) expect(["acme", "globex"]).toContain(sample.labels.tenant);
     expect(sampleValue(parsed, "hookgate_delivery_lag_seconds", { tenant: "globex" })).toBe(0);
     expect(sampleValue(parsed, "hookgate_events_total", { tenant: "globex" })).toBeUndefined();
     const reversed = { ...snapshot, inbound: [...snapshot.inbound].reverse() };
     expect(renderExposition(metricFamilies([{ slug: "acme", snapshot: reversed }], NOW))).toBe(renderExposition(metricFamilies([{ slug: "acme", snapshot }], NOW)));
+  });
+
+  it("adds what retention pruned to the live counts, per label set, with labels of any JSON type", () => {
+    const pruned: TenantSnapshot = {
+      ...snapshot,
+      tallies: [
+        { metric: "hookgate_inbound_requests_total", labels: '{"source":"tickets","status":401}', value: 5 },
+        { metric: "hookgate_inbound_requests_total", labels: '{"status":500,"source":"tickets"}', value: 2 },
+        { metric: "hookgate_events_total", labels: '{"form":"Ticket","type":"create"}', value: 10 },
+        { metric: "hookgate_delivery_attempts_total", labels: '{"outcome":"error"}', value: 4 },
+      ],
+      prunedDeadLetters: 6,
+    };
+    const parsed = parseExposition(renderExposition(metricFamilies([{ snapshot: pruned }], NOW)));
+    expect(sampleValue(parsed, "hookgate_inbound_requests_total", { source: "tickets", status: "401" })).toBe(12);
+    expect(sampleValue(parsed, "hookgate_inbound_requests_total", { source: "tickets", status: "500" })).toBe(2);
+    expect(sampleValue(parsed, "hookgate_inbound_requests_total", { source: "tickets", status: "201" })).toBe(3);
+    expect(sampleValue(parsed, "hookgate_events_total", { form: "Ticket", type: "create" })).toBe(13);
+    expect(sampleValue(parsed, "hookgate_delivery_attempts_total", { outcome: "error" })).toBe(4);
+    expect(sampleValue(parsed, "hookgate_delivery_attempts_total", { outcome: "success" })).toBe(2);
+    expect(sampleValue(parsed, "hookgate_deliveries_dead_lettered_total")).toBe(9);
   });
 
   it("measures lag from the oldest open head, never below zero", () => {

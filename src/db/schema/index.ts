@@ -16,3 +16,4 @@ export * from "./forms";
 export * from "./attachments";
 export * from "./provisionings";
 export * from "./operations";
+export * from "./metric-tallies";

@@ -16,7 +16,7 @@ export const DRY_RUN_RESULT_ID = "dry-run-result";
 /** The form field choosing the sample event's type (the API's sample is a create). */
 export const DRY_RUN_EVENT_FIELD = "dry_run_event";
 
-/** The posted sample event type, if it is one. */
+/** The posted sample event type; a create when none, or no known one, was posted. */
 export async function dryRunEventFromRequest(c: Context<PortalEnv>): Promise<string> {
   const value = (await c.req.parseBody())[DRY_RUN_EVENT_FIELD];
   return typeof value === "string" && (entryEvents as readonly string[]).includes(value) ? value : "create";

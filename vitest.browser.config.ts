@@ -12,7 +12,7 @@ class PageWalkersLast extends BaseSequencer {
 
 // The real-browser portal tests: Node (not workerd), one `wrangler dev` for the run (test-browser/global-setup.ts),
 // Debian's chromium driven by playwright-core. Files run one after another, tests in a file in order: they share
-// the one seeded demo tenant.
+// the one seeded demo tenant. test-browser/cli/ runs the developer CLI as a child process against the same gateway.
 export default defineConfig({
   test: {
     include: ["test-browser/**/*.test.ts"],

@@ -78,6 +78,29 @@ for (const file of files) {
   if (folder === ROOT && !ROOT_FILES.includes(rel(file))) problems.unknown.push(`${rel(file)}: not a composition-root file`);
 }
 
+// The developer CLI (cli/, Node): the same line limit; from src/ it imports only the preset definitions (plain
+// data), and src/ never imports it, so none of it can reach the Worker bundle.
+const cliDir = join(repo, "cli");
+const cliMayImport = join(srcDir, "inbound", "configurable", "presets") + sep;
+const cliFiles = existsSync(cliDir) ? sourceFiles(cliDir).sort() : [];
+const repoRel = (file) => relative(repo, file).split(sep).join("/");
+for (const file of cliFiles) {
+  const text = readFileSync(file, "utf8");
+  for (const { fileName } of ts.preProcessFile(text, true, true).importedFiles) {
+    if (!fileName.startsWith(".")) continue;
+    const target = resolveImport(file, fileName);
+    if (!target) problems.unresolved.push(`${repoRel(file)}: "${fileName}"`);
+    else if (target.startsWith(srcDir + sep) && !target.startsWith(cliMayImport)) {
+      problems.layers.push(`${repoRel(file)} -> ${repoRel(target)}  (the CLI imports only the preset definitions from src/)`);
+    }
+  }
+  const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+  if (lines > MAX_LINES) problems.long.push(`${repoRel(file)}: ${lines} lines`);
+}
+for (const [file, targets] of imports) {
+  for (const target of targets) if (!target.startsWith(srcDir + sep)) problems.layers.push(`${rel(file)} -> ${repoRel(target)}  (src/ imports only src/)`);
+}
+
 // Cycles: strongly connected components of more than one file (Tarjan), each shown with one concrete loop.
 {
   let next = 0;
@@ -91,7 +114,7 @@ for (const file of files) {
     next += 1;
     stack.push(file);
     onStack.add(file);
-    for (const target of imports.get(file)) {
+    for (const target of imports.get(file) ?? []) {
       if (!index.has(target)) {
         visit(target);
         low.set(file, Math.min(low.get(file), low.get(target)));
@@ -168,7 +191,7 @@ const SECTIONS = [
 ];
 const failed = SECTIONS.filter(([key]) => problems[key].length > 0);
 if (failed.length === 0) {
-  console.log(`Architecture: ${files.length} files, ${importCount} imports: no cycles, layer rules hold, no folders importing each other, none over ${MAX_LINES} lines.`);
+  console.log(`Architecture: ${files.length} files (and ${cliFiles.length} in cli/), ${importCount} imports: no cycles, layer rules hold, no folders importing each other, none over ${MAX_LINES} lines.`);
 } else {
   for (const [key, title] of failed) {
     console.error(`${title}: ${problems[key].length}`);

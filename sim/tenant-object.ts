@@ -146,6 +146,15 @@ export class TenantObject {
         if (alive()) this.engineSawEnabled = new Set([...subscriptions.values()].filter((s) => s.enabled && s.disabledReason === null).map((s) => s.id));
       }),
       attempts,
+      // The simulated tenants set no operational webhook: events are raised and stored, nothing is sent.
+      operations: {
+        targets: async (tenantId) => ({ tenantSlug: tenantId, tenant: null, platform: null }),
+        secrets: async () => [],
+        record: async () => undefined,
+        attempt: async () => {
+          throw new Error("The simulator sets no operational webhook");
+        },
+      },
       clock: { now: () => world.now },
       timers: {
         set: (callback, delayMs) => {

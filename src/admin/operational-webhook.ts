@@ -3,6 +3,7 @@
  * operational events, each with the tenant's slug. Same body and secret routes as a tenant's own.
  */
 import { PLATFORM_OWNER } from "../db/schema";
+import { ADMIN_ACTOR } from "../audit/actor";
 import { operationalWebhookRoutes } from "../operations/webhook-routes";
 
 export const platformOperationalWebhookRoutes = operationalWebhookRoutes({
@@ -10,5 +11,6 @@ export const platformOperationalWebhookRoutes = operationalWebhookRoutes({
   operationPrefix: "admin",
   auth: () => [],
   ownerOf: () => PLATFORM_OWNER,
+  actorOf: () => ADMIN_ACTOR,
   whose: "the platform-wide",
 });

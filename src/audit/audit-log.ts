@@ -30,6 +30,9 @@ export const auditActions = [
   "lifecycle_hooks.token_rotated",
   "provisioning_destination.created",
   "provisioning_destination.deleted",
+  "operational_webhook.saved",
+  "operational_webhook.deleted",
+  "operational_webhook.secret_rotated",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -7,6 +7,7 @@ import { ERASED_REASON } from "./erased-events";
 import type { Subscription } from "../db/schema";
 import type { AttemptRecord } from "../outbound/attempt";
 import { LIFECYCLE_SUBSCRIPTION_ID } from "../lifecycle/post-hooks";
+import { isOperationalDelivery } from "./operational-signals";
 import { recordFailure, recordSuccess, type CircuitBreaker } from "./circuit-breaker";
 import type { AttemptLogRow } from "./control-plane";
 import type { DeliveryStatus, HeadRow } from "./delivery-tables";
@@ -30,9 +31,9 @@ export interface AttemptTarget extends StreakTarget {
   tenantId: string;
 }
 
-/** Its subscription, or the default policy for a lifecycle hook; null when the subscription was deleted. */
+/** Its subscription, or the default policy for a lifecycle hook or an operational webhook; null when the subscription was deleted. */
 export function targetOf(delivery: HeadRow, subscription: Subscription | null, tenantId: string): AttemptTarget | null {
-  if (delivery.subscription_id === LIFECYCLE_SUBSCRIPTION_ID && delivery.url !== null) {
+  if ((delivery.subscription_id === LIFECYCLE_SUBSCRIPTION_ID || isOperationalDelivery(delivery)) && delivery.url !== null) {
     return { policy: DEFAULT_RETRY_POLICY, blockOnDead: false, url: delivery.url, tenantId, savedAt: 0, disableAfterHours: 0 };
   }
   if (!subscription) return null;

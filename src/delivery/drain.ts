@@ -18,6 +18,9 @@ import type { SealedPasswords } from "./sealed-passwords";
 import { FanOutPass } from "./fan-out-pass";
 import { holds } from "./subscription-holds";
 import { rateLimitOf, SendThrottle } from "./send-throttle";
+import { OperationalEmitter } from "./operational-emitter";
+import { isOperationalDelivery } from "./operational-signals";
+import { mirrorWakeUp } from "./wake-up-mirror";
 
 const ATTEMPT_LOG_FLUSH = 25;
 /**
@@ -51,6 +54,8 @@ export interface DrainHost {
 export class Drain {
   /** The drain's view of every stream's head; whoever changes deliveries outside a drain invalidates it. */
   readonly heads = new StreamHeads();
+  /** Operational events: raised with the outcomes that cause them, sent on streams of their own. */
+  readonly operations: OperationalEmitter;
   /**
    * Until its first drain ends, an instance that found sends in flight writes every outcome and every
    * in-flight mark at once (no held writes): a send that crashes the object is then charged an attempt each
@@ -76,6 +81,7 @@ export class Drain {
 
   constructor(private readonly host: DrainHost) {
     this.fanOut = new FanOutPass({ ...host, heads: this.heads, addWork: (store) => this.addWork(store) });
+    this.operations = new OperationalEmitter(host.ports, () => host.store(), this.heads);
   }
 
   private get store(): DeliveryStore {
@@ -169,6 +175,7 @@ export class Drain {
       return;
     }
     this.attempts.startDrain(tenantId);
+    await this.operations.refresh(tenantId);
     // The heads view outlives a drain: everything that changes deliveries outside one notes it there (a
     // fan-out its new streams, an operator's replay or skip invalidates it), so a new drain does not read
     // every stream's head again; a new instance starts with none read.
@@ -217,7 +224,7 @@ export class Drain {
         if (this.addingWork > 0) wakeAt = Math.min(wakeAt ?? Infinity, this.now() + WATCHDOG_MS);
         if (wakeAt === null) await this.ports.storage.alarm.delete();
         else await this.ports.storage.alarm.set(wakeAt);
-        await this.mirrorWakeUp(tenantId, wakeAt);
+        await mirrorWakeUp(this.ports, tenantId, wakeAt);
         // The same after the alarm write; from here to the end nothing awaits, so no wake-up can slip in.
         if (this.takeDirty()) continue;
         return;
@@ -225,18 +232,6 @@ export class Drain {
       await Promise.race(this.inFlight.values());
       // The log goes to D1 while sends go on; the drain waits for it only before it ends.
       if (this.controlPlane.queuedAttempts >= ATTEMPT_LOG_FLUSH) this.controlPlane.flushAttemptLogInBackground();
-    }
-  }
-
-  /**
-   * Tells D1 when this object will wake next, so the sweeper can find a tenant whose alarm was lost. A failure
-   * only weakens that backstop for a while: logged, not thrown.
-   */
-  private async mirrorWakeUp(tenantId: string, wakeAt: number | null): Promise<void> {
-    try {
-      await this.controlPlane.saveNextDue(tenantId, wakeAt);
-    } catch (error) {
-      this.ports.log("warn", "delivery_wakeup_mirror_failed", { tenantId, error: String(error) });
     }
   }
 
@@ -262,7 +257,8 @@ export class Drain {
     if (target && delivery.attempts >= target.policy.maxAttempts) {
       // Every attempt was made and the last one's outcome never came back (the object died during it).
       const lastError = `Gave up after ${delivery.attempts} attempts: the outcome of the last one is unknown (interrupted)`;
-      this.finishDelivery(delivery.id, { status: "dead", blocking: target.blockOnDead, lastStatus: delivery.last_status, lastError, now });
+      const update = { status: "dead" as const, blocking: target.blockOnDead, lastStatus: delivery.last_status, lastError, now };
+      this.operations.recordOutcome(delivery, delivery.attempts, update, (breaker) => breaker, target, () => this.finishDelivery(delivery.id, update));
       // A lifecycle delivery (no subscription) may hold a changePassword's sealed password: it has ended.
       if (!subscription) this.host.passwords.releaseOf(tenantId, delivery.event_seq, this.store.bodyOf(delivery.id));
       this.heads.noteSendEnded(delivery.stream_key);
@@ -310,13 +306,16 @@ export class Drain {
     }
     // Heads are read without bodies; the body only now, for the one delivery that goes.
     const body = this.store.bodyOf(delivery.id) ?? "";
+    if (isOperationalDelivery(delivery)) {
+      return this.operations.send({ ...delivery, url: target.url, body }, target, (record) => this.recordAttempt(delivery, attemptNumber, record, target), (update) => this.finishDelivery(delivery.id, update));
+    }
     if (!subscription) {
       await this.sendLifecycle({ ...delivery, url: target.url, body }, attemptNumber, target);
       return;
     }
     const record = await this.attempts.attemptDelivery({ ...delivery, body }, subscription, target.policy.timeoutMs);
     const decision = this.recordAttempt(delivery, attemptNumber, record, target);
-    if (decision.kind === "disable") await this.controlPlane.disable(subscription, decision.reason);
+    if (decision.kind === "disable") await this.operations.disable(subscription, decision.reason);
   }
 
   /**
@@ -346,9 +345,12 @@ export class Drain {
     this.store.failing.note(delivery.subscription_id, target, judged.decision.kind !== "delivered", this.now());
     // The record was erased while this send was out: it is not sent again, and its response is not kept.
     const judgement = this.store.erased.has(delivery.event_seq) ? forErasedEvent(judged) : judged;
-    this.finishDelivery(delivery.id, judgement.update);
     const wasClosed = this.attempts.breakerOf(target.url).state === "closed";
-    this.attempts.saveBreakerIfChanged(target.url, judgement.breaker);
+    // With the operational events it raises, in one storage transaction.
+    this.operations.recordOutcome(delivery, attemptNumber, judgement.update, judgement.breaker, target, () => {
+      this.finishDelivery(delivery.id, judgement.update);
+      this.attempts.saveBreakerIfChanged(target.url, judgement.breaker);
+    });
     if (!wasClosed && this.attempts.breakerOf(target.url).state === "closed") this.heads.breakerClosed(target.url);
     this.ports.log(judgement.logLine.level, "delivery_attempt", judgement.logLine.fields);
     this.controlPlane.logAttempt(judgement.logRow);

@@ -11,6 +11,9 @@ import type { CircuitBreaker } from "./circuit-breaker";
 import type { DeliveryRow } from "./delivery-tables";
 import type { AttemptLogRow } from "./control-plane";
 import type { Clock, Timers } from "./time";
+import type { OperationalEventType } from "../db/schema";
+import type { OperationalEvent } from "../operations/operational-event-store";
+import type { OperationalOwner } from "./operational-signals";
 
 /** The object's one alarm. */
 export interface Alarm {
@@ -70,12 +73,37 @@ export interface AttemptPort {
   attemptLifecycle(delivery: DeliveryRow & { url: string }, token: string | null, timeoutMs: number): Promise<AttemptRecord>;
 }
 
+/** An operational webhook as the engine sends to it: where, and which event types (null: all). */
+export interface OperationalTarget {
+  url: string;
+  events: readonly OperationalEventType[] | null;
+}
+
+/** Who hears of the tenant's operational events: its own webhook and the platform's (null: none set). */
+export interface OperationalTargets {
+  tenantSlug: string;
+  tenant: OperationalTarget | null;
+  platform: OperationalTarget | null;
+}
+
+/** Operational webhooks (operational-port.ts in production): their configuration, secrets, event log and sends. */
+export interface OperationsPort {
+  targets(tenantId: string): Promise<OperationalTargets>;
+  /** The secrets that sign for the owner's webhook now (current first); empty when it was removed. */
+  secrets(tenantId: string, owner: OperationalOwner): Promise<string[]>;
+  /** Adds events to the tenant's recent operational events (D1). */
+  record(events: readonly OperationalEvent[]): Promise<void>;
+  /** One signed attempt, through the SSRF guard. */
+  attempt(delivery: Pick<DeliveryRow, "id" | "body" | "content_type"> & { url: string }, secrets: readonly string[], timeoutMs: number): Promise<AttemptRecord>;
+}
+
 export type LogPort = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
 
 export interface EnginePorts {
   storage: EngineStorage;
   controlPlane: ControlPlanePort;
   attempts: AttemptPort;
+  operations: OperationsPort;
   clock: Clock;
   timers: Timers;
   /** In [0, 1), like Math.random: retry jitter. */

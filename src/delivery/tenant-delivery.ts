@@ -11,7 +11,9 @@ import type { DeliveryStatus } from "./delivery-tables";
 import type { DeliveryView, StreamView, TestAttempt } from "./delivery-view";
 import { ControlPlane } from "./control-plane";
 import { DeliveryAttempts } from "./delivery-attempts";
+import { OperationsBindings } from "./operational-port";
 import { TenantEngine, type PumpResult } from "./tenant-engine";
+import type { RaisedSignal } from "./operational-signals";
 import { runtimeClock, runtimeTimers } from "./time";
 
 export class TenantDelivery extends DurableObject<Bindings> {
@@ -31,6 +33,7 @@ export class TenantDelivery extends DurableObject<Bindings> {
       },
       controlPlane: new ControlPlane(env),
       attempts: new DeliveryAttempts(env, () => this.engine.store),
+      operations: new OperationsBindings(env),
       clock: runtimeClock,
       timers: runtimeTimers,
       random: Math.random,
@@ -46,6 +49,11 @@ export class TenantDelivery extends DurableObject<Bindings> {
 
   refresh(tenantId: string): Promise<PumpResult> {
     return this.engine.refresh(tenantId);
+  }
+
+  /** An operational event the request path raised (see operations/hook-failure-report.ts). */
+  raiseOperational(tenantId: string, signal: RaisedSignal): Promise<void> {
+    return this.engine.raiseOperational(tenantId, signal);
   }
 
   override alarm(): Promise<void> {

@@ -13,6 +13,7 @@ import { CLOSED_BREAKER, type CircuitBreaker } from "./circuit-breaker";
 import { resolveRetryPolicy, type RetryPolicyOverride } from "./retry-policy";
 import { Drain, FAILURE_RETRY_MS, SENDS_PER_DRAIN } from "./drain";
 import type { EnginePorts } from "./engine-ports";
+import type { RaisedSignal } from "./operational-signals";
 import { HELD_CAP } from "./held-cap";
 import { SealedPasswords } from "./sealed-passwords";
 import { rateLimitOf } from "./send-throttle";
@@ -96,6 +97,17 @@ export class TenantEngine {
     const read = await this.fanOutNewEvents(tenantId);
     this.kick();
     return { cursor: this.store.cursor(), read };
+  }
+
+  /**
+   * An operational event raised outside an attempt (a synchronous lifecycle hook unavailable, told by RPC):
+   * stored like any other, behind the watchdog, and sent by a drain started without waiting for it.
+   */
+  async raiseOperational(tenantId: string, signal: RaisedSignal): Promise<void> {
+    this.store.rememberTenant(tenantId);
+    await this.drain.operations.refresh(tenantId);
+    await this.drain.addWork(() => this.ports.storage.transactionSync(() => this.drain.operations.emit(tenantId, [signal])));
+    this.kick();
   }
 
   /**

@@ -33,7 +33,7 @@ export async function runProvisionHooks(env: Bindings, tenantId: string, user: U
     const sent = toCymmetriUser(result.user);
     const outcome = await callIfTarget(env, target, hook === "policyMap" ? { hook, user: result.user, policy } : { hook, user: result.user, provision });
     if (!outcome.ok) {
-      result.warnings.push(failedUnderPolicy(config.onTimeout, tenantId, hook, outcome.message));
+      result.warnings.push(failedUnderPolicy(env, config.onTimeout, tenantId, hook, outcome.message));
       continue;
     }
     const { answer } = outcome;

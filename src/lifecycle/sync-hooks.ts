@@ -17,6 +17,7 @@ import { findLifecycleConfig, lifecycleTarget, type LifecycleTarget } from "./co
 import { buildHookRequest, fromCymmetriUser, toCymmetriUser, type HookCall, type UserFields, type UserHookName } from "./hook-requests";
 import { parseHookAnswer, type HookAnswer } from "./hook-answers";
 import { sendHook } from "./hook-client";
+import { reportHookUnavailable } from "../operations/hook-failure-report";
 
 export type SyncAction = "create" | "update";
 
@@ -55,8 +56,10 @@ export async function callLifecycleHook(env: Bindings, target: LifecycleTarget, 
 /**
  * A synchronous hook that did not answer usably, under the tenant's policy: `reject` throws HOOK_UNAVAILABLE (the
  * caller is not told why; the reason goes to the tenant's inbound log), `allow` logs it and returns the warning.
+ * Either way it raises the operational event lifecycle_hook.failed.
  */
-export function failedUnderPolicy(onTimeout: LifecycleTarget["onTimeout"], tenantId: string, hook: LifecycleHookName, message: string): LifecycleWarning {
+export function failedUnderPolicy(env: Bindings, onTimeout: LifecycleTarget["onTimeout"], tenantId: string, hook: LifecycleHookName, message: string): LifecycleWarning {
+  reportHookUnavailable(env, tenantId, hook, message);
   if (onTimeout === "reject") {
     throw new AppError(
       "HOOK_UNAVAILABLE",
@@ -92,7 +95,7 @@ export async function runSyncLifecycleHooks(env: Bindings, tenantId: string, act
     const sent = toCymmetriUser(result.user);
     const outcome = await callIfTarget(env, target, { hook, user: result.user });
     if (!outcome.ok) {
-      result.warnings.push(failedUnderPolicy(config.onTimeout, tenantId, hook, outcome.message));
+      result.warnings.push(failedUnderPolicy(env, config.onTimeout, tenantId, hook, outcome.message));
       continue;
     }
     const { answer } = outcome;

@@ -6,14 +6,29 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { operationalWebhooks, type OperationalEventType, type OperationalWebhook } from "../db/schema";
+import { operationalWebhooks, PLATFORM_OWNER, type OperationalEventType, type OperationalWebhook } from "../db/schema";
 import type { SecretStore } from "../secrets/secret-store";
 import { AppError } from "../runtime/errors";
 import { generateSigningSecret, SECRET_ROTATION_OVERLAP_MS } from "../outbound/signing";
 import { liveSigningSecrets } from "../subscriptions/signing-secrets";
+import { auditRow, type AuditEntry } from "../audit/audit-log";
+import { CHANGED } from "../audit/changes";
+import type { Actor } from "../audit/actor";
 
 /** The KV purpose of operational webhook secrets (the owner is the sealing context's tenant). */
 export const OPERATIONAL_SIGNING_PURPOSE = "ops-signing";
+/** The audit target id of a tenant's operational webhook (there is one per tenant). */
+const AUDIT_TARGET = "operational-webhook";
+
+/**
+ * The audit row of a change, for the change's batch: a tenant's changes are in its audit log; the platform
+ * webhook belongs to no tenant, so its changes log nothing here (a no-op statement keeps the batch's shape).
+ */
+function audited(db: Database, owner: string, actor: Actor, entry: Omit<AuditEntry, "actor" | "targetId">, options: { now: number; ifChanged?: boolean }) {
+  if (owner === PLATFORM_OWNER) return null;
+  return auditRow(db, owner, { actor, targetId: AUDIT_TARGET, ...entry }, options);
+}
+
 /** How often a rotation re-reads and tries again when a concurrent one won the write. */
 const ROTATION_TRIES = 3;
 
@@ -41,22 +56,33 @@ export async function requireOperationalWebhook(db: Database, owner: string): Pr
  * Creates or replaces the owner's configuration in one statement (racing PUTs leave one whole configuration).
  * The first PUT makes the secret; a PUT that lost the race to create drops the secret it made.
  */
-export async function saveOperationalWebhook(db: Database, store: SecretStore, owner: string, input: OperationalWebhookInput, now = Date.now()): Promise<OperationalWebhook> {
+export async function saveOperationalWebhook(
+  db: Database,
+  store: SecretStore,
+  owner: string,
+  input: OperationalWebhookInput,
+  actor: Actor,
+  now = Date.now(),
+): Promise<OperationalWebhook> {
   const existing = await findOperationalWebhook(db, owner);
   const ref = existing?.signingSecretRef ?? (await store.put({ tenantId: owner, purpose: OPERATIONAL_SIGNING_PURPOSE }, generateSigningSecret()));
-  const [saved] = await db
+  const upsert = db
     .insert(operationalWebhooks)
     .values({ owner, url: input.url, events: input.events, signingSecretRef: ref, previousSigningSecrets: [], createdAt: now, updatedAt: now })
     .onConflictDoUpdate({ target: operationalWebhooks.owner, set: { url: input.url, events: input.events, updatedAt: now } })
     .returning();
+  const audit = audited(db, owner, actor, { action: "operational_webhook.saved", changes: { url: input.url, events: input.events ?? "all" } }, { now });
+  const [[saved]] = audit ? await db.batch([upsert, audit]) : [await upsert];
   if (!saved) throw new Error("An upsert returned no row");
   if (!existing && saved.signingSecretRef !== ref) await store.delete(owner, ref);
   return saved;
 }
 
 /** Removes the owner's configuration and its secrets; 404 when there is none. */
-export async function deleteOperationalWebhook(db: Database, store: SecretStore, owner: string): Promise<void> {
-  const [deleted] = await db.delete(operationalWebhooks).where(eq(operationalWebhooks.owner, owner)).returning();
+export async function deleteOperationalWebhook(db: Database, store: SecretStore, owner: string, actor: Actor, now = Date.now()): Promise<void> {
+  const remove = db.delete(operationalWebhooks).where(eq(operationalWebhooks.owner, owner)).returning();
+  const audit = audited(db, owner, actor, { action: "operational_webhook.deleted" }, { now, ifChanged: true });
+  const [[deleted]] = audit ? await db.batch([remove, audit]) : [await remove];
   if (!deleted) throw notConfigured(owner);
   for (const ref of [deleted.signingSecretRef, ...deleted.previousSigningSecrets.map((previous) => previous.ref)]) await store.delete(owner, ref);
 }
@@ -84,6 +110,7 @@ export async function rotateOperationalSecret(
   db: Database,
   store: SecretStore,
   owner: string,
+  actor: Actor,
   now = Date.now(),
 ): Promise<{ secret: string; previousSecretExpiresAt: string }> {
   const secret = generateSigningSecret();
@@ -93,11 +120,14 @@ export async function rotateOperationalSecret(
       const row = await requireOperationalWebhook(db, owner);
       const expiresAt = now + SECRET_ROTATION_OVERLAP_MS;
       const kept = liveSigningSecrets(row, now);
-      const [written] = await db
+      // Written only over the row this rotation read: a concurrent rotation's secret is never dropped from the list.
+      const update = db
         .update(operationalWebhooks)
         .set({ signingSecretRef: ref, previousSigningSecrets: [...kept, { ref: row.signingSecretRef, expiresAt }], updatedAt: now })
         .where(and(eq(operationalWebhooks.owner, owner), eq(operationalWebhooks.signingSecretRef, row.signingSecretRef)))
         .returning({ owner: operationalWebhooks.owner });
+      const audit = audited(db, owner, actor, { action: "operational_webhook.secret_rotated", changes: { signingSecret: CHANGED } }, { now, ifChanged: true });
+      const [[written]] = audit ? await db.batch([update, audit]) : [await update];
       if (!written) continue;
       for (const expired of row.previousSigningSecrets.filter((entry) => !kept.includes(entry))) await store.delete(owner, expired.ref);
       return { secret, previousSecretExpiresAt: new Date(expiresAt).toISOString() };

@@ -13,6 +13,7 @@ import type { AppEnv } from "../http/app-env";
 import { AppError } from "../runtime/errors";
 import { checkCallbackUrl } from "../outbound/ssrf-guard";
 import { secretStore } from "../secrets/secret-store";
+import type { Actor } from "../audit/actor";
 import { operationalEventTypes, type OperationalEventType, type OperationalWebhook } from "../db/schema";
 import { deleteOperationalWebhook, readOperationalSecret, requireOperationalWebhook, rotateOperationalSecret, saveOperationalWebhook } from "./operational-webhook-store";
 
@@ -67,12 +68,14 @@ export interface OperationalWebhookRouteOptions {
   auth: (revealsSecret: boolean) => MiddlewareHandler<AppEnv>[];
   /** The configuration's owner for this request: the tenant's id or PLATFORM_OWNER. */
   ownerOf: (c: Context<AppEnv>) => string;
+  /** Who is making the change, for the audit log. */
+  actorOf: (c: Context<AppEnv>) => Actor;
   /** Whose webhook it is, for summaries. */
   whose: string;
 }
 
 export function operationalWebhookRoutes(options: OperationalWebhookRouteOptions) {
-  const { path, operationPrefix, auth, ownerOf, whose } = options;
+  const { path, operationPrefix, auth, ownerOf, actorOf, whose } = options;
   const route = <R extends RouteConfig>(config: R) => createRoute(config);
   const put = route({
     method: "put",
@@ -123,14 +126,14 @@ export function operationalWebhookRoutes(options: OperationalWebhookRouteOptions
       const body = c.req.valid("json") as z.infer<typeof operationalWebhookBody>;
       const events = body.events ? ([...new Set(body.events)] as OperationalEventType[]) : null;
       const url = checkedUrl(body.url, c.get("config").allowPrivateNetworks);
-      const saved = await saveOperationalWebhook(c.get("db"), secretStore(c.env), ownerOf(c), { url, events });
+      const saved = await saveOperationalWebhook(c.get("db"), secretStore(c.env), ownerOf(c), { url, events }, actorOf(c));
       return c.json(toView(saved), 200);
     })
     .openapi(get, async (c) => c.json(toView(await requireOperationalWebhook(c.get("db"), ownerOf(c))), 200))
     .openapi(remove, async (c) => {
-      await deleteOperationalWebhook(c.get("db"), secretStore(c.env), ownerOf(c));
+      await deleteOperationalWebhook(c.get("db"), secretStore(c.env), ownerOf(c), actorOf(c));
       return c.body(null, 204);
     })
     .openapi(secret, async (c) => c.json({ secret: await readOperationalSecret(c.get("db"), secretStore(c.env), ownerOf(c)) }, 200))
-    .openapi(rotate, async (c) => c.json(await rotateOperationalSecret(c.get("db"), secretStore(c.env), ownerOf(c)), 200));
+    .openapi(rotate, async (c) => c.json(await rotateOperationalSecret(c.get("db"), secretStore(c.env), ownerOf(c), actorOf(c)), 200));
 }

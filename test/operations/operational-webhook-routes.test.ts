@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { admin, call, createApiKey, createTenant, envelope } from "../helpers";
+import { auditLog } from "../audit/audit-helpers";
 import { operationalEventTypes } from "../../src/db/schema";
 
 const ROUTE = "/api/v1/operational-webhook";
@@ -39,6 +40,8 @@ describe("tenant operational webhook", () => {
     expect((await envelope(gone)).error.code).toBe("NOT_FOUND");
     expect((await call(tenant.slug, ROUTE, { key: tenant.key, method: "DELETE" })).status).toBe(404);
     expect((await call(tenant.slug, `${ROUTE}/secret`, { key: tenant.key })).status).toBe(404);
+    const actions = (await auditLog(tenant)).map((entry) => entry.action);
+    expect(actions.slice(0, 3)).toEqual(["operational_webhook.deleted", "operational_webhook.saved", "operational_webhook.saved"]);
     expect((await call(tenant.slug, `${ROUTE}/secret/rotate`, { key: tenant.key, method: "POST" })).status).toBe(404);
   });
 
@@ -98,6 +101,8 @@ describe("tenant operational webhook", () => {
     expect(answer.secret).toMatch(/^whsec_/);
     expect(answer.secret).not.toBe(first);
     expect(Date.parse(answer.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(23 * 60 * 60 * 1000);
+    const [entry] = await auditLog(tenant);
+    expect(entry).toMatchObject({ action: "operational_webhook.secret_rotated", actor: { kind: "api_key", id: tenant.keyId }, changes: { signingSecret: "changed" } });
 
     const racing = await Promise.all([1, 2, 3].map(() => call(tenant.slug, `${ROUTE}/secret/rotate`, { key: tenant.key, method: "POST" })));
     const won = await Promise.all(racing.filter((response) => response.status === 200).map((response) => response.json<{ secret: string }>()));

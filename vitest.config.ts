@@ -28,6 +28,10 @@ export default defineConfig({
     }),
   ],
   test: {
+    // One workerd and one module graph for the whole run: a fresh workerd per file (the default) cost ~5 s a file
+    // to start and to import the app again. test/setup.ts wipes all storage before each file instead, so files
+    // still start on empty databases.
+    isolate: false,
     setupFiles: ["./test/setup.ts"],
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,

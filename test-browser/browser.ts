@@ -57,8 +57,8 @@ export async function newPage(browser: Browser, viewport = WIDE): Promise<OpenPa
   return { context, page, errors };
 }
 
-export async function signIn(page: Page, port: number, apiKey: string): Promise<void> {
-  await page.goto(portalUrl(port, "/login"));
+export async function signIn(page: Page, port: number, apiKey: string, tenant = "acme"): Promise<void> {
+  await page.goto(portalUrl(port, "/login", tenant));
   await page.getByLabel("API key").fill(apiKey);
   await page.getByRole("button", { name: "Sign in with API key" }).click();
   await page.waitForURL((url) => !url.pathname.endsWith("/login"));

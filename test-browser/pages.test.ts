@@ -81,6 +81,7 @@ const PAGES: PortalPage[] = [
   { name: "deliveries", path: () => "/deliveries" },
   { name: "delivery-detail", path: () => `/deliveries/${deliveryId}`, readme: [NARROW.width] },
   { name: "dead-letters", path: () => "/dead-letters" },
+  { name: "alerts", path: () => "/alerts" },
   { name: "inbound-hooks", path: () => "/inbound-hooks" },
   { name: "inbound-hook-new", path: () => "/inbound-hooks/new" },
   { name: "lifecycle-hooks", path: () => "/lifecycle-hooks" },

@@ -73,6 +73,8 @@ dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; min-width: 0; overflo
 @media (max-width: 700px) { body { grid-template-rows: auto auto 1fr; } }
 section.card + section.card { margin-top: .75rem; }
 td .copy-row { min-width: 22rem; }
+/* alerts */
+td details { margin-top: .25rem; } td summary { cursor: pointer; color: var(--muted); font-size: .85rem; }
 `;
 
 export const PORTAL_JS = `

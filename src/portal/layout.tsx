@@ -14,6 +14,7 @@ export const NAV = [
   { path: "/subscriptions", label: "Subscriptions" },
   { path: "/deliveries", label: "Deliveries" },
   { path: "/dead-letters", label: "Dead letters" },
+  { path: "/alerts", label: "Alerts" },
   { path: "/inbound-hooks", label: "Inbound hooks" },
   { path: "/lifecycle-hooks", label: "Lifecycle hooks" },
   { path: "/destinations", label: "Destinations" },

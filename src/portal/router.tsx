@@ -19,6 +19,7 @@ import { inboundRequestsPage } from "./pages/inbound-requests";
 import { subscriptionsPage } from "./pages/subscriptions";
 import { deliveriesPage } from "./pages/deliveries";
 import { deadLettersPage } from "./pages/dead-letters";
+import { alertsPage } from "./pages/alerts";
 import { inboundHooksPage } from "./pages/inbound-hooks";
 import { lifecycleHooksPage } from "./pages/lifecycle-hooks";
 import { destinationsPage } from "./pages/destinations";
@@ -59,6 +60,7 @@ export function portalRoutes(dispatch: Dispatch) {
     .route("/", subscriptionsPage)
     .route("/", deliveriesPage)
     .route("/", deadLettersPage)
+    .route("/", alertsPage)
     .route("/", inboundHooksPage)
     .route("/", lifecycleHooksPage)
     .route("/", destinationsPage)

@@ -12,6 +12,7 @@ import type { WebhookView } from "../../arsys/webhook-view";
 import type { StreamView, TestAttempt } from "../../delivery/delivery-view";
 import { SubscriptionFormView, emptyForm, formFromRequest, registrationFrom, withoutSecrets, type SubscriptionForm } from "./subscriptions/form";
 import { deliveryApiPath, renderSubscriptionDetail, streamSummary, subscriptionApiPath } from "./subscriptions/detail";
+import { dryRunEventFromRequest, dryRunTransformation } from "./subscriptions/transformation";
 
 const ACTIVE = "/subscriptions";
 const detailPath = (id: string) => `/subscriptions/${encodeURIComponent(id)}`;
@@ -76,7 +77,7 @@ export const subscriptionsPage = new Hono<PortalEnv>()
                 <td><code>{entry.callback.url}</code></td>
                 <td>{entry.ordering}</td>
                 <td>
-                  <StatusBadge status={entry.enabled ? "enabled" : "disabled"} />
+                  <StatusBadge status={entry.enabled && !entry.disabled_reason ? "enabled" : "disabled"} />
                   {entry.disabled_reason ? <span class="hint">{` ${entry.disabled_reason}`}</span> : null}
                 </td>
                 <td>{breaker ? <StatusBadge status={breaker} /> : "—"}</td>
@@ -108,6 +109,13 @@ export const subscriptionsPage = new Hono<PortalEnv>()
     const saved = await api.send("PUT", subscriptionApiPath(id), registrationFrom(form, true));
     if (!saved.ok) return renderSubscriptionDetail(c, id, { form: withoutSecrets(form), formError: saved.error, status: 400 });
     return redirectWith(c, detailPath(id), { notice: "Subscription saved." });
+  })
+  .post("/subscriptions/:id/transformation/dry-run", async (c) => {
+    // Trying a template before saving it: the form as typed stays on the page, nothing is stored.
+    const id = c.req.param("id");
+    const [form, eventType] = await Promise.all([formFromRequest(c), dryRunEventFromRequest(c)]);
+    const dryRun = await dryRunTransformation(c, id, form.transformation, eventType);
+    return renderSubscriptionDetail(c, id, { form: withoutSecrets(form), dryRun, dryRunEvent: eventType, status: dryRun.ok ? 200 : 400 });
   })
   .post("/subscriptions/:id/disable", (c) => setEnabled(c, false))
   .post("/subscriptions/:id/enable", (c) => setEnabled(c, true))

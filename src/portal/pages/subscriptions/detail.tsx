@@ -11,6 +11,7 @@ import type { ApiError } from "../../api-client";
 import type { WebhookView } from "../../../arsys/webhook-view";
 import type { StreamView, TestAttempt } from "../../../delivery/delivery-view";
 import { SubscriptionFormView, formFromView, type SubscriptionForm } from "./form";
+import { DryRunResult, type DryRunOutcome } from "./transformation";
 
 export const subscriptionApiPath = (id: string, suffix = ""): string => `/api/arsys/v1.0/webhook/${encodeURIComponent(id)}${suffix}`;
 export const deliveryApiPath = (id: string, suffix: string): string => `/api/v1/subscriptions/${encodeURIComponent(id)}${suffix}`;
@@ -33,6 +34,10 @@ export interface DetailExtras {
   formError?: ApiError;
   testResult?: TestAttempt;
   newSecret?: { key: string; previousKeyExpiresAt: string | null };
+  /** The dry run of the form's transformation as typed (the form then shows what was typed, unsaved). */
+  dryRun?: DryRunOutcome;
+  /** The sample event type the dry run used, offered again. */
+  dryRunEvent?: string;
   status?: 200 | 400;
 }
 
@@ -89,22 +94,31 @@ export async function renderSubscriptionDetail(c: Context<PortalEnv>, id: string
   const path = (suffix = "") => portalPath(c, `/subscriptions/${encodeURIComponent(id)}${suffix}`);
   const body = (
     <>
+      {/* Rendered by a post (a test, a new secret, a dry run, a refused edit): reloading should be a GET of this page. */}
+      {c.req.method === "POST" ? <div hidden data-canonical-url={path()}></div> : null}
       <p><a href={portalPath(c, "/subscriptions")}>← All subscriptions</a></p>
       <dl class="facts">
         <dt>Id</dt>
         <dd><code>{view.webhook_id}</code></dd>
         <dt>State</dt>
-        <dd>
-          <StatusBadge status={view.enabled ? "enabled" : "disabled"} />
-          {view.disabled_reason ? ` ${view.disabled_reason}` : null}
-        </dd>
+        <dd><StatusBadge status={view.enabled && !view.disabled_reason ? "enabled" : "disabled"} /></dd>
         <dt>Circuit breaker</dt>
         <dd>{summary.breaker ? <StatusBadge status={summary.breaker} /> : "no deliveries yet"}</dd>
         <dt>Backlog</dt>
         <dd>{`${summary.pending} pending · ${summary.deadLetters} dead letters · lag ${summary.lag}${summary.blocked ? " · blocked" : ""}`}</dd>
       </dl>
+      {view.disabled_reason ? (
+        <div role="alert" class="flash error">
+          <p>{`Disabled by Hookgate: ${view.disabled_reason}. Its deliveries are held.`}</p>
+          <p>Saving the settings, or Re-enable, enables it again; its held deliveries then go out.</p>
+        </div>
+      ) : null}
       <div class="actions">
-        <ActionButton action={path(view.enabled ? "/disable" : "/enable")} csrf={csrf} label={view.enabled ? "Disable" : "Enable"} />
+        {view.disabled_reason ? (
+          <ActionButton action={path("/enable")} csrf={csrf} label="Re-enable" />
+        ) : (
+          <ActionButton action={path(view.enabled ? "/disable" : "/enable")} csrf={csrf} label={view.enabled ? "Disable" : "Enable"} />
+        )}
         <ActionButton action={path("/test")} csrf={csrf} label="Send test" />
         <ActionButton action={path("/rotate-secret")} csrf={csrf} label="Rotate signing secret" confirm="Rotate the signing secret? The current one keeps signing for 24 hours." />
         <a class="button" href={`${portalPath(c, "/deliveries")}?subscription=${encodeURIComponent(id)}`}>Deliveries</a>
@@ -130,7 +144,15 @@ export async function renderSubscriptionDetail(c: Context<PortalEnv>, id: string
         <button type="submit">Replay since</button>
       </form>
       <h2>Settings</h2>
-      <SubscriptionFormView c={c} action={path()} form={extras.form ?? formFromView(view)} editing error={extras.formError} />
+      <SubscriptionFormView
+        c={c}
+        action={path()}
+        form={extras.form ?? formFromView(view)}
+        editing
+        error={extras.formError}
+        dryRun={{ action: path("/transformation/dry-run"), eventType: extras.dryRunEvent ?? "create" }}
+      />
+      {extras.dryRun ? <DryRunResult outcome={extras.dryRun} /> : null}
     </>
   );
   return renderPage(c, { title: view.description ? `Subscription: ${view.description}` : `Subscription ${id}`, active: "/subscriptions", body, status: extras.status ?? 200 });

@@ -11,6 +11,8 @@ import type { ApiError } from "../../api-client";
 import type { WebhookView } from "../../../arsys/webhook-view";
 import { callbackAuthTypes, deadLetterPolicies, entryEvents, orderings, payloadFormats } from "../../../db/schema";
 import { MASKED_SECRET } from "../../../secrets/seal";
+import { DEFAULT_DISABLE_AFTER_FAILING_HOURS, MAX_DISABLE_AFTER_FAILING_HOURS, MAX_RATE_LIMIT_PER_SECOND } from "../../../subscriptions/subscription-settings";
+import { DRY_RUN_RESULT_ID, TransformationField } from "./transformation";
 
 export interface SubscriptionForm {
   description: string;
@@ -44,6 +46,12 @@ export interface SubscriptionForm {
   retryDelaysMs: string;
   maxAttempts: string;
   timeoutMs: string;
+  /** Blank: unlimited. */
+  rateLimitPerSecond: string;
+  /** "0": never; blank: the default. */
+  disableAfterFailingHours: string;
+  /** The Jinja template as typed; blank means none. */
+  transformation: string;
   enabled: boolean;
 }
 
@@ -78,6 +86,9 @@ export const emptyForm = (): SubscriptionForm => ({
   retryDelaysMs: "",
   maxAttempts: "",
   timeoutMs: "",
+  rateLimitPerSecond: "",
+  disableAfterFailingHours: String(DEFAULT_DISABLE_AFTER_FAILING_HOURS),
+  transformation: "",
   enabled: true,
 });
 
@@ -118,6 +129,9 @@ export function formFromView(view: WebhookView): SubscriptionForm {
     retryDelaysMs: retry.retryDelaysMs?.join(", ") ?? "",
     maxAttempts: retry.maxAttempts?.toString() ?? "",
     timeoutMs: retry.timeoutMs?.toString() ?? "",
+    rateLimitPerSecond: view.rate_limit_per_second?.toString() ?? "",
+    disableAfterFailingHours: view.disable_after_failing_hours.toString(),
+    transformation: view.transformation ?? "",
     enabled: view.enabled,
   };
 }
@@ -163,12 +177,16 @@ export async function formFromRequest(c: Context<PortalEnv>): Promise<Subscripti
     retryDelaysMs: text("retry_delays_ms"),
     maxAttempts: text("max_attempts"),
     timeoutMs: text("timeout_ms"),
+    rateLimitPerSecond: text("rate_limit_per_second"),
+    disableAfterFailingHours: text("disable_after_failing_hours"),
+    // Browsers send a textarea's line breaks as CRLF; the template is stored as typed, with plain newlines.
+    transformation: text("transformation").replace(/\r\n?/g, "\n"),
     enabled: text("enabled") === "on",
   };
 }
 
 /** A whole number as a number; anything else as typed, so the API names the field that is wrong. */
-const integer = (value: string): number | string => (/^\s*\d+\s*$/.test(value) ? Number(value) : value.trim());
+const integer = (value: string): number | string => (/^\s*-?\d+\s*$/.test(value) ? Number(value) : value.trim());
 const orNull = (value: string): string | null => (value.trim() ? value.trim() : null);
 
 /** The registration body for POST/PUT. `editing`: a blank secret is sent masked, which keeps the stored one. */
@@ -215,6 +233,11 @@ export function registrationFrom(form: SubscriptionForm, editing: boolean): Reco
     ordering: form.ordering || "subscription",
     retry_policy: Object.keys(retry).length > 0 ? retry : null,
     dead_letter_policy: form.deadLetterPolicy || "skip",
+    // Never left out (a PUT would keep the stored value): blank is unlimited, and the default number of hours.
+    rate_limit_per_second: form.rateLimitPerSecond.trim() ? integer(form.rateLimitPerSecond) : null,
+    disable_after_failing_hours: form.disableAfterFailingHours.trim() ? integer(form.disableAfterFailingHours) : null,
+    // Sent as shown, never left out: a blank box clears a stored template instead of keeping it.
+    transformation: form.transformation.trim() ? form.transformation : null,
   };
 }
 
@@ -259,7 +282,15 @@ function Check(props: { name: string; label: string; checked: boolean; value?: s
   );
 }
 
-export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: string; form: SubscriptionForm; editing: boolean; error?: ApiError | undefined }) {
+/** `dryRun`: where the Dry run button posts the form as typed, and the sample event type to offer (only a stored subscription can be tried). */
+export function SubscriptionFormView(props: {
+  c: Context<PortalEnv>;
+  action: string;
+  form: SubscriptionForm;
+  editing: boolean;
+  error?: ApiError | undefined;
+  dryRun?: { action: string; eventType: string };
+}) {
   const { form, editing } = props;
   const keepHint = editing ? "Leave blank to keep the stored value." : undefined;
   return (
@@ -301,6 +332,13 @@ export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: str
         <Text name="retry_delays_ms" label="Retry delays (ms)" value={form.retryDelaysMs} hint="Optional, comma-separated; blank keeps the default schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h)." />
         <Text name="max_attempts" label="Max attempts" value={form.maxAttempts} hint="Optional; attempts in all, the first included." />
         <Text name="timeout_ms" label="Timeout (ms)" value={form.timeoutMs} hint="Optional; at most 30000." />
+        <Text name="rate_limit_per_second" label="Rate limit (callbacks per second)" value={form.rateLimitPerSecond} hint={`Optional, 1 to ${MAX_RATE_LIMIT_PER_SECOND}; blank is unlimited. Callbacks over the rate wait their turn, in order.`} />
+        <Text
+          name="disable_after_failing_hours"
+          label="Disable after failing for (hours)"
+          value={form.disableAfterFailingHours}
+          hint={`Hookgate disables the subscription (its deliveries held) when callbacks have failed this long without a success; 0 never, at most ${MAX_DISABLE_AFTER_FAILING_HOURS}, blank the default ${DEFAULT_DISABLE_AFTER_FAILING_HOURS}.`}
+        />
       </fieldset>
       <fieldset>
         <legend>Payload</legend>
@@ -316,10 +354,12 @@ export function SubscriptionFormView(props: { c: Context<PortalEnv>; action: str
           <textarea id="custom_json" name="custom_json" aria-describedby="custom_json-hint">{form.customJson}</textarea>
           <p class="hint" id="custom_json-hint">Optional JSON object sent along with each callback.</p>
         </div>
+        <TransformationField value={form.transformation} dryRunEvent={props.dryRun?.eventType} />
       </fieldset>
       {editing ? null : <Check name="enabled" label="Enabled" checked={form.enabled} />}
       <div class="actions">
         <button type="submit" class="primary">{editing ? "Save subscription" : "Create subscription"}</button>
+        {props.dryRun ? <button type="submit" formaction={`${props.dryRun.action}#${DRY_RUN_RESULT_ID}`}>Dry run</button> : null}
       </div>
     </form>
   );

@@ -79,9 +79,12 @@ const stateOf = (delivery: Delivery) => `${delivery.status}|${delivery.attempts}
 const failed = (delivery: Delivery) => delivery.status === "dead" || delivery.status === "blocked" || (delivery.lastStatus !== null && (delivery.lastStatus < 200 || delivery.lastStatus >= 300)) || (delivery.lastError !== null && delivery.status !== "delivered");
 
 export function deliveryLine(delivery: Delivery): string {
-  const last = delivery.attempts === 0 ? "not attempted yet" : `attempt ${delivery.attempts} → ${delivery.lastStatus ?? "no answer"}${delivery.lastError ? ` (${delivery.lastError})` : ""}`;
+  const outcome = delivery.status === "inflight" ? "in flight" : `→ ${delivery.lastStatus ?? "no answer"}${delivery.lastError ? ` (${delivery.lastError})` : ""}`;
+  const last = delivery.attempts === 0 ? "not attempted yet" : `attempt ${delivery.attempts} ${outcome}`;
+  // Operational deliveries (streams ops:…) carry no record event: their negative seq numbers nothing a tenant knows.
+  const event = delivery.eventSeq < 0 ? "operational event" : `event ${delivery.eventSeq}`;
   const next = delivery.status === "pending" && delivery.attempts > 0 && delivery.nextAttemptAt ? `, next at ${time(delivery.nextAttemptAt)}` : "";
-  const line = `${time(delivery.updatedAt)}  delivery ${delivery.id}  ${delivery.subscriptionId} event ${delivery.eventSeq}${delivery.replayOf ? " (replay)" : ""}  ${delivery.status}  ${last}${next}`;
+  const line = `${time(delivery.updatedAt)}  delivery ${delivery.id}  ${delivery.subscriptionId} ${event}${delivery.replayOf ? " (replay)" : ""}  ${delivery.status}  ${last}${next}`;
   return failed(delivery) ? paint.red(`! ${line}`) : `  ${line}`;
 }
 

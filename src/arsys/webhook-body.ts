@@ -12,7 +12,7 @@ import { checkTransformation, MAX_TRANSFORMATION_CHARS } from "../subscriptions/
 import {
   DEFAULT_DISABLE_AFTER_FAILING_HOURS,
   MAX_DISABLE_AFTER_FAILING_HOURS,
-  MAX_RATE_LIMIT_PER_SECOND,
+  rateLimitPerSecond,
   retryPolicyOverrideSchema,
   type SubscriptionSave,
 } from "../subscriptions/subscription-settings";
@@ -150,10 +150,7 @@ export const webhookRegistrationSchema = z
           "A Jinja template over `event`, `payload` and `subscription` whose output, one JSON object, is sent instead of the payload. " +
           "Left out: none on POST, the stored value on PUT; `null` clears it.",
       }),
-    rate_limit_per_second: z
-      .int("must be a whole number")
-      .min(1, "must be at least 1")
-      .max(MAX_RATE_LIMIT_PER_SECOND, `must be at most ${MAX_RATE_LIMIT_PER_SECOND}`)
+    rate_limit_per_second: rateLimitPerSecond()
       .nullish()
       .openapi({
         description:

@@ -16,7 +16,7 @@ import { findLifecycleConfig, lifecycleTarget, rotateLifecycleToken, saveLifecyc
 import { buildHookRequest } from "./hook-requests";
 import { sendHook } from "./hook-client";
 import { actorOf } from "../audit/actor";
-import { MAX_RATE_LIMIT_PER_SECOND } from "../subscriptions/subscription-settings";
+import { rateLimitPerSecond } from "../subscriptions/subscription-settings";
 
 export const DEFAULT_TIMEOUT_MS = 3_000;
 export const MIN_TIMEOUT_MS = 100;
@@ -38,10 +38,7 @@ const configBody = z.object({
   enabled: z.array(z.enum(lifecycleHookNames)).max(lifecycleHookNames.length * 2),
   timeoutMs: z.int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
   onTimeout: z.enum(["reject", "allow"]).default("reject"),
-  rateLimitPerSecond: z
-    .int("must be a whole number")
-    .min(1, "must be at least 1")
-    .max(MAX_RATE_LIMIT_PER_SECOND, `must be at most ${MAX_RATE_LIMIT_PER_SECOND}`)
+  rateLimitPerSecond: rateLimitPerSecond()
     .nullish()
     .openapi({
       description:

@@ -17,6 +17,9 @@ export const MAX_TIMEOUT_MS = 30 * SECOND;
 
 /** Bounds of a subscription's rate limit, callbacks a second. */
 export const MAX_RATE_LIMIT_PER_SECOND = 1000;
+/** A rate limit in callbacks a second, as the webhook and the lifecycle hooks both accept it. */
+export const rateLimitPerSecond = () =>
+  z.int("must be a whole number").min(1, "must be at least 1").max(MAX_RATE_LIMIT_PER_SECOND, `must be at most ${MAX_RATE_LIMIT_PER_SECOND}`);
 /** Continuously failing callbacks disable a subscription after this many hours (5 days) unless it says otherwise. */
 export const DEFAULT_DISABLE_AFTER_FAILING_HOURS = 120;
 /** The longest a subscription may ask to keep failing before it is disabled: a year. */

@@ -4,28 +4,13 @@ import { database } from "../../src/db/client";
 import { disableSubscription } from "../../src/subscriptions/subscription-store";
 import { call, createTenant, type TestTenant } from "../helpers";
 import { subscribe } from "../delivery/harness";
+import { plainSubscriptionForm } from "./plain-subscription-form";
 import { PortalBrowser, pageText } from "./portal-client";
 
 const webhook = async (tenant: TestTenant, id: string) =>
   (await call(tenant.slug, `/api/arsys/v1.0/webhook/${id}`, { key: tenant.key })).json<Record<string, unknown>>();
 
-const form = (url: string) => ({
-  description: "Operations",
-  form_name: "Widget",
-  entry_events: ["create", "update"],
-  callback_url: url,
-  condition: "",
-  auth_type: "NO_AUTH",
-  ordering: "subscription",
-  dead_letter_policy: "skip",
-  format: "ar",
-  payload_fields: "",
-  retry_delays_ms: "",
-  max_attempts: "",
-  timeout_ms: "",
-  custom_json: "",
-  transformation: "",
-});
+const form = (url: string) => ({ ...plainSubscriptionForm(url, "Operations"), transformation: "" });
 
 /** What the delivery engine does after a 410 (drain.ts → control-plane.ts), without a receiver. */
 async function disabledByEngine(tenant: TestTenant, id: string, reason: string) {

@@ -1,29 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { call, createTenant, type TestTenant } from "../helpers";
 import { subscribe } from "../delivery/harness";
+import { plainSubscriptionForm } from "./plain-subscription-form";
 import { PortalBrowser, pageText } from "./portal-client";
 
 const webhook = async (tenant: TestTenant, id: string) =>
   (await call(tenant.slug, `/api/arsys/v1.0/webhook/${id}`, { key: tenant.key })).json<Record<string, unknown>>();
 
-const form = (url: string, transformation: string) => ({
-  description: "Transformed",
-  form_name: "Widget",
-  entry_events: ["create", "update"],
-  callback_url: url,
-  condition: "",
-  auth_type: "NO_AUTH",
-  ordering: "subscription",
-  dead_letter_policy: "skip",
-  format: "ar",
-  payload_fields: "",
-  retry_delays_ms: "",
-  max_attempts: "",
-  timeout_ms: "",
-  custom_json: "",
-  transformation,
-  enabled: "on",
-});
+const form = (url: string, transformation: string) => ({ ...plainSubscriptionForm(url, "Transformed"), transformation, enabled: "on" });
 
 const TEMPLATE = '{"kind": {{ event.type | tojson }}, "webhook": {{ subscription.id | tojson }}}';
 const idFrom = (location: string | null) => /\/subscriptions\/(WBH\d{12})/.exec(location ?? "")![1]!;

@@ -175,7 +175,9 @@ export class Drain {
       return;
     }
     this.attempts.startDrain(tenantId);
-    await this.operations.refresh(tenantId);
+    // Read at once, not one after another: who hears of operational events, and the subscriptions and lifecycle
+    // hooks the loop below then finds cached (each is a D1 round trip before the first send).
+    await Promise.all([this.operations.refresh(tenantId), this.controlPlane.subscriptions(tenantId), this.controlPlane.lifecycleConfig(tenantId)]);
     // The heads view outlives a drain: everything that changes deliveries outside one notes it there (a
     // fan-out its new streams, an operator's replay or skip invalidates it), so a new drain does not read
     // every stream's head again; a new instance starts with none read.

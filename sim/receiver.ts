@@ -120,6 +120,10 @@ export class SimAttempts extends DeliveryAttempts {
     return this.sendToReceiver(delivery, LIFECYCLE_SUBSCRIPTION_ID, timeoutMs);
   }
 
+  override attemptOperational(): Promise<AttemptRecord> {
+    throw new Error("The simulator sets no operational webhook");
+  }
+
   /** One request to the receiver `receiverId` (a subscription id, or `lifecycle`), answered as its mode says. */
   private sendToReceiver(row: DeliveryRow, receiverId: string, timeoutMs: number): Promise<AttemptRecord> {
     const { world, rng, owner, receivers } = this.hooks;

@@ -151,9 +151,6 @@ export class TenantObject {
         targets: async (tenantId) => ({ tenantSlug: tenantId, tenant: null, platform: null }),
         secrets: async () => [],
         record: async () => undefined,
-        attempt: async () => {
-          throw new Error("The simulator sets no operational webhook");
-        },
       },
       clock: { now: () => world.now },
       timers: {

@@ -11,7 +11,7 @@ import { checkCallbackUrl, type CallbackUrlCheck } from "../outbound/ssrf-guard"
 import { CLOSED_BREAKER, type CircuitBreaker } from "./circuit-breaker";
 import type { DeliveryStore } from "./delivery-store";
 import type { DeliveryRow } from "./delivery-tables";
-import { buildLifecycleRequest, buildOutboundRequest, OutboundCredentials } from "./outbound-request";
+import { buildLifecycleRequest, buildOutboundRequest, buildSignedRequest, OutboundCredentials } from "./outbound-request";
 import { authenticatesWithToken, forgetCallbackToken } from "./callback-tokens";
 import { assembleBody, plannedFileBytes } from "./multipart-body";
 import { ByteBudget } from "./byte-budget";
@@ -116,6 +116,16 @@ export class DeliveryAttempts {
       return refused(error, error);
     }
     return attempt(await buildLifecycleRequest(delivery, token, Date.now()), timeoutMs);
+  }
+
+  /** An operational webhook delivery, signed with the webhook's current secrets. */
+  async attemptOperational(delivery: Pick<DeliveryRow, "id" | "body" | "content_type"> & { url: string }, secrets: readonly string[], timeoutMs: number): Promise<AttemptRecord> {
+    const guard = this.checkUrl(delivery.url);
+    if (!guard.ok) {
+      const error = `Refused by the SSRF guard: ${guard.message}`;
+      return refused(error, error);
+    }
+    return attempt(await buildSignedRequest(delivery, secrets, Date.now()), timeoutMs);
   }
 
   /**

@@ -71,6 +71,8 @@ export interface AttemptPort {
   saveBreakerIfChanged(url: string, transition: (breaker: CircuitBreaker) => CircuitBreaker): void;
   attemptDelivery(delivery: Pick<DeliveryRow, "id" | "body" | "content_type">, subscription: Subscription, timeoutMs: number): Promise<AttemptRecord>;
   attemptLifecycle(delivery: DeliveryRow & { url: string }, token: string | null, timeoutMs: number): Promise<AttemptRecord>;
+  /** An operational webhook delivery, signed with `secrets` (its webhook's, current first). */
+  attemptOperational(delivery: Pick<DeliveryRow, "id" | "body" | "content_type"> & { url: string }, secrets: readonly string[], timeoutMs: number): Promise<AttemptRecord>;
 }
 
 /** An operational webhook as the engine sends to it: where, and which event types (null: all). */
@@ -93,8 +95,6 @@ export interface OperationsPort {
   secrets(tenantId: string, owner: OperationalOwner): Promise<string[]>;
   /** Adds events to the tenant's recent operational events (D1). */
   record(events: readonly OperationalEvent[]): Promise<void>;
-  /** One signed attempt, through the SSRF guard. */
-  attempt(delivery: Pick<DeliveryRow, "id" | "body" | "content_type"> & { url: string }, secrets: readonly string[], timeoutMs: number): Promise<AttemptRecord>;
 }
 
 export type LogPort = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;

@@ -150,6 +150,6 @@ export class OperationalEmitter {
   ): Promise<void> {
     const secrets = await this.ports.operations.secrets(target.tenantId, ownerOfDelivery(delivery));
     if (secrets.length === 0) return finish({ status: "skipped", lastStatus: null, lastError: "operational webhook removed", now: this.ports.clock.now() });
-    record(await this.ports.operations.attempt(delivery, secrets, target.policy.timeoutMs));
+    record(await this.ports.attempts.attemptOperational(delivery, secrets, target.policy.timeoutMs));
   }
 }

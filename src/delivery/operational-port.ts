@@ -1,23 +1,18 @@
 /**
  * The engine's OperationsPort in production: the tenant's and the platform's operational webhooks read from the
- * control plane once per drain, their secrets opened from KV at send time, the event log written to the
- * tenant's shard, and signed Standard Webhooks attempts through the SSRF guard.
+ * control plane once per drain, their secrets opened from KV at send time, and the event log written to the
+ * tenant's shard (the signed attempts themselves are DeliveryAttempts.attemptOperational).
  */
 import type { Bindings } from "../runtime/env";
-import { readConfig } from "../runtime/env";
 import { database } from "../db/client";
 import { shardDatabase } from "../db/shards";
 import { PLATFORM_OWNER, type OperationalWebhook } from "../db/schema";
 import { secretStore } from "../secrets/secret-store";
-import { attempt, type AttemptRecord } from "../outbound/attempt";
-import { checkCallbackUrl } from "../outbound/ssrf-guard";
-import { signatureHeaders } from "../outbound/signing";
 import { findTenantById } from "../tenancy/tenant-store";
 import { findOperationalWebhook, signingSecretsOf } from "../operations/operational-webhook-store";
 import { recordOperationalEvents, type OperationalEvent } from "../operations/operational-event-store";
 import type { OperationalTarget, OperationalTargets, OperationsPort } from "./engine-ports";
 import type { OperationalOwner } from "./operational-signals";
-import { USER_AGENT } from "../outbound/transport";
 
 const targetOf = (row: OperationalWebhook | null): OperationalTarget | null => (row ? { url: row.url, events: row.events } : null);
 
@@ -45,17 +40,5 @@ export class OperationsBindings implements OperationsPort {
     if (!first) return;
     const tenant = await findTenantById(this.db, first.tenantId);
     await recordOperationalEvents(shardDatabase(this.env, tenant?.shard ?? 0), events);
-  }
-
-  async attempt(delivery: { id: string; body: string; content_type: string; url: string }, secrets: readonly string[], timeoutMs: number): Promise<AttemptRecord> {
-    const guard = checkCallbackUrl(delivery.url, { allowPrivate: readConfig(this.env).allowPrivateNetworks });
-    if (!guard.ok) {
-      const error = `Refused by the SSRF guard: ${guard.message}`;
-      return { outcome: { kind: "network_error", error, beforeSend: true }, startedAt: Date.now(), durationMs: 0, statusCode: null, error, responseExcerpt: null };
-    }
-    const headers = new Headers({ "content-type": delivery.content_type, "user-agent": USER_AGENT });
-    const signed = await signatureHeaders({ id: delivery.id, timestamp: Math.floor(Date.now() / 1000), body: delivery.body, secrets: [...secrets] });
-    for (const [name, value] of Object.entries(signed)) headers.set(name, value);
-    return attempt(new Request(delivery.url, { method: "POST", headers, body: delivery.body, redirect: "manual" }), timeoutMs);
   }
 }

@@ -114,10 +114,23 @@ export async function buildOutboundRequest(
  * receiver can drop duplicates (no signature: lifecycle hooks authenticate with the token, as in seed 001).
  */
 export async function buildLifecycleRequest(delivery: Pick<DeliveryRow, "id" | "body" | "content_type"> & { url: string }, token: string, now: number): Promise<Request> {
+  return buildSignedRequest(delivery, [], now, { authorization: `Bearer ${token}` });
+}
+
+/**
+ * A POST of the delivery's body to its own URL with Standard Webhooks headers, signed with `secrets` (none: the
+ * id and timestamp only): lifecycle hooks (with their Bearer token) and operational webhooks (with their secret).
+ */
+export async function buildSignedRequest(
+  delivery: Pick<DeliveryRow, "id" | "body" | "content_type"> & { url: string },
+  secrets: readonly string[],
+  now: number,
+  extraHeaders: Record<string, string> = {},
+): Promise<Request> {
   const headers = new Headers({ "content-type": delivery.content_type, "user-agent": USER_AGENT });
-  for (const [name, value] of Object.entries(await signatureHeaders({ id: delivery.id, timestamp: Math.floor(now / 1000), body: delivery.body, secrets: [] }))) {
+  for (const [name, value] of Object.entries(await signatureHeaders({ id: delivery.id, timestamp: Math.floor(now / 1000), body: delivery.body, secrets: [...secrets] }))) {
     headers.set(name, value);
   }
-  headers.set("authorization", `Bearer ${token}`);
+  for (const [name, value] of Object.entries(extraHeaders)) headers.set(name, value);
   return new Request(delivery.url, { method: "POST", headers, body: delivery.body, redirect: "manual" });
 }
